@@ -1,0 +1,182 @@
+"""Platform profiles and the city registry: what a generic journey cannot guess.
+
+A platform profile (``scenarios/platforms/<id>.yaml``) says, for one portal platform, how a
+citizen picks their city (region selection), where to start, and which category path leads to
+a matter when search fails. Profile steps are data; their actions come from ``ACTIONS``, a
+registry checked at load time, so an unknown action or a missing argument fails when the file is
+loaded, naming the file and the key, never halfway through a journey.
+
+The city registry (``scenarios/cities.yaml``) lists the 36 cities with province, region,
+platform and the real portal addresses (unverified).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from probes.scenarios import SCENARIO_DIR, ScenarioError, format_validation_error, load_yaml
+
+# action -> (required arguments, optional arguments). The journey implements each one
+# (probes/journey.py: run_profile_step); a test keeps the two in step.
+ACTIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
+    "goto": (frozenset({"url"}), frozenset()),
+    "click_text": (frozenset({"text"}), frozenset({"exact", "optional"})),
+    "click": (frozenset({"selector"}), frozenset({"optional"})),
+    "fill": (frozenset({"selector", "value"}), frozenset()),
+    "press": (frozenset({"key"}), frozenset()),
+    "wait": (frozenset({"ms"}), frozenset()),
+    "dismiss_overlays": (frozenset(), frozenset()),
+}
+REGIONS = ("华北", "东北", "华东", "华南", "西南", "西北")
+
+
+@dataclass(frozen=True)
+class ProfileStep:
+    action: str
+    args: Mapping[str, object]
+
+    def render(self, **values: str) -> ProfileStep:
+        """Fill ``{city}`` and similar placeholders in string arguments."""
+        rendered = {k: v.format(**values) if isinstance(v, str) else v for k, v in self.args.items()}
+        return ProfileStep(self.action, rendered)
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    name: str
+    arrival: tuple[ProfileStep, ...]  # after landing on the portal: pick the region, ...
+    mobile_arrival: tuple[ProfileStep, ...]
+    categories: tuple[str, ...]  # link texts that lead towards matters by category
+    source: Path
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProfileModel(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    name: str
+    notes: str = ""
+    arrival: list[dict] = []
+    mobile_arrival: list[dict] = []
+    categories: list[str] = []
+
+
+def parse_steps(path: Path, key: str, raw_steps: list[dict]) -> tuple[ProfileStep, ...]:
+    steps = []
+    for i, raw in enumerate(raw_steps):
+        where = f"{path}: {key}[{i}]"
+        if not isinstance(raw, dict) or "action" not in raw:
+            raise ScenarioError(f"{where}: a step is a mapping with an `action`")
+        action = raw["action"]
+        if action not in ACTIONS:
+            raise ScenarioError(
+                f"{where}.action: unknown action {action!r} (known: {', '.join(sorted(ACTIONS))})"
+            )
+        required, optional = ACTIONS[action]
+        args = {k: v for k, v in raw.items() if k != "action"}
+        missing = required - args.keys()
+        if missing:
+            raise ScenarioError(f"{where}: action {action!r} needs {', '.join(sorted(missing))}")
+        unknown = args.keys() - required - optional
+        if unknown:
+            raise ScenarioError(f"{where}.{sorted(unknown)[0]}: not an argument of {action!r}")
+        steps.append(ProfileStep(action, args))
+    return tuple(steps)
+
+
+def load_profile(path: Path | str) -> Profile:
+    path = Path(path)
+    try:
+        model = ProfileModel.model_validate(load_yaml(path))
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(path, exc)) from None
+    if model.id != path.stem:
+        raise ScenarioError(f"{path}: id: {model.id!r} does not match the file name")
+    return Profile(
+        id=model.id,
+        name=model.name,
+        arrival=parse_steps(path, "arrival", model.arrival),
+        mobile_arrival=parse_steps(path, "mobile_arrival", model.mobile_arrival),
+        categories=tuple(model.categories),
+        source=path,
+    )
+
+
+def load_profiles(directory: Path | str = SCENARIO_DIR / "platforms") -> dict[str, Profile]:
+    return {p.stem: load_profile(p) for p in sorted(Path(directory).glob("*.yaml"))}
+
+
+# -- the city registry -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class City:
+    id: str
+    name: str
+    province: str
+    region: str
+    platform: str
+    pc_url: str
+    mobile: str | None
+    verified: bool
+
+
+class CityModel(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    name: str
+    province: str
+    region: str
+    platform: str
+    pc_url: str = Field(pattern=r"^https?://")
+    mobile: str | None = None
+    verified: bool = False
+
+
+class RegistryModel(_Strict):
+    cities: list[CityModel] = Field(min_length=1)
+
+
+class Registry:
+    def __init__(self, cities: tuple[City, ...], source: Path):
+        self.cities = cities
+        self.source = source
+
+    def find(self, name_or_id: str) -> City:
+        """A city by id (``guangzhou``) or Chinese name (广州, 广州市)."""
+        wanted = name_or_id.strip()
+        for city in self.cities:
+            if wanted in (city.id, city.name, city.name + "市"):
+                return city
+        known = "、".join(c.name for c in self.cities)
+        raise ScenarioError(f"{self.source}: unknown city {name_or_id!r} (known: {known})")
+
+    def select(self, names: tuple[str, ...] | list[str]) -> tuple[City, ...]:
+        return tuple(self.find(n) for n in names) if names else self.cities
+
+
+def load_registry(path: Path | str = SCENARIO_DIR / "cities.yaml") -> Registry:
+    path = Path(path)
+    try:
+        model = RegistryModel.model_validate(load_yaml(path))
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(path, exc)) from None
+    seen: set[str] = set()
+    for i, c in enumerate(model.cities):
+        if c.region not in REGIONS:
+            raise ScenarioError(f"{path}: cities[{i}].region: {c.region!r} not in {REGIONS}")
+        for key in (c.id, c.name):
+            if key in seen:
+                raise ScenarioError(f"{path}: cities[{i}]: duplicate city {key!r}")
+            seen.add(key)
+    cities = tuple(
+        City(c.id, c.name, c.province, c.region, c.platform, c.pc_url, c.mobile, c.verified)
+        for c in model.cities
+    )
+    return Registry(cities, path)
