@@ -1,0 +1,684 @@
+"""The generic guide journey: walk a portal as a citizen would, and keep the evidence.
+
+Step 3 of the data flow (README, "Architecture"). For one portal, channel and matter:
+
+1. arrive at the portal (passing a script-challenge firewall the way a browser does) and
+   dismiss notice overlays, ticking an agreement box when one must be ticked;
+2. run the platform profile's arrival steps, if any (picking the region, ...);
+3. find the site search and search the matter by name, then by its aliases; read the results
+   wherever they appear (same page, loaded by XHR, inside an iframe, over several pages);
+4. pick the right result among decoys (``probes/matching.py``) and follow it, in the same tab
+   or a new one;
+5. when search fails, navigate by category from the home page;
+6. wait until the guide has settled, open its tabs and collapsed sections, and capture it
+   (HTML, a screenshot, the URL trail), then check where its online-apply entry leads and
+   whether its form and sample links answer.
+
+Every step is recorded (action, what it matched, URL, duration, sometimes a screenshot). The
+journey never judges: extraction and judgement run over the stored evidence afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from playwright.async_api import BrowserContext, Error as PlaywrightError, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from probes import page_scripts as js
+from probes.evidence import EvidenceRef, EvidenceStore
+from probes.matching import Candidate, Pick, pick, score
+from probes.model import Capture, ProbeResult, Step
+from probes.outcomes import Outcome
+from probes.profiles import Profile, ProfileStep
+from probes.scenarios import Matter
+
+UNREACHABLE = (
+    "ERR_CONNECTION_REFUSED", "ERR_NAME_NOT_RESOLVED", "ERR_ADDRESS_UNREACHABLE",
+    "ERR_INTERNET_DISCONNECTED", "ERR_CONNECTION_RESET", "ERR_EMPTY_RESPONSE",
+    "ERR_CONNECTION_CLOSED", "ERR_CONNECTION_ABORTED", "ERR_CONNECTION_FAILED",
+    "ERR_NAME_RESOLUTION_FAILED", "ERR_CONTENT_LENGTH_MISMATCH", "ERR_INCOMPLETE_CHUNKED_ENCODING",
+    "ERR_NETWORK_ACCESS_DENIED", "ERR_PROXY_CONNECTION_FAILED", "ERR_TUNNEL_CONNECTION_FAILED",
+    "ERR_SOCKET_NOT_CONNECTED", "ERR_NETWORK_CHANGED", "ERR_INVALID_RESPONSE",
+)  # fmt: skip
+TIMED_OUT = ("ERR_TIMED_OUT", "ERR_CONNECTION_TIMED_OUT")
+CHALLENGE_STATUSES = (412, 521)
+MAINTENANCE = re.compile(r"(系统维护|维护中|升级维护|暂停服务|系统升级|停机维护)")
+CAPTCHA = re.compile(r"(请输入验证码|滑动验证|拖动滑块|人机验证|安全验证)")
+LOGIN_HINT = re.compile(r"(login|signin|sso|auth|passport|uc/)", re.I)
+
+
+class PortalFailure(Exception):
+    """The portal, not the probe, stopped the journey: carries the outcome and reason."""
+
+    def __init__(self, outcome: Outcome, reason: str):
+        super().__init__(reason)
+        self.outcome = outcome
+        self.reason = reason
+
+
+def classify_error(exc: BaseException) -> tuple[Outcome, str]:
+    """Map an exception met while walking to an outcome. Unknown errors are ours."""
+    if isinstance(exc, PortalFailure):
+        return exc.outcome, exc.reason
+    if isinstance(exc, PlaywrightTimeout | asyncio.TimeoutError | TimeoutError):
+        return Outcome.TIMEOUT, "页面在限定时间内未响应: " + str(exc).splitlines()[0][:160]
+    message = str(exc)
+    if isinstance(exc, PlaywrightError):
+        for code in TIMED_OUT:
+            if code in message:
+                return Outcome.TIMEOUT, f"net::{code}"
+        for code in UNREACHABLE:
+            if code in message:
+                return Outcome.PORTAL_UNREACHABLE, f"net::{code}"
+        if "ERR_CERT" in message or "ERR_SSL" in message:
+            code = re.search(r"ERR_\w+", message)
+            return Outcome.PORTAL_ERROR, f"certificate or TLS error: {code.group(0) if code else message[:80]}"
+    tb = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return Outcome.PROBE_ERROR, tb[:400]
+
+
+@dataclass
+class JourneyConfig:
+    nav_timeout_ms: int = 20_000
+    matter_timeout_s: float = 120.0
+    settle_max_ms: int = 6_000
+    max_result_pages: int = 3
+    max_categories: int = 4
+    link_checks: int = 20
+    link_timeout_ms: int = 8_000
+    step_screenshots: bool = True  # viewport screenshots of key steps (jpeg)
+    jpeg_quality: int = 50
+    guide_screenshot_max_height: int = 4_000
+
+
+@dataclass
+class _Trace:
+    """What one matter's walk has recorded so far."""
+
+    steps: list[Step] = field(default_factory=list)
+    trail: list[str] = field(default_factory=list)
+
+    def add(self, action, matched, url, started, screenshot=None, note="") -> None:
+        ms = int((time.monotonic() - started) * 1000)
+        self.steps.append(Step(len(self.steps) + 1, action, matched, url, ms, screenshot, note))
+        if url and (not self.trail or self.trail[-1] != url):
+            self.trail.append(url)
+
+
+class GuideJourney:
+    """One portal on one channel, in one browser context: walks each matter in turn."""
+
+    def __init__(
+        self,
+        context: BrowserContext,
+        evidence: EvidenceStore,
+        portal_url: str,
+        channel: str,
+        *,
+        profile: Profile | None = None,
+        city_name: str | None = None,
+        config: JourneyConfig | None = None,
+    ):
+        self.context = context
+        self.evidence = evidence
+        self.portal_url = portal_url
+        self.channel = channel
+        self.profile = profile
+        self.city_name = city_name or ""
+        self.config = config or JourneyConfig()
+        self._doc_status: dict[Page, int | None] = {}
+        self._inflight: dict[Page, int] = {}
+
+    # -- public ---------------------------------------------------------------------------
+
+    async def walk(self, matter: Matter, *, city: str | None, scenario: str) -> ProbeResult:
+        started_at = datetime.now(UTC).isoformat(timespec="seconds")
+        t0 = time.monotonic()
+        trace = _Trace()
+        capture = None
+        extra: dict = {}
+        try:
+            capture, extra = await asyncio.wait_for(
+                self._walk(matter, trace), timeout=self.config.matter_timeout_s
+            )
+            if capture is None:
+                outcome, reason = Outcome.GUIDE_MISSING, extra.pop("reason")
+            else:
+                outcome, reason = Outcome.OK, f"found by {capture.found_by}"
+        except Exception as exc:  # every failure becomes an outcome, never a crash of the round
+            outcome, reason = classify_error(exc)
+        finally:
+            await self._close_pages()
+        return ProbeResult(
+            city=city,
+            scenario=scenario,
+            matter=matter.id,
+            channel=self.channel,
+            portal_url=self.portal_url,
+            outcome=outcome,
+            reason=reason,
+            started_at=started_at,
+            seconds=round(time.monotonic() - t0, 2),
+            steps=tuple(trace.steps),
+            capture=capture,
+            extra=extra,
+        )
+
+    # -- the walk -------------------------------------------------------------------------
+
+    async def _walk(self, matter: Matter, trace: _Trace) -> tuple[Capture | None, dict]:
+        page = await self._new_page()
+        await self._arrive(page, trace)
+        tried: list[str] = []
+        found: tuple[Page, Pick, str, str] | None = None
+        for query in matter.queries:
+            tried.append(query)
+            found = await self._search(page, matter, query, trace)
+            if found:
+                break
+            page = await self._back_home(page, trace)
+        if found is None:
+            found = await self._navigate(page, matter, trace)
+        if found is None:
+            reason = (
+                f"未找到办事指南: 搜索 {'、'.join(tried)} 均无匹配结果, 按分类导航亦未找到"
+                if tried
+                else "未找到办事指南"
+            )
+            return None, {"reason": reason, "queries": tried}
+        guide_page, chosen, found_by, query = found
+        capture, extra = await self._capture(guide_page, chosen, found_by, query, trace)
+        return capture, extra
+
+    async def _new_page(self) -> Page:
+        page = await self.context.new_page()
+        self._watch(page)
+        return page
+
+    def _watch(self, page: Page) -> None:
+        if page in self._inflight:
+            return
+        self._inflight[page] = 0
+
+        def started(request):
+            self._inflight[page] = self._inflight.get(page, 0) + 1
+
+        def ended(request):
+            self._inflight[page] = max(0, self._inflight.get(page, 0) - 1)
+
+        def response(resp):
+            if resp.request.is_navigation_request() and resp.frame == page.main_frame:
+                self._doc_status[page] = resp.status
+
+        page.on("request", started)
+        page.on("requestfinished", ended)
+        page.on("requestfailed", ended)
+        page.on("response", response)
+
+    async def _close_pages(self) -> None:
+        for page in list(self.context.pages):
+            try:
+                await page.close()
+            except PlaywrightError:
+                pass
+        self._inflight.clear()
+        self._doc_status.clear()
+
+    async def _arrive(self, page: Page, trace: _Trace) -> None:
+        started = time.monotonic()
+        response = await page.goto(
+            self.portal_url, wait_until="domcontentloaded", timeout=self.config.nav_timeout_ms
+        )
+        self._doc_status[page] = response.status if response else None
+        await self._pass_challenge(page)
+        await self._check_portal(page)
+        await self._settle(page)
+        trace.add("goto", self.portal_url, page.url, started, await self._shot(page))
+        await self._dismiss_overlays(page, trace)
+        steps = (self.profile.mobile_arrival if self.channel == "mobile" else self.profile.arrival) if self.profile else ()
+        for step in steps:
+            await self._profile_step(page, step.render(city=self.city_name), trace)
+
+    async def _pass_challenge(self, page: Page) -> None:
+        """A script-challenge firewall answers 412/521 and sets a cookie by script; a browser
+        passes after the page reloads itself. Wait for that, then try once more."""
+        for attempt in range(2):
+            for _ in range(24):
+                if self._doc_status.get(page) not in CHALLENGE_STATUSES:
+                    return
+                await page.wait_for_timeout(250)
+            if attempt == 0:
+                response = await page.goto(
+                    page.url, wait_until="domcontentloaded", timeout=self.config.nav_timeout_ms
+                )
+                self._doc_status[page] = response.status if response else None
+        raise PortalFailure(
+            Outcome.BLOCKED,
+            f"firewall: HTTP {self._doc_status.get(page)} script challenge not passed",
+        )
+
+    async def _check_portal(self, page: Page) -> None:
+        status = self._doc_status.get(page)
+        if status is not None and status >= 500:
+            raise PortalFailure(Outcome.PORTAL_ERROR, f"HTTP {status}")
+        text = await self._text(page, 2000)
+        if MAINTENANCE.search(text) and len(text) < 1500:
+            raise PortalFailure(Outcome.PORTAL_ERROR, "maintenance page: " + MAINTENANCE.search(text).group(0))
+        if status is not None and status >= 400 and status not in CHALLENGE_STATUSES:
+            raise PortalFailure(Outcome.PORTAL_ERROR, f"HTTP {status}")
+
+    async def _text(self, page: Page, limit: int = 5000) -> str:
+        try:
+            return (await page.evaluate("() => document.body ? document.body.innerText : ''"))[:limit]
+        except PlaywrightError:
+            return ""
+
+    async def _settle(self, page: Page) -> None:
+        """Wait until no request is in flight and the text stops changing (XHR-filled pages)."""
+        deadline = time.monotonic() + self.config.settle_max_ms / 1000
+        try:
+            await page.wait_for_load_state("domcontentloaded", timeout=self.config.nav_timeout_ms)
+        except PlaywrightTimeout:
+            pass
+        last, stable = -1, 0
+        while time.monotonic() < deadline:
+            try:
+                length = await page.evaluate(js.TEXT_LENGTH)
+            except PlaywrightError:  # navigating: the context was destroyed, look again
+                await asyncio.sleep(0.1)
+                continue
+            quiet = self._inflight.get(page, 0) == 0
+            stable = stable + 1 if (length == last and quiet) else 0
+            if stable >= 2:
+                return
+            last = length
+            await asyncio.sleep(0.12)
+
+    async def _shot(self, page: Page) -> EvidenceRef | None:
+        if not self.config.step_screenshots:
+            return None
+        try:
+            data = await page.screenshot(type="jpeg", quality=self.config.jpeg_quality, timeout=5000)
+        except PlaywrightError:
+            return None
+        return self.evidence.put(data, "image/jpeg")
+
+    async def _dismiss_overlays(self, page: Page, trace: _Trace) -> None:
+        for _ in range(3):
+            try:
+                count = await page.evaluate(js.MARK_OVERLAYS)
+            except PlaywrightError:
+                return
+            if not count:
+                return
+            started = time.monotonic()
+            overlay = page.locator("[data-govprobe-overlay]").first
+            for box in await overlay.locator("input[type=checkbox]").all():
+                if await box.is_visible() and not await box.is_checked():
+                    await box.check(timeout=3000)
+            button = overlay.get_by_text(
+                re.compile(r"^\s*(我知道了|知道了|我已阅读|同意并继续|同意|确定|确认|进入|继续|关闭|×|✕)\s*$")
+            )
+            if await button.count() == 0:
+                button = overlay.locator("button, [role=button], .close, [class*=close]")
+            if await button.count() == 0:
+                return
+            label = (await button.first.inner_text(timeout=2000)).strip() or "close"
+            await button.first.click(timeout=5000)
+            await page.wait_for_timeout(150)
+            trace.add("dismiss_overlay", label, page.url, started)
+
+    async def _profile_step(self, page: Page, step: ProfileStep, trace: _Trace) -> None:
+        started = time.monotonic()
+        args = step.args
+        optional = bool(args.get("optional"))
+        try:
+            match step.action:
+                case "goto":
+                    await page.goto(str(args["url"]), wait_until="domcontentloaded")
+                    await self._pass_challenge(page)
+                case "click_text":
+                    target = page.get_by_text(str(args["text"]), exact=bool(args.get("exact", True)))
+                    await target.first.click(timeout=3000 if optional else 10000)
+                case "click":
+                    await page.locator(str(args["selector"])).first.click(timeout=3000 if optional else 10000)
+                case "fill":
+                    await page.locator(str(args["selector"])).first.fill(str(args["value"]))
+                case "press":
+                    await page.keyboard.press(str(args["key"]))
+                case "wait":
+                    await page.wait_for_timeout(int(args["ms"]))
+                case "dismiss_overlays":
+                    await self._dismiss_overlays(page, trace)
+                    return
+        except (PlaywrightTimeout, PlaywrightError):
+            if optional:
+                trace.add(step.action, str(dict(args)), page.url, started, note="optional step skipped")
+                return
+            raise
+        await self._settle(page)
+        trace.add(step.action, str(dict(args)), page.url, started)
+
+    async def _back_home(self, page: Page, trace: _Trace) -> Page:
+        for other in list(self.context.pages):
+            if other is not page:
+                await other.close()
+        await self._arrive(page, trace)
+        return page
+
+    # -- search ---------------------------------------------------------------------------
+
+    async def _search(
+        self, page: Page, matter: Matter, query: str, trace: _Trace
+    ) -> tuple[Page, Pick, str, str] | None:
+        started = time.monotonic()
+        described = await page.evaluate(js.MARK_SEARCH)
+        if not described:
+            trace.add("search", "no search box", page.url, started, note="未发现站内搜索")
+            return None
+        box = page.locator("[data-govprobe-search='1']").first
+        await box.click(timeout=5000)
+        await box.fill(query, timeout=5000)
+        before = set(self.context.pages)
+        button = page.locator("[data-govprobe-search='button']")
+        if await button.count():
+            await button.first.click(timeout=5000)
+        else:
+            await box.press("Enter")
+        page = await self._follow(page, before)
+        await self._pass_challenge(page)
+        await self._dismiss_overlays(page, trace)
+        trace.add("search", f"{described} ← {query}", page.url, started, await self._shot(page))
+        for page_no in range(1, self.config.max_result_pages + 1):
+            started = time.monotonic()
+            found = await self._pick_on_page(page, matter, trace, "pick_result")
+            if found:
+                chosen, frame_link = found
+                guide_page = await self._open(page, frame_link, trace, chosen)
+                return guide_page, chosen, "search", query
+            if page_no == self.config.max_result_pages or not await self._next_page(page):
+                break
+            trace.add("next_page", f"第{page_no + 1}页", page.url, started)
+        return None
+
+    async def _follow(self, page: Page, before: set[Page]) -> Page:
+        """After a click: switch to a tab it opened, else wait for this one to settle."""
+        await asyncio.sleep(0.15)
+        opened = [p for p in self.context.pages if p not in before]
+        if opened:
+            page = opened[-1]
+            self._watch(page)
+            await page.wait_for_load_state("domcontentloaded", timeout=self.config.nav_timeout_ms)
+        await self._settle(page)
+        return page
+
+    async def _links(self, page: Page) -> list[tuple[object, dict]]:
+        """Links in the page and its frames: (frame, {i, text, href, target})."""
+        found = []
+        for frame in page.frames:
+            try:
+                items = await frame.evaluate(js.LIST_LINKS)
+            except PlaywrightError:
+                continue
+            found.extend((frame, item) for item in items)
+        return found
+
+    async def _pick_on_page(self, page: Page, matter: Matter, trace: _Trace, action: str):
+        links = await self._links(page)
+        # results: links that resemble the matter at all, in page order
+        relevant = [(f, item) for f, item in links if score(matter, item["text"]) >= 40]
+        candidates = [Candidate(item["text"], n) for n, (_f, item) in enumerate(relevant)]
+        chosen = pick(matter, candidates)
+        if not chosen:
+            return None
+        frame, item = relevant[chosen.candidate.index]
+        self._last_candidates = tuple(c.text for c in candidates)[:20]
+        return chosen, (frame, item)
+
+    async def _next_page(self, page: Page) -> bool:
+        for frame in page.frames:
+            target = frame.get_by_text(re.compile(r"^\s*(下一页|下页|加载更多|更多结果|›|»|>)\s*$"))
+            try:
+                if await target.count() and await target.first.is_visible():
+                    if await target.first.get_attribute("disabled") is not None:
+                        return False
+                    before = await self._text(page, 100000)
+                    await target.first.click(timeout=5000)
+                    await self._settle(page)
+                    return await self._text(page, 100000) != before
+            except PlaywrightError:
+                continue
+        return False
+
+    async def _open(self, page: Page, frame_link, trace: _Trace, chosen: Pick) -> Page:
+        started = time.monotonic()
+        frame, item = frame_link
+        locator = frame.locator(f"[data-govprobe-link='{item['i']}']").first
+        before = set(self.context.pages)
+        await locator.click(timeout=8000)
+        page = await self._follow(page, before)
+        await self._pass_challenge(page)
+        await self._check_portal(page)
+        note = "new tab" if page not in before else ""
+        trace.add("open_result", f"#{chosen.rank} {chosen.candidate.text} ({chosen.score:.0f})", page.url, started, note=note)
+        return page
+
+    # -- navigation by category -----------------------------------------------------------
+
+    async def _navigate(self, page: Page, matter: Matter, trace: _Trace):
+        words = list(matter.category) + list(self.profile.categories if self.profile else ())
+        await self._back_home(page, trace)
+        visited: set[str] = set()
+        for depth in range(2):
+            links = await self._links(page)
+            entries = []
+            for _frame, item in links:
+                text = item["text"]
+                if len(text) <= 14 and any(w in text for w in words) and item["href"] not in visited:
+                    entries.append(item)
+            for item in entries[: self.config.max_categories]:
+                started = time.monotonic()
+                visited.add(item["href"])
+                try:
+                    locator = page.locator(f"[data-govprobe-link='{item['i']}']").first
+                    before = set(self.context.pages)
+                    await locator.click(timeout=5000)
+                    current = await self._follow(page, before)
+                except PlaywrightError:
+                    continue
+                trace.add("navigate_category", item["text"], current.url, started)
+                for page_no in range(self.config.max_result_pages):
+                    found = await self._pick_on_page(current, matter, trace, "pick_link")
+                    if found:
+                        chosen, frame_link = found
+                        guide_page = await self._open(current, frame_link, trace, chosen)
+                        return guide_page, chosen, "navigation", None
+                    if page_no + 1 >= self.config.max_result_pages or not await self._next_page(current):
+                        break
+                if depth == 0 and current is page:
+                    # one level deeper from this category page before going back
+                    deeper = await self._navigate_within(current, matter, words, visited, trace)
+                    if deeper:
+                        return deeper
+                    await self._back_home(page, trace)
+                elif current is not page:
+                    await current.close()
+            break
+        return None
+
+    async def _navigate_within(self, page: Page, matter: Matter, words, visited, trace):
+        links = await self._links(page)
+        for _frame, item in links:
+            text = item["text"]
+            if len(text) > 14 or not any(w in text for w in words) or item["href"] in visited:
+                continue
+            visited.add(item["href"])
+            started = time.monotonic()
+            before = set(self.context.pages)
+            try:
+                await page.locator(f"[data-govprobe-link='{item['i']}']").first.click(timeout=5000)
+            except PlaywrightError:
+                continue
+            current = await self._follow(page, before)
+            trace.add("navigate_category", text, current.url, started)
+            found = await self._pick_on_page(current, matter, trace, "pick_link")
+            if found:
+                chosen, frame_link = found
+                return await self._open(current, frame_link, trace, chosen), chosen, "navigation", None
+            return None
+        return None
+
+    # -- capture --------------------------------------------------------------------------
+
+    async def _expand(self, page: Page, trace: _Trace) -> list[str]:
+        """Open tabs and collapsed sections; return snapshots of content that a tab replaced."""
+        started = time.monotonic()
+        snapshots: list[str] = []
+        try:
+            count = await page.evaluate(js.MARK_EXPANDERS)
+        except PlaywrightError:
+            return snapshots
+        if not count:
+            return snapshots
+        targets = await page.locator("[data-govprobe-expand]").all()
+        url = page.url
+        for target in targets[:40]:
+            try:
+                if not await target.is_visible():
+                    continue
+                await target.click(timeout=2000, no_wait_after=True)
+            except PlaywrightError:
+                continue
+            if page.url != url:  # it navigated after all: go back and stop expanding
+                await page.go_back()
+                break
+            await self._settle(page)
+            snapshots.append(await page.evaluate("() => document.body ? document.body.innerHTML : ''"))
+        trace.add("expand", f"{len(targets)} tabs/sections", page.url, started)
+        return snapshots
+
+    async def _capture(self, page: Page, chosen: Pick, found_by: str, query, trace: _Trace):
+        await self._settle(page)
+        snapshots = await self._expand(page, trace)
+        started = time.monotonic()
+        html = await page.content()
+        if snapshots:
+            # a tab may replace the panel it shows: keep each state, hidden, for extraction
+            unique = list(dict.fromkeys(snapshots))
+            extra_html = "".join(
+                f'<div hidden data-govprobe-snapshot="{n}">{s}</div>' for n, s in enumerate(unique)
+            )
+            html = html.replace("</body>", extra_html + "</body>") if "</body>" in html else html + extra_html
+        html_ref = self.evidence.put(html.encode("utf-8"), "text/html")
+        shot = await self._guide_screenshot(page)
+        title = chosen.candidate.text
+        trace.add("capture", title, page.url, started, shot)
+        extra: dict = {}
+        apply_url, extra["online_apply"] = await self._online_apply(page, trace)
+        extra["links"] = await self._check_links(page, html)
+        capture = Capture(
+            url=page.url,
+            title=title,
+            html=html_ref,
+            screenshot=shot,
+            found_by=found_by,
+            query=query,
+            rank=chosen.rank,
+            candidates=getattr(self, "_last_candidates", ()),
+            url_trail=tuple(trace.trail),
+            online_apply_url=apply_url,
+        )
+        return capture, extra
+
+    async def _guide_screenshot(self, page: Page) -> EvidenceRef | None:
+        try:
+            height = await page.evaluate("() => document.documentElement.scrollHeight")
+            width = page.viewport_size["width"] if page.viewport_size else 1280
+            clip = {"x": 0, "y": 0, "width": width, "height": min(height, self.config.guide_screenshot_max_height)}
+            data = await page.screenshot(
+                type="jpeg", quality=self.config.jpeg_quality, full_page=True, clip=clip, timeout=10000
+            )
+        except PlaywrightError:
+            return None
+        return self.evidence.put(data, "image/jpeg")
+
+    async def _online_apply(self, page: Page, trace: _Trace) -> tuple[str | None, dict | None]:
+        """Follow the guide's online-apply entry once: does it lead to an application?
+        A login wall counts as reached (a citizen would log in there)."""
+        try:
+            entries = await page.evaluate(js.ONLINE_APPLY)
+        except PlaywrightError:
+            return None, None
+        entries = [e for e in entries if e["href"].startswith(("http://", "https://"))]
+        if not entries:
+            return None, {"entry": False}
+        started = time.monotonic()
+        href = entries[0]["href"]
+        probe = await self.context.new_page()
+        self._watch(probe)
+        info: dict = {"entry": True, "text": entries[0]["text"], "href": href}
+        try:
+            response = await probe.goto(href, wait_until="domcontentloaded", timeout=self.config.nav_timeout_ms)
+            info["status"] = response.status if response else None
+            info["final_url"] = probe.url
+            has_password = await probe.locator("input[type=password]").count() > 0
+            info["login_wall"] = bool(has_password or LOGIN_HINT.search(urlsplit(probe.url).path))
+            info["reached"] = bool(info["status"] and info["status"] < 400)
+        except PlaywrightError as exc:
+            info["error"] = str(exc).splitlines()[0][:200]
+            info["reached"] = False
+        finally:
+            await probe.close()
+        trace.add("online_apply", entries[0]["text"], info.get("final_url", href), started,
+                  note="login wall" if info.get("login_wall") else "")
+        return info.get("final_url"), info
+
+    async def _check_links(self, page: Page, html: str) -> list[dict]:
+        """Do the guide's form and sample links answer? Bounded in number, size and time; http(s)
+        only; a private address is followed only when the portal itself lives there."""
+        from probes.extract import extract
+
+        try:
+            links = extract(html, page.url).links
+        except Exception:  # extraction is judged again later; a failure here costs only checks
+            return []
+        results = []
+        portal_host = urlsplit(self.portal_url).hostname
+        for url in list(dict.fromkeys(links))[: self.config.link_checks]:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https"):
+                results.append({"url": url, "status": None, "note": "not http(s)"})
+                continue
+            if not _allowed_host(parts.hostname, portal_host):
+                results.append({"url": url, "status": None, "note": "private address refused"})
+                continue
+            try:
+                resp = await self.context.request.get(
+                    url, timeout=self.config.link_timeout_ms, max_redirects=3,
+                    headers={"Range": "bytes=0-65535"},
+                )
+                results.append({"url": url, "status": resp.status})
+                await resp.dispose()
+            except PlaywrightError as exc:
+                results.append({"url": url, "status": None, "note": str(exc).splitlines()[0][:120]})
+        return results
+
+
+def _allowed_host(host: str | None, portal_host: str | None) -> bool:
+    if not host:
+        return False
+    if host == portal_host:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host not in ("localhost",) and not host.endswith((".local", ".internal", ".localhost"))
+    return address.is_global

@@ -1,0 +1,119 @@
+"""Where to probe: portal addresses for the sandbox, the live portals, or one bare url.
+
+The sandbox is another process reached over HTTP only: ``SandboxProcess`` starts
+``python -m sandbox serve --port 0`` and reads the address it prints; ``sandbox_directory``
+asks a running sandbox where each city's portal is (the sandbox's equivalent of the registry's
+real addresses: it is never asked for the truth).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+
+import httpx
+
+from probes.profiles import City, Registry
+from probes.scenarios import ScenarioError
+
+READY_PREFIX = "govprobe sandbox listening on "
+
+
+@dataclass(frozen=True)
+class Target:
+    """One portal to walk for one city and channel."""
+
+    city: City | None
+    channel: str
+    url: str
+
+
+class SandboxProcess:
+    """A sandbox in a child process on free ports; a context manager."""
+
+    def __init__(self, *extra_args: str, timeout: float = 60.0):
+        self.extra_args = extra_args
+        self.timeout = timeout
+        self.url: str | None = None
+        self._proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> SandboxProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> str:
+        cmd = [sys.executable, "-m", "sandbox", "serve", "--port", "0", *self.extra_args]
+        self._proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        )  # fmt: skip
+        found: list[str] = []
+
+        def read() -> None:
+            assert self._proc and self._proc.stdout
+            for line in self._proc.stdout:
+                if line.startswith(READY_PREFIX):
+                    found.append(line[len(READY_PREFIX) :].split()[0].strip())
+                    break
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(self.timeout)
+        if not found:
+            self.stop()
+            err = self._proc.stderr.read()[-2000:] if self._proc and self._proc.stderr else ""
+            raise RuntimeError(f"the sandbox did not start within {self.timeout:.0f}s: {err}")
+        self.url = found[0]
+        # keep draining stdout/stderr so the child never blocks on a full pipe
+        for stream in (self._proc.stdout, self._proc.stderr):
+            threading.Thread(target=lambda s=stream: [None for _ in s], daemon=True).start()
+        return self.url
+
+    def stop(self) -> None:
+        if self._proc and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+
+def sandbox_directory(sandbox_url: str, client: httpx.Client | None = None) -> dict[str, dict]:
+    """The sandbox's city directory keyed by Chinese name: pc_url and mobile_url per city."""
+    own = client is None
+    client = client or httpx.Client(timeout=15)
+    try:
+        response = client.get(sandbox_url.rstrip("/") + "/__sandbox/cities")
+        response.raise_for_status()
+        return {c["name"]: c for c in response.json()}
+    finally:
+        if own:
+            client.close()
+
+
+def sandbox_targets(
+    registry: Registry, cities: tuple[City, ...], channels: tuple[str, ...], directory: dict
+) -> list[Target]:
+    targets = []
+    for city in cities:
+        entry = directory.get(city.name)
+        if entry is None:
+            raise ScenarioError(f"{registry.source}: city {city.name} is not in the sandbox")
+        for channel in channels:
+            url = entry["pc_url"] if channel == "pc" else entry.get("mobile_url")
+            if url:
+                targets.append(Target(city, channel, url))
+    return targets
+
+
+def live_targets(cities: tuple[City, ...], channels: tuple[str, ...]) -> list[Target]:
+    """Real addresses (unverified). Mobile is probed on the same address with a phone's
+    viewport and user agent: most portals send phones to their H5 site from there."""
+    return [Target(city, channel, city.pc_url) for city in cities for channel in channels]
