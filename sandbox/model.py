@@ -100,6 +100,7 @@ class Guide:
     online_apply: bool = False  # an online-apply entry (在线办理 / 立即申报) is shown
     searchable: bool = True  # site search finds it; False: only category navigation does
     latency_ms: int = 0  # added delay when the guide page (or its data) is served
+    theme: str = ""  # navigation by theme (开办企业 / 开办美容院 / 社会保险 / ...)
 
     def present(self, element: str) -> bool:
         """The truth's rule: present means shown with a real value."""
@@ -148,6 +149,11 @@ class City:
     behaviour: Behaviour
     defects: tuple[Defect, ...] = ()
     full_online: Mapping[str, bool] = field(default_factory=dict)  # scenario id -> bool
+    # presentation traits archetypes may honour
+    overlay: str = "none"  # none | notice (温馨提示 to dismiss) | agreement (tick a box first)
+    new_tab: bool = False  # search results open guides with target=_blank
+    noise_first: bool = False  # search lists decoys and noise before the exact match
+    area_code: str = ""  # telephone area code, e.g. "020"
 
     def target(self, matter: str, channel: str) -> Guide | None:
         for guide in self.guides.get(channel, ()):
@@ -171,6 +177,19 @@ class Site:
 class World:
     sites: Mapping[str, Site]
     cities: Mapping[str, City]  # by city_id
+    # scenario -> kind (consult | complaint) -> quality -> reply text
+    replies: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
+
+    def reply_text(self, scenario: str, kind: str, quality: str) -> str:
+        return self.replies.get(scenario, {}).get(kind, {}).get(quality, "")
+
+    def city_by_region(self, site_id: str, region_code: str | None) -> City:
+        """The site's city for a ``region`` parameter; the site's first city when absent."""
+        cities = self.site_cities(site_id)
+        for city in cities:
+            if region_code and city.region_code == region_code:
+                return city
+        return cities[0]
 
     def site_cities(self, site_id: str) -> tuple[City, ...]:
         return tuple(self.cities[c] for c in self.sites[site_id].city_ids)
