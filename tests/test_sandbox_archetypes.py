@@ -1,0 +1,286 @@
+"""The jsonapi, listfw and zjsearch archetypes: their APIs over ASGI, and a citizen's walk to
+each target guide in a real Chromium, on PC and on mobile, with each portal's own markup."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import httpx
+import pytest
+import uvicorn
+from lxml import html as lxml_html
+from playwright.sync_api import Browser, Page, sync_playwright
+from sandbox_worlds import TARGETS, small_world
+
+from probes.browser import launch_options
+from sandbox.archetypes import jsonapi
+
+WORLD = small_world()
+PHONE = {
+    "viewport": {"width": 375, "height": 740},
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/16.0 Mobile/15E148 Safari/604.1",
+}
+
+
+def site_app(site_id: str, archetype):
+    return archetype.app(WORLD.sites[site_id], WORLD)
+
+
+def client(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Served:
+    """An app served by uvicorn on a free port in a thread, for the browser tests."""
+
+    def __init__(self, app) -> None:
+        self.port = _free_port()
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(**launch_options())
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def field_values(page: Page, row_selector: str) -> dict[str, str]:
+    """label -> value of the rows of a guide table (th/td, dt/dd ...)."""
+    return page.eval_on_selector_all(
+        row_selector,
+        """rows => Object.fromEntries(rows.map(r => [
+               r.children[0].textContent.trim(), r.children[1].textContent.trim()]))""",
+    )
+
+
+def no_horizontal_scroll(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+# ---------------------------------------------------------------------------------------------
+# jsonapi (Guangdong style)
+
+GD = WORLD.sites["gdzwfw"]
+GUANGZHOU = WORLD.cities["guangzhou"]
+SHENZHEN = WORLD.cities["shenzhen"]
+
+
+async def gd_search(http: httpx.AsyncClient, keyword: str, area: str, **extra) -> dict:
+    body = {"pageNum": 1, "pageSize": 10, "KEY_WORD": keyword, "AREA_CODE": area, **extra}
+    response = await http.post("/portal/item/getCommonAuditItem", json=body)
+    assert response.status_code == 200
+    return response.json()["data"]["CUSTOM"]
+
+
+@pytest.mark.anyio
+async def test_jsonapi_search_lists_the_keyword_matches_of_the_chosen_region_only():
+    app = site_app("gdzwfw", jsonapi.ARCHETYPE)
+    async with client(app) as http:
+        gz = await gd_search(http, "公共场所卫生许可", "440100")
+        sz = await gd_search(http, "公共场所卫生许可", "440300")
+    names = [row["CATANAME"] for row in gz["AUDIT_ITEMLIST"]]
+    assert names[:3] == [
+        "公共场所卫生许可（延续）",
+        "公共场所卫生许可（新证）",
+        "公共场所卫生许可（变更）",
+    ]
+    assert gz["TOTAL"] == len(gz["AUDIT_ITEMLIST"]) >= 3
+    assert {row["TASK_CODE"][2:8] for row in gz["AUDIT_ITEMLIST"]} == {"440100"}
+    assert {row["TASK_CODE"][2:8] for row in sz["AUDIT_ITEMLIST"]} == {"440300"}
+
+
+@pytest.mark.anyio
+async def test_jsonapi_search_leaves_out_unsearchable_guides_that_theme_navigation_lists():
+    app = site_app("gdzwfw", jsonapi.ARCHETYPE)
+    async with client(app) as http:
+        found = await gd_search(http, "城乡居民基本养老保险参保登记", "440100")
+        theme = await http.get("/portal/v2/theme", params={"region": "440100", "theme": "社会保障"})
+    assert "城乡居民基本养老保险参保登记" not in [r["CATANAME"] for r in found["AUDIT_ITEMLIST"]]
+    links = lxml_html.fromstring(theme.text).xpath("//ul[@id='result-list']//a")
+    assert "城乡居民基本养老保险参保登记" in [a.text_content() for a in links]
+
+
+@pytest.mark.anyio
+async def test_jsonapi_search_pages_through_the_results():
+    app = site_app("gdzwfw", jsonapi.ARCHETYPE)
+    async with client(app) as http:
+        everything = await gd_search(http, "", "440100")
+        second = await gd_search(http, "", "440100", pageSize=5, pageNum=2)
+    assert everything["TOTAL"] == 8  # the unsearchable guide is not counted
+    assert [r["TASK_CODE"] for r in second["AUDIT_ITEMLIST"]] == [
+        r["TASK_CODE"] for r in everything["AUDIT_ITEMLIST"][5:8]
+    ]
+
+
+@pytest.mark.anyio
+async def test_jsonapi_detail_uses_the_real_field_names_and_nulls_missing_elements():
+    guide = GUANGZHOU.target("public-health-permit", "pc")
+    code = jsonapi.task_code(GUANGZHOU, guide)
+    app = site_app("gdzwfw", jsonapi.ARCHETYPE)
+    async with client(app) as http:
+        response = await http.get(
+            "/portal/api/v2/item-event/getAuditItemDetailCur", params={"TASK_CODE": code}
+        )
+    data = response.json()["data"]
+    item = data["AUDIT_ITEM"]
+    assert item["CATANAME"] == "公共场所卫生许可（新证）"
+    assert (item["PROMISE_DAY"], item["PROMISE_TYPE_TEXT"]) == (5, "个工作日")
+    assert (item["ANTICIPATE_DAY"], item["ANTICIPATE_TYPE_TEXT"]) == (20, "个工作日")
+    assert item["LIMIT_SCENE_NUM"] is None  # 到办事现场次数 is absent from this guide
+    assert item["TSTEL"] == "暂无"  # shown empty: the placeholder as given
+    assert item["TRANSACT_WEB_URL"] == f"/apply/{guide.guide_id}"
+    assert [m["MATERIAL_NAME"] for m in data["AUDIT_MATERIAL"]] == [m.name for m in guide.materials]
+    first = data["AUDIT_MATERIAL"][0]
+    assert first["FORM_URL"] == guide.materials[0].form_url and first["FORM_GUID"]
+    assert [s["STEP_NAME"] for s in data["AUDIT_ITEM_FLOWSHEET"]] == [
+        "受理",
+        "审查",
+        "决定",
+        "送达",
+    ]
+    assert data["AUDIT_CATALOG_LOBBY"][0]["ADDRESS"] == "市民服务中心一楼B区"
+    assert data["LAW"][0]["LAW_NAME"] == "《公共场所卫生管理条例》第八条"
+
+
+@pytest.mark.anyio
+async def test_jsonapi_unknown_task_code_is_http_200_with_the_not_found_message():
+    app = site_app("gdzwfw", jsonapi.ARCHETYPE)
+    async with client(app) as http:
+        response = await http.get(
+            "/portal/api/v2/item-event/getAuditItemDetailCur", params={"TASK_CODE": "nope"}
+        )
+    assert response.status_code == 200
+    assert response.json() == {"errCode": 0, "msg": "未找到匹配的信息"}
+
+
+@pytest.mark.anyio
+async def test_jsonapi_every_tenth_detail_request_is_an_html_502_page():
+    guide = GUANGZHOU.target("enterprise-registration", "pc")
+    params = {"TASK_CODE": jsonapi.task_code(GUANGZHOU, guide)}
+    app = site_app("gdzwfw", jsonapi.ARCHETYPE)
+    async with client(app) as http:
+        answers = [
+            await http.get("/portal/api/v2/item-event/getAuditItemDetailCur", params=params)
+            for _ in range(20)
+        ]
+    failed = [n for n, r in enumerate(answers, start=1) if r.status_code != 200]
+    assert failed == [10, 20]
+    assert answers[9].headers["content-type"].startswith("text/html")
+    with pytest.raises(json.JSONDecodeError):
+        answers[9].json()
+
+
+@pytest.mark.anyio
+async def test_jsonapi_mobile_search_lists_the_mobile_guides():
+    app = site_app("gdzwfw", jsonapi.ARCHETYPE)
+    async with client(app) as http:
+        found = await gd_search(http, "企业设立登记", "440300", TERMINAL="H5")
+        page = await http.get("/portal/h5/?region=440300")
+    code = found["AUDIT_ITEMLIST"][0]["TASK_CODE"]
+    target = SHENZHEN.target("enterprise-registration", "mobile")
+    assert (
+        jsonapi.ARCHETYPE.guide_path(GD, SHENZHEN, target, "mobile") == f"/portal/h5/guide/{code}"
+    )
+    assert 'name="viewport"' in page.text
+    assert "/hdjl/?region=440300" in page.text
+
+
+def _gd_walk_pc(page: Page, base: str, matter: str) -> None:
+    guide = GUANGZHOU.target(matter, "pc")
+    page.goto(base + jsonapi.ARCHETYPE.entry_path(GD, GUANGZHOU, "pc"))
+    if guide.searchable:
+        page.fill("#keyword", guide.name)
+        page.click("#search-btn")
+        page.click(f"#result-list a.item-title:text-is('{guide.name}')")
+    else:
+        page.click("text=按主题")
+        page.click(f".theme-list a:text-is('{guide.category}')")
+        page.click(f"#result-list a:text-is('{guide.name}')")
+    page.wait_for_selector("body[data-loaded=true]", timeout=10_000)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("matter", TARGETS)
+def test_jsonapi_pc_citizen_reaches_each_target_guide_and_reads_its_values(browser, matter):
+    guide = GUANGZHOU.target(matter, "pc")
+    with Served(site_app("gdzwfw", jsonapi.ARCHETYPE)) as base:
+        page = browser.new_page()
+        try:
+            _gd_walk_pc(page, base, matter)
+            values = field_values(page, ".guide-table tr:has(th + td[data-field])")
+            assert values["事项名称"] == guide.name
+            assert values["承诺时限"] == guide.elements.get("承诺办结时限", "")
+            assert values["投诉电话"] == guide.elements["监督投诉方式"]
+            assert values["到办事现场次数"] == guide.elements.get("到办事现场次数", "")
+            assert page.locator("#material-list tr.material").count() == len(guide.materials)
+            assert page.is_visible("#online-apply") == guide.online_apply
+            consult = page.get_attribute("#consult", "href")
+            assert consult == f"/hdjl/consult/new?matter={quote(guide.name)}&region=440100"
+        finally:
+            page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("matter", TARGETS)
+def test_jsonapi_mobile_citizen_reaches_each_target_guide_and_opens_its_sections(browser, matter):
+    guide = SHENZHEN.target(matter, "mobile")
+    with Served(site_app("gdzwfw", jsonapi.ARCHETYPE)) as base:
+        context = browser.new_context(**PHONE)
+        page = context.new_page()
+        try:
+            page.goto(base + jsonapi.ARCHETYPE.entry_path(GD, SHENZHEN, "mobile"))
+            assert page.text_content("#current-area") == "深圳"
+            if guide.searchable:
+                page.fill("#keyword", guide.name)
+                page.click("#search-btn")
+                page.click(f"#result-list a:text-is('{guide.name}')")
+            else:
+                page.click(f".theme-list a:text-is('{guide.category}')")
+                page.click(f"#result-list a:text-is('{guide.name}')")
+            page.wait_for_selector("body[data-loaded=true]", timeout=10_000)
+            assert not page.is_visible("td[data-field=CATANAME]")  # sections start collapsed
+            page.click(".m-section[data-section=基本信息] .m-head")
+            assert page.text_content("td[data-field=CATANAME]") == guide.name
+            page.click(".m-section[data-section=申请材料] .m-head")
+            assert page.locator(".m-card.material").count() == len(guide.materials)
+            assert no_horizontal_scroll(page)
+        finally:
+            context.close()
