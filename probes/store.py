@@ -425,7 +425,9 @@ def open_db(
         db.execute("PRAGMA foreign_keys = ON")
         if not db.memory:
             db.enable_wal()
-            db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: a crash loses no commit
+            db.execute(
+                "PRAGMA synchronous = NORMAL"
+            )  # with WAL: a killed process loses no commit; a power cut may lose the last, never corrupts
         migrate(db)
     except BaseException:
         db.close()
