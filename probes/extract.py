@@ -1,0 +1,958 @@
+"""Extraction: a captured guide page's HTML -> the canonical guide elements.
+
+One step of the data flow (*walk journey -> store the evidence -> extract and judge*): a journey
+stores the guide's DOM after tabs and collapsed sections were opened; this module reads that HTML
+and names what it finds with the canonical elements of ``scenarios/elements.yaml`` (the brief's
+"guide elements" table). ``probes/judge.py`` then judges the result. Everything here is a pure
+function of the HTML: no browser, no HTTP, no database, no clock, so old evidence can be
+re-extracted with today's rules.
+
+The extractor is not tuned to any portal. It reads label/value pairs wherever guides put them:
+
+* structural pairs: a label element (``th``, ``td``, ``dt``, ``span``, ``h3``, ``div.title``...)
+  whose whole text is a known label, with the value in what follows it (its tail text and next
+  siblings, up to the next label) - this covers th/td and td/td rows with several pairs, dl/dt/dd,
+  "<b>label：</b>value", sections headed by h3/h4, and flat grids of key/value cells;
+* inline pairs: "标签：值" inside one block of text (``p``, ``li``, ``div``), several per block;
+* vertical tables: a row of labels above a row of values;
+* tab panels: a tab header whose text is a label, and the panel it opens (hidden panels are read);
+* materials: a table with a material-name column (also when the header and body are two tables,
+  as UI kits render them), else a ul/ol list or numbered text under the 申请材料 label.
+
+Page furniture (header, nav, footer, sidebars, "相关事项" blocks, scripts, styles) is removed first,
+so that a footer's 联系电话 or a sidebar's 在线办理 button is never read as the guide's.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin
+
+import yaml
+from lxml import etree
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+ELEMENTS_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "elements.yaml"
+
+
+# ---------------------------------------------------------------------------------------------
+# The element catalogue (scenarios/elements.yaml), validated once.
+
+
+class ElementsError(ValueError):
+    """scenarios/elements.yaml is missing or wrong; the message names the file and the key."""
+
+
+class _ElementSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    labels: list[str]
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be blank")
+        return v.strip()
+
+    @field_validator("labels")
+    @classmethod
+    def _labels_not_empty(cls, v: list[str]) -> list[str]:
+        if not v or any(not str(x).strip() for x in v):
+            raise ValueError("must be a non-empty list of non-blank labels")
+        return v
+
+
+class _MaterialColumns(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: list[str]
+    media: list[str]
+    copies: list[str]
+    source: list[str]
+    required: list[str]
+    form: list[str]
+    sample: list[str]
+
+
+class _ElementsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    elements: list[_ElementSpec]
+    other_labels: list[str] = []
+    placeholders: list[str]
+    material_columns: _MaterialColumns
+    form_link_texts: list[str]
+    sample_link_texts: list[str]
+    online_apply_texts: list[str]
+
+    @model_validator(mode="after")
+    def _labels_are_unique(self) -> _ElementsFile:
+        owner: dict[str, str] = {}
+        names: set[str] = set()
+        for i, spec in enumerate(self.elements):
+            if spec.name in names:
+                raise ValueError(f"elements[{i}].name: duplicate element {spec.name!r}")
+            names.add(spec.name)
+            for j, label in enumerate([spec.name, *spec.labels]):
+                key = _clean_label(label)
+                if not key:
+                    raise ValueError(f"elements[{i}].labels[{j - 1}]: {label!r} is only decoration")
+                if owner.get(key, spec.name) != spec.name:
+                    raise ValueError(
+                        f"elements[{i}].labels[{j - 1}]: label {label!r} already belongs to "
+                        f"{owner[key]!r}"
+                    )
+                owner[key] = spec.name
+        for k, label in enumerate(self.other_labels):
+            if _clean_label(label) in owner:
+                raise ValueError(
+                    f"other_labels[{k}]: {label!r} is a label of {owner[_clean_label(label)]!r}"
+                )
+        return self
+
+
+@dataclass(frozen=True)
+class ElementCatalog:
+    """The loaded, validated scenarios/elements.yaml."""
+
+    names: tuple[str, ...]  # canonical element names, in the file's order
+    label_map: Mapping[str, str]  # cleaned label -> canonical name
+    other_labels: frozenset[str]  # cleaned labels of fields govprobe does not report
+    placeholders: frozenset[str]
+    material_columns: Mapping[str, frozenset[str]]  # MaterialItem field -> cleaned headers
+    form_link_texts: tuple[str, ...]
+    sample_link_texts: tuple[str, ...]
+    online_apply_texts: tuple[str, ...]
+    label_regex: re.Pattern[str] = field(repr=False)  # every known label followed by a colon
+
+
+def load_elements(path: str | Path | None = None) -> ElementCatalog:
+    """Load and validate the element catalogue; raises ElementsError naming the file and key."""
+    return _load_elements(str(path or ELEMENTS_FILE))
+
+
+@functools.cache
+def _load_elements(path: str) -> ElementCatalog:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ElementsError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ElementsError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ElementsError(f"{path}: expected a mapping at the top level")
+    try:
+        spec = _ElementsFile.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
+        msg = err["msg"].removeprefix("Value error, ")
+        raise ElementsError(f"{path}: {loc or '(top)'}: {msg}") from exc
+
+    label_map: dict[str, str] = {}
+    for e in spec.elements:
+        for label in [e.name, *e.labels]:
+            label_map[_clean_label(label)] = e.name
+    others = frozenset(_clean_label(x) for x in spec.other_labels)
+    every = sorted({*label_map, *others}, key=len, reverse=True)
+    # A label starts a pair when it begins a line or follows a space or a separator, optionally
+    # decorated, optionally with a parenthesis ("法定时限（工作日）"), and ends in a colon.
+    label_regex = re.compile(
+        r"(?:^|(?<=[\s;；。,，、|｜]))"
+        r"(?:[★☆*※●○■□◆◇▪•·]|\d{1,2}[.．、]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,2}、)?\s*"
+        r"【?(?P<label>" + "|".join(re.escape(x) for x in every) + r")】?"
+        r"\s*(?:[（(][^（()）\n]{0,12}[)）])?\s*[：:]",
+        re.MULTILINE,
+    )
+    return ElementCatalog(
+        names=tuple(e.name for e in spec.elements),
+        label_map=label_map,
+        other_labels=others,
+        placeholders=frozenset(_squash(x).lower() for x in spec.placeholders),
+        material_columns={
+            k: frozenset(_clean_label(x) for x in v)
+            for k, v in spec.material_columns.model_dump().items()
+        },
+        form_link_texts=tuple(spec.form_link_texts),
+        sample_link_texts=tuple(spec.sample_link_texts),
+        online_apply_texts=tuple(spec.online_apply_texts),
+        label_regex=label_regex,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Labels and values.
+
+_WS = re.compile(r"[\s\u00a0\u3000\u200b\u200c\u200d\ufeff]+")
+_LEAD_DECOR = re.compile(
+    r"^(?:[★☆*＊※●○■□◆◇▪•·>》\-—]+"
+    r"|\d{1,2}[.．、)）]"
+    r"|[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）]"
+    r"|[一二三四五六七八九十]{1,3}[、.．])"
+)
+_TRAIL_PAREN = re.compile(r"[（(][^（()）]{0,16}[)）]$")
+_LABEL_SUFFIXES = ("说明", "信息", "情况", "目录", "列表", "一览表", "及要求", "要求", "图")
+
+
+def _squash(text: str) -> str:
+    return _WS.sub("", text)
+
+
+def _clean_label(text: str) -> str:
+    """Label text without whitespace and decoration ("★1. 法定时限（工作日）：" -> "法定时限")."""
+    s = _squash(unicodedata.normalize("NFKC", text)) if text else ""
+    s = s.replace("\ufe55", ":")
+    previous = None
+    while s != previous:
+        previous = s
+        s = s.rstrip("：:").strip("【】[]〖〗")
+        s = _LEAD_DECOR.sub("", s)
+        s = _TRAIL_PAREN.sub("", s)
+    return s
+
+
+@functools.cache
+def _label_kind(text: str) -> str | None:
+    """The canonical name for a label, "" for a known non-canonical label, None otherwise."""
+    if not text or len(text) > 40:
+        return None
+    cat = load_elements()
+    s = _clean_label(text)
+    if not s or len(s) > 16:
+        return None
+    if s in cat.label_map:
+        return cat.label_map[s]
+    if s in cat.other_labels:
+        return ""
+    for suffix in _LABEL_SUFFIXES:
+        if s.endswith(suffix) and s[: -len(suffix)] in cat.label_map:
+            return cat.label_map[s[: -len(suffix)]]
+    return None
+
+
+def normalize_label(text: str) -> str | None:
+    """Label text as a page shows it -> the canonical element name, or None if it is none."""
+    return _label_kind(text) or None
+
+
+_PUNCT_EDGES = "\"'“”‘’。.,，;；:：、!！?？()（）[]【】<>《》 "
+
+
+def is_placeholder(value: str, element: str | None = None) -> bool:
+    """True when a value says nothing: blank, 暂无, 无, "-", "/", 待补充, an unrendered template...
+
+    "无" counts as a placeholder for every element, 收费标准 included (the brief: a value is
+    required); a real "no" is written 不收费 / 否 / 0次, and those are values.
+    """
+    cat = load_elements()
+    s = _squash(unicodedata.normalize("NFKC", value or ""))
+    if "{{" in s or "${" in s:  # a client template that never rendered
+        return True
+    core = s.strip(_PUNCT_EDGES).lower()
+    if not core:
+        return True
+    if core in cat.placeholders or s.lower() in cat.placeholders:
+        return True
+    return bool(re.fullmatch(r"[-—_/\\.·…*]+", s))
+
+
+# ---------------------------------------------------------------------------------------------
+# Results.
+
+
+@dataclass(frozen=True)
+class MaterialItem:
+    name: str
+    media: str | None = None  # 纸质 / 电子 ...
+    copies: str | None = None
+    source: str | None = None
+    required: str | None = None  # 必要 / 非必要 / 容缺后补
+    form_url: str | None = None  # blank form (空表/表格下载/空白表格); absolute with base_url
+    sample_url: str | None = None  # filled-in sample (样表/示例样本/填写样例)
+
+
+@dataclass(frozen=True)
+class Extraction:
+    title: str  # the guide's name as shown (best guess)
+    elements: Mapping[str, str]  # canonical -> value text, only elements with real values
+    empty: tuple[str, ...]  # canonical labels seen with no real value
+    materials: tuple[MaterialItem, ...]
+    online_apply: tuple[str, ...]  # hrefs of online-apply entries (a raw "javascript:" if none)
+    links: tuple[str, ...]  # every form/sample href (absolute when base_url was given)
+
+
+# ---------------------------------------------------------------------------------------------
+# The DOM.
+
+_BLOCK = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+        "caption",
+    ]
+)
+_HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+_DROP_TAGS = ("script", "style", "noscript", "template", "head", "iframe", "svg", "object")
+_NOISE_TAGS = frozenset({"header", "footer", "nav", "aside"})
+_NOISE_CLASS = re.compile(
+    r"^(?:(?:site|page|g|main|top|global|common|m|l)[-_])?"
+    r"(?:header|head-?top|top-?bar|topbar|nav|navbar|nav-?bar|main-?nav|menu-?bar|footer|foot|"
+    r"sidebar|side-?bar|side|aside|breadcrumbs?|bread|crumbs?|location|position|related|"
+    r"related-?(?:items?|matters?|list)|xgsx|hot-?items?|copyright|friend-?links?|links-?box)$",
+    re.IGNORECASE,
+)
+_NOISE_HEADINGS = frozenset(
+    {"相关事项", "相关服务", "热门事项", "热门服务", "猜你喜欢", "相关推荐", "其他事项", "关联事项"}
+)
+_TAB_CONTAINER = re.compile(
+    r"^(?:[a-z]+[-_])?tabs?(?:[-_]{0,2}(?:nav|head|header|title|titles|hd|list|menu|bar|btns?))?$"
+    r"|^(?:nav|hd)[-_]tabs?$",
+    re.IGNORECASE,
+)
+_TAB_PANEL = re.compile(
+    r"^(?:[a-z]+[-_])?tab[-_]?(?:pane|panel|content|con|item|box|bd|body|cont)$", re.IGNORECASE
+)
+
+
+def _tag(el: etree._Element) -> str:
+    return el.tag.lower() if isinstance(el.tag, str) else ""
+
+
+def _tokens(el: etree._Element) -> list[str]:
+    return (el.get("class") or "").split() + ([el.get("id")] if el.get("id") else [])
+
+
+def _drop(el: etree._Element) -> None:
+    """Remove an element but keep its tail text in place."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def _parse(html: str) -> etree._Element | None:
+    parser = etree.HTMLParser(
+        recover=True, remove_comments=True, remove_pis=True, huge_tree=True, encoding="utf-8"
+    )
+    data = (html or "").encode("utf-8", "replace")
+    if not data.strip():
+        return None
+    try:
+        return etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, etree.ParserError, ValueError):
+        return None
+
+
+def _text(el: etree._Element) -> str:
+    """The element's text with block boundaries as line breaks, whitespace tidied, no tail."""
+    parts: list[str] = []
+    for event, node in etree.iterwalk(el, events=("start", "end")):
+        tag = _tag(node)
+        if event == "start":
+            if tag in _BLOCK or tag == "br":
+                parts.append("\n")
+            elif tag in ("td", "th"):
+                parts.append(" ")
+            if node.text and isinstance(node.tag, str):
+                parts.append(node.text)
+        else:
+            if tag in _BLOCK:
+                parts.append("\n")
+            if node is not el and node.tail:
+                parts.append(node.tail)
+    return _tidy("".join(parts))
+
+
+def _tidy(text: str) -> str:
+    lines = (
+        re.sub(r"[ \t\r\f\v\u00a0\u3000\u200b\ufeff]+", " ", x).strip() for x in text.split("\n")
+    )
+    return "\n".join(x for x in lines if x)
+
+
+def _flat(el: etree._Element) -> str:
+    return _squash("".join(el.itertext()))
+
+
+def _remove_furniture(root: etree._Element) -> None:
+    for el in list(root.iter(*_DROP_TAGS)):
+        _drop(el)
+    for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        _drop(el)
+    # Sections such as 相关事项: the heading and everything after it in its container.
+    for el in list(root.iter()):
+        if el.getparent() is None or _flat(el) not in _NOISE_HEADINGS:
+            continue
+        node = el
+        for _ in range(3):
+            if node.getnext() is not None or node.getparent() is None:
+                break
+            node = node.getparent()
+        for sib in list(node.itersiblings()):
+            _drop(sib)
+        _drop(node)
+    noise = [
+        el
+        for el in root.iter()
+        if _tag(el) in _NOISE_TAGS or any(_NOISE_CLASS.match(t) for t in _tokens(el))
+    ]
+    for el in noise:
+        if el.getparent() is not None and _label_count(el) < 3:
+            _drop(el)
+
+
+def _label_count(el: etree._Element) -> int:
+    """How many guide labels an element holds (a page furniture block holds one or none)."""
+    cat = load_elements()
+    return len({m.group("label") for m in cat.label_regex.finditer(_text(el))})
+
+
+# ---------------------------------------------------------------------------------------------
+# Pairs.
+
+
+@dataclass
+class _Pair:
+    order: int
+    element: str  # canonical name ("" for a known non-canonical label)
+    value: str
+    nodes: tuple[etree._Element, ...] = ()  # where the value came from
+
+
+class _Page:
+    def __init__(self, root: etree._Element):
+        self.root = root
+        self.order = {el: i for i, el in enumerate(root.iter())}
+        self.flat = {el: _flat(el) for el in root.iter()}
+        self.tab_headers: set[etree._Element] = set()
+        self.value_cells: set[etree._Element] = set()
+
+    def kind(self, el: etree._Element) -> str | None:
+        """The label an element *is* (its whole text), or None."""
+        t = self.flat.get(el, "")
+        if not t or len(t) > 24 or _tag(el) in ("a", "button", "option", "html", "body"):
+            return None
+        if el in self.value_cells or _tag(el) == "dd":
+            return None
+        if any("value" in x.lower() or x.lower() in ("val", "v") for x in _tokens(el)):
+            return None
+        return _label_kind(t)
+
+    def is_label_element(self, el: etree._Element) -> bool:
+        """A label element is the outermost element whose whole text is a label."""
+        if self.kind(el) is None:
+            return False
+        parent = el.getparent()
+        if parent is not None and self.flat.get(parent) == self.flat[el] and self.kind(parent):
+            return False
+        # a link or button carrying the text is an action, not a label
+        return not any(
+            _tag(x) in ("a", "button") and self.flat.get(x) == self.flat[el] for x in el.iter()
+        )
+
+    def starts_with_label(self, el: etree._Element) -> bool:
+        if self.kind(el) is not None:
+            return True
+        if _tag(el) in _HEADINGS:
+            return True
+        for node in el.iter():
+            if node is not el and self.kind(node) is not None:
+                return True
+            if node.text and node.text.strip():
+                first = node.text.strip()
+                cat = load_elements()
+                m = cat.label_regex.match(first)
+                return bool(m) or _label_kind(first) is not None
+        return False
+
+
+def _table_pairs(page: _Page) -> Iterator[_Pair]:
+    """Rows of label/value cells (th/td or td/td, several pairs a row) and vertical tables."""
+    for table in page.root.iter("table"):
+        rows = [r for r in table.iter("tr") if _closest(r, "table") is table]
+        grid = [[c for c in r if _tag(c) in ("td", "th")] for r in rows]
+        for i, cells in enumerate(grid):
+            kinds = [page.kind(c) for c in cells]
+            if len(cells) >= 2 and len(cells) % 2 == 0 and all(k is not None for k in kinds[::2]):
+                for j in range(0, len(cells), 2):
+                    page.value_cells.add(cells[j + 1])
+                    yield _Pair(
+                        page.order[cells[j + 1]],
+                        kinds[j] or "",
+                        _text(cells[j + 1]),
+                        (cells[j + 1],),
+                    )
+            elif (
+                len(cells) >= 2
+                and all(k is not None for k in kinds)
+                and i + 1 < len(grid)
+                and len(grid[i + 1]) == len(cells)
+                and not any(page.kind(c) for c in grid[i + 1])
+            ):
+                for label_cell, kind, cell in zip(cells, kinds, grid[i + 1], strict=True):
+                    del label_cell
+                    page.value_cells.add(cell)
+                    yield _Pair(page.order[cell], kind or "", _text(cell), (cell,))
+
+
+def _closest(el: etree._Element, tag: str) -> etree._Element | None:
+    node = el.getparent()
+    while node is not None and _tag(node) != tag:
+        node = node.getparent()
+    return node
+
+
+def _tab_pairs(page: _Page) -> Iterator[_Pair]:
+    """Tab headers whose text is a label, and the panels they open (hidden ones too)."""
+    by_id = {el.get("id"): el for el in page.root.iter() if el.get("id")}
+    containers = [
+        el
+        for el in page.root.iter()
+        if el.get("role") == "tablist" or any(_TAB_CONTAINER.match(t) for t in _tokens(el))
+    ]
+    for box in containers:
+        headers = [h for h in box.iter() if h.get("role") == "tab"] or [
+            li for li in box.iter("li") if _tab_box(li, containers) is box
+        ]
+        if not headers:
+            headers = [c for c in box if isinstance(c.tag, str) and page.flat.get(c)]
+        if not headers:
+            continue
+        page.tab_headers.update(x for h in headers for x in h.iter())
+        panels: list[etree._Element | None] = []
+        for h in headers:
+            target = None
+            for node in h.iter():
+                ref = (
+                    node.get("aria-controls")
+                    or node.get("data-target")
+                    or node.get("data-tab")
+                    or node.get("data-id")
+                    or node.get("href")
+                    or ""
+                ).lstrip("#")
+                if ref and ref in by_id:
+                    target = by_id[ref]
+                    break
+            panels.append(target)
+        if not all(panels):
+            candidates = _panels_after(box)
+            if len(candidates) == len(headers):
+                panels = [p or c for p, c in zip(panels, candidates, strict=True)]
+        for h, panel in zip(headers, panels, strict=True):
+            kind = _label_kind(page.flat[h])
+            if kind is None or panel is None:
+                continue
+            yield _Pair(page.order.get(panel, 0), kind, _text(panel), (panel,))
+
+
+def _tab_box(el: etree._Element, boxes: list[etree._Element]) -> etree._Element | None:
+    return next((a for a in el.iterancestors() if a in boxes), None)
+
+
+def _panels_after(box: etree._Element) -> list[etree._Element]:
+    """Panels that pair with a tab bar by position: marked tab panels in the same container."""
+    scope = box.getparent() if box.getparent() is not None else box
+    marked = [
+        el
+        for el in scope.iter()
+        if el.get("role") == "tabpanel" or any(_TAB_PANEL.match(t) for t in _tokens(el))
+    ]
+    return [el for el in marked if not any(a in marked for a in el.iterancestors())]
+
+
+def _structural_pairs(page: _Page) -> Iterator[_Pair]:
+    """Label elements with the value in their tail and following siblings."""
+    for el in page.root.iter():
+        if el in page.tab_headers or el in page.value_cells or not page.is_label_element(el):
+            continue
+        if _tag(el) in ("td", "th") and el.getparent() is not None and _tag(el.getparent()) == "tr":
+            siblings = [c for c in el.itersiblings() if _tag(c) in ("td", "th")]
+            if not siblings:
+                continue  # a lone label cell: the header of a vertical or material table
+        kind = page.kind(el) or ""
+        node = el
+        for _ in range(3):  # climb out of a wrapper that holds only decoration beside the label
+            if (node.tail and node.tail.strip()) or node.getnext() is not None:
+                break
+            parent = node.getparent()
+            if parent is None or len(page.flat.get(parent, "")) - len(page.flat[el]) > 4:
+                break
+            node = parent
+        parts: list[str] = []
+        nodes: list[etree._Element] = []
+        if node.tail and node.tail.strip():
+            parts.append(node.tail)
+        for sib in node.itersiblings():
+            if page.starts_with_label(sib) or sib in page.tab_headers:
+                break
+            nodes.append(sib)
+            parts.append(_text(sib))
+            if sib.tail:
+                parts.append(sib.tail)
+        value = _tidy("\n".join(parts))
+        cat = load_elements()
+        m = cat.label_regex.search(value)
+        if m and m.start() > 0:  # an inline label after the value ends it
+            value = value[: m.start()].strip()
+        yield _Pair(page.order[el], kind, value, tuple(nodes))
+
+
+def _leaf_blocks(root: etree._Element) -> Iterator[etree._Element]:
+    for el in root.iter():
+        if _tag(el) in _BLOCK and not any(_tag(d) in _BLOCK for d in el.iterdescendants()):
+            yield el
+
+
+def _inline_pairs(page: _Page) -> Iterator[_Pair]:
+    """ "标签：值" pairs inside one block of text, several per block."""
+    cat = load_elements()
+    for block in _leaf_blocks(page.root):
+        if block in page.tab_headers:
+            continue
+        text = _text(block)
+        matches = list(cat.label_regex.finditer(text))
+        for i, m in enumerate(matches):
+            end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+            value = text[m.end() : end].strip()
+            if not value:
+                continue  # "label：" alone: a structural pair reads the value that follows
+            kind = _label_kind(m.group("label")) or ""
+            yield _Pair(page.order[block], kind, value, (block,))
+
+
+# ---------------------------------------------------------------------------------------------
+# Materials and links.
+
+
+def _link_kind(text: str) -> str | None:
+    cat = load_elements()
+    s = _clean_label(text)
+    if not s or len(s) > 10:
+        return None
+    if any(x in s for x in cat.sample_link_texts):
+        return "sample"
+    if any(x in s for x in cat.form_link_texts):
+        return "form"
+    return None
+
+
+def _href(a: etree._Element, base_url: str | None) -> str | None:
+    raw = (a.get("href") or a.get("data-href") or a.get("data-url") or "").strip()
+    onclick = a.get("onclick") or ""
+    if not raw or raw.lower().startswith("javascript") or raw == "#":
+        m = re.search(r"""(?:open|href|location)\s*(?:=|\()\s*['"]([^'"]+)['"]""", onclick)
+        if m:
+            raw = m.group(1)
+    if not raw:
+        return None
+    if raw.lower().startswith(("javascript", "#", "mailto:", "tel:")):
+        return raw
+    return urljoin(base_url, raw) if base_url else raw
+
+
+def _column_field(header: str) -> str | None:
+    s = _clean_label(header)
+    for name, heads in load_elements().material_columns.items():
+        if s in heads:
+            return name
+    return None
+
+
+def _material_tables(page: _Page, base_url: str | None) -> list[MaterialItem]:
+    items: list[MaterialItem] = []
+    tables = list(page.root.iter("table"))
+    used: set[etree._Element] = set()
+    for t_index, table in enumerate(tables):
+        rows = [[c for c in r if _tag(c) in ("td", "th")] for r in table.iter("tr")]
+        rows = [r for r in rows if r]
+        head_at = None
+        columns: list[str | None] = []
+        for i, cells in enumerate(rows[:3]):
+            fields = [_column_field(page.flat.get(c, "")) for c in cells]
+            named = any(
+                f == "name" and "材料" in page.flat.get(c, "")
+                for f, c in zip(fields, cells, strict=True)
+            )
+            if "name" in fields and (named or sum(f is not None for f in fields) >= 2):
+                head_at, columns = i, fields
+                break
+        if head_at is None:
+            continue
+        body = rows[head_at + 1 :]
+        if not body:  # header and body rendered as two tables (UI kits do this)
+            for nxt in tables[t_index + 1 : t_index + 3]:
+                if nxt in used:
+                    continue
+                cand = [[c for c in r if _tag(c) in ("td", "th")] for r in nxt.iter("tr")]
+                cand = [r for r in cand if r]
+                if cand and max(len(r) for r in cand) == len(columns):
+                    body = cand
+                    used.add(nxt)
+                    break
+        for cells in body:
+            if len(cells) < max(2, len(columns) - 1):
+                continue  # a group row ("一、主体材料") or a note
+            values: dict[str, str | None] = {}
+            form = sample = None
+            for field_name, cell in zip(columns, cells, strict=False):
+                for a in cell.iter("a"):
+                    kind = _link_kind(page.flat.get(a, "")) or (
+                        field_name if field_name in ("form", "sample") else None
+                    )
+                    href = _href(a, base_url)
+                    if kind == "form" and href and form is None:
+                        form = href
+                    elif kind == "sample" and href and sample is None:
+                        sample = href
+                if field_name and field_name not in ("form", "sample"):
+                    values[field_name] = _cell_value(cell)
+            name = _material_name(values.get("name") or "")
+            if not name:
+                continue
+            items.append(
+                MaterialItem(
+                    name=name,
+                    media=values.get("media"),
+                    copies=values.get("copies"),
+                    source=values.get("source"),
+                    required=values.get("required"),
+                    form_url=form,
+                    sample_url=sample,
+                )
+            )
+    return items
+
+
+def _cell_value(cell: etree._Element) -> str | None:
+    text = " ".join(_text(cell).split("\n")).strip()
+    return None if is_placeholder(text) else text
+
+
+_META = re.compile(r"[（(]([^（()）]*(?:份|纸质|电子|必要|容缺|来源|扫描)[^（()）]*)[)）]\s*$")
+
+
+def _material_name(text: str) -> str:
+    s = " ".join(text.split())
+    s = re.sub(r"^\s*(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*[.．、)）]\s*", "", s)
+    s = re.sub(r"^[（(]\d{1,3}[)）]\s*", "", s)
+    return s.strip(" ；;。，,、")
+
+
+def _material_list(
+    nodes: Iterable[etree._Element], page: _Page, base_url: str | None
+) -> list[MaterialItem]:
+    items: list[MaterialItem] = []
+    for node in nodes:
+        lists = [node] if _tag(node) in ("ul", "ol") else list(node.iter("ul", "ol"))
+        for lst in lists:
+            for li in (c for c in lst if _tag(c) == "li"):
+                form = sample = None
+                link_texts: list[str] = []
+                for a in li.iter("a"):
+                    kind = _link_kind(page.flat.get(a, ""))
+                    if kind:
+                        link_texts.append("".join(a.itertext()))
+                        href = _href(a, base_url)
+                        if kind == "form" and form is None:
+                            form = href
+                        elif kind == "sample" and sample is None:
+                            sample = href
+                text = " ".join(_text(li).split("\n"))
+                for lt in link_texts:
+                    text = text.replace(lt.strip(), " ")
+                meta_match = _META.search(text.strip())
+                meta = meta_match.group(1) if meta_match else ""
+                if meta_match:
+                    text = text.strip()[: meta_match.start()]
+                name = _material_name(text)
+                if not name or is_placeholder(name):
+                    continue
+                items.append(
+                    MaterialItem(
+                        name=name,
+                        media=_first(meta, ("纸质和电子", "纸质", "电子")),
+                        copies=(m.group(0) if (m := re.search(r"\d+\s*份", meta)) else None),
+                        required=_first(meta, ("容缺后补", "非必要", "必要")),
+                        form_url=form,
+                        sample_url=sample,
+                    )
+                )
+    return items
+
+
+def _first(text: str, options: tuple[str, ...]) -> str | None:
+    return next((o for o in options if o in text), None)
+
+
+def _material_text(value: str) -> list[MaterialItem]:
+    """Numbered text ("1.身份证；2.营业执照") as materials, when nothing structured was there."""
+    parts = re.split(r"(?:^|\s|[；;。])(?:\d{1,2}[.．、)）]|[（(]\d{1,2}[)）])\s*", value)
+    names = [_material_name(p) for p in parts]
+    names = [n for n in names if n and not is_placeholder(n) and len(n) <= 80]
+    if len(names) < 2:
+        lines = [_material_name(x) for x in value.split("\n")]
+        names = [n for n in lines if n and not is_placeholder(n) and len(n) <= 80]
+    return [MaterialItem(name=n) for n in names]
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole page.
+
+
+def extract(html: str, base_url: str | None = None) -> Extraction:
+    """Read a guide page's HTML (after tabs and sections were opened) into an Extraction."""
+    cat = load_elements()
+    root = _parse(html)
+    if root is None:
+        return Extraction("", {}, (), (), (), ())
+    head_title = ""
+    for t in root.iter("title"):
+        head_title = " ".join("".join(t.itertext()).split())
+        break
+    _remove_furniture(root)
+    page = _Page(root)
+
+    pairs = [*_tab_pairs(page), *_table_pairs(page), *_structural_pairs(page), *_inline_pairs(page)]
+    pairs.sort(key=lambda p: p.order)
+
+    values: dict[str, str] = {}
+    seen: set[str] = set()
+    material_nodes: list[etree._Element] = []
+    material_texts: list[str] = []
+    for p in pairs:
+        if not p.element:
+            continue
+        seen.add(p.element)
+        if p.element == "申请材料":
+            material_nodes.extend(p.nodes)
+            if not is_placeholder(p.value, p.element):
+                material_texts.append(p.value)
+            continue
+        if p.element not in values and not is_placeholder(p.value, p.element):
+            values[p.element] = p.value
+
+    materials = _material_tables(page, base_url)
+    if not materials:
+        materials = _material_list(material_nodes, page, base_url)
+    if not materials and material_texts:
+        materials = _material_text(material_texts[0])
+    materials = _dedupe(materials)
+    if materials:
+        values["申请材料"] = "；".join(m.name for m in materials)
+        seen.add("申请材料")
+
+    h1 = next((page.flat[h] and _text(h) for h in root.iter("h1") if page.flat.get(h)), "")
+    title = values.get("事项名称") or " ".join(h1.split()) or _page_title(head_title)
+    if "事项名称" not in values and title:
+        values["事项名称"] = title
+
+    online: list[str] = []
+    links: list[str] = [u for m in materials for u in (m.form_url, m.sample_url) if u]
+    for a in root.iter("a", "button", "input"):
+        text = page.flat.get(a, "") or _squash(a.get("value") or "")
+        if not text or len(text) > 12:
+            continue
+        if _link_kind(text):
+            href = _href(a, base_url)
+            if href:
+                links.append(href)
+        elif any(x in text for x in cat.online_apply_texts) and _is_enabled(a, text):
+            online.append(_href(a, base_url) or "javascript:")
+
+    ordered = {name: values[name] for name in cat.names if name in values}
+    empty = tuple(name for name in cat.names if name in seen and name not in ordered)
+    return Extraction(
+        title=title,
+        elements=ordered,
+        empty=empty,
+        materials=tuple(materials),
+        online_apply=tuple(dict.fromkeys(online)),
+        links=tuple(dict.fromkeys(links)),
+    )
+
+
+def _is_enabled(a: etree._Element, text: str) -> bool:
+    if any(x in text for x in ("暂不", "不支持", "未开通", "不可")):
+        return False
+    if a.get("disabled") is not None or a.get("aria-disabled") == "true":
+        return False
+    return not any(t.lower() in ("disabled", "is-disabled", "btn-disabled") for t in _tokens(a))
+
+
+def _page_title(text: str) -> str:
+    """<title> without the portal's name ("事项 - XX政务服务网" -> "事项")."""
+    parts = [p.strip() for p in re.split(r"\s[-_|｜—]+\s|[|｜_]|——", text) if p.strip()]
+    keep = [p for p in parts if not re.search(r"(政务服务|服务网|网上办事|门户|平台)$", p)]
+    return (keep or parts or [""])[0]
+
+
+def _dedupe(items: list[MaterialItem]) -> list[MaterialItem]:
+    seen: dict[str, MaterialItem] = {}
+    for m in items:
+        key = _squash(m.name)
+        if key not in seen:
+            seen[key] = m
+        else:  # a second copy (a 简版指南 tab) may carry the links the first lacked
+            old = seen[key]
+            seen[key] = MaterialItem(
+                old.name,
+                old.media or m.media,
+                old.copies or m.copies,
+                old.source or m.source,
+                old.required or m.required,
+                old.form_url or m.form_url,
+                old.sample_url or m.sample_url,
+            )
+    return list(seen.values())
