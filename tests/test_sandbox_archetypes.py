@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sandbox_worlds import TARGETS, small_world
 
 from probes.browser import launch_options
-from sandbox.archetypes import jsonapi
+from sandbox.archetypes import jsonapi, listfw
 
 WORLD = small_world()
 PHONE = {
@@ -281,6 +281,142 @@ def test_jsonapi_mobile_citizen_reaches_each_target_guide_and_opens_its_sections
             assert page.text_content("td[data-field=CATANAME]") == guide.name
             page.click(".m-section[data-section=申请材料] .m-head")
             assert page.locator(".m-card.material").count() == len(guide.materials)
+            assert no_horizontal_scroll(page)
+        finally:
+            context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# listfw (Beijing style)
+
+BJ = WORLD.sites["bjzwfw"]
+BEIJING = WORLD.cities["beijing"]
+
+
+async def bj_list(http: httpx.AsyncClient, keyword: str, **extra) -> dict:
+    params = {
+        "serverType": "1001",
+        "locationCode": "110000000000",
+        "keyword": keyword,
+        "pageNum": "1",
+        **extra,
+    }
+    response = await http.get("/guideservice/pubtask/getTaskList", params=params)
+    assert response.status_code == 200
+    return response.json()["data"]
+
+
+@pytest.mark.anyio
+async def test_listfw_task_list_matches_every_word_and_links_the_static_pages():
+    app = site_app("bjzwfw", listfw.ARCHETYPE)
+    async with client(app) as http:
+        both = await bj_list(http, "卫生 许可")
+        one = await bj_list(http, "公共场所卫生许可（新证）")
+        page = await http.get(one["list"][0]["taskUrl"])
+    assert [r["taskName"] for r in both["list"]] == [
+        "公共场所卫生许可（延续）",
+        "公共场所卫生许可（新证）",
+        "公共场所卫生许可（变更）",
+        "卫生许可证遗失补办公告",
+    ]
+    assert both["total"] == 4
+    assert set(one["list"][0]) >= {"taskName", "taskUrl", "deptName"}
+    assert one["list"][0]["taskUrl"].startswith("/pubtask/task/1/110000000000/")
+    assert page.status_code == 200
+
+
+@pytest.mark.anyio
+async def test_listfw_task_list_leaves_out_unsearchable_guides_that_the_category_tree_lists():
+    app = site_app("bjzwfw", listfw.ARCHETYPE)
+    async with client(app) as http:
+        found = await bj_list(http, "城乡居民基本养老保险参保登记")
+        home = await http.get("/")
+    assert found == {"list": [], "total": 0, "pageNum": 1}
+    tree = lxml_html.fromstring(home.text).xpath("//div[@id='tree']//a/text()")
+    assert "城乡居民基本养老保险参保登记" in tree
+
+
+@pytest.mark.anyio
+async def test_listfw_guide_page_shows_present_labels_only_and_placeholders_as_given():
+    guide = BEIJING.target("public-health-permit", "pc")
+    app = site_app("bjzwfw", listfw.ARCHETYPE)
+    async with client(app) as http:
+        response = await http.get(listfw.ARCHETYPE.guide_path(BJ, BEIJING, guide, "pc"))
+        unknown = await http.get("/pubtask/task/1/110000000000/0123.html")
+    doc = lxml_html.fromstring(response.text)
+    pairs = {
+        dt.text_content(): dt.getnext().xpath("string(./div[@class='fold-text'])")
+        or dt.getnext().text_content()
+        for dt in doc.xpath("//dl/dt")
+    }
+    assert "到现场办理的次数" not in pairs  # the element is absent from this guide
+    assert pairs["监督电话"] == "暂无"
+    assert pairs["设定依据"] == guide.elements["设定依据"]
+    assert pairs["承诺办结时限"] == "5个工作日"
+    rows = doc.xpath("//table[@id='materials']/tbody/tr")
+    assert [r.xpath("string(td[@class='mname'])") for r in rows] == [
+        m.name for m in guide.materials
+    ]
+    assert doc.xpath("//a[text()='表格下载']/@href") == [guide.materials[0].form_url]
+    assert doc.xpath("//a[@id='onlineApply']/@href") == [f"/apply/{guide.guide_id}"]
+    assert unknown.status_code == 404
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("matter", TARGETS)
+def test_listfw_pc_citizen_reaches_each_target_guide_and_reads_its_values(browser, matter):
+    guide = BEIJING.target(matter, "pc")
+    with Served(site_app("bjzwfw", listfw.ARCHETYPE)) as base:
+        page = browser.new_page()
+        try:
+            page.goto(base + listfw.ARCHETYPE.entry_path(BJ, BEIJING, "pc"))
+            if guide.searchable:
+                page.fill("#searchInput", guide.name)
+                page.click("button.sbtn")
+                page.click(f"#searchResult a.res-title:text-is('{guide.name}')")
+            else:
+                page.click(f".tree .node > span:text-is('{guide.category}')")
+                page.click(f".tree a:text-is('{guide.name}')")
+            assert "/pubtask/task/1/110000000000/" in page.url
+            values = page.eval_on_selector_all(
+                ".bszn dt",
+                "dts => Object.fromEntries(dts.map(dt => [dt.textContent.trim(),"
+                " (dt.nextElementSibling.querySelector('.fold-text') || dt.nextElementSibling)"
+                ".textContent.trim()]))",
+            )
+            assert values["事项名称"] == guide.name
+            assert values.get("承诺办结时限") == guide.elements.get("承诺办结时限")
+            materials = page.locator("#materials tr.material")
+            assert materials.count() == len(guide.materials)
+            if len(guide.materials) > 3:
+                assert not materials.nth(3).is_visible()
+                page.click("text=更多")
+                assert materials.nth(3).is_visible()
+            page.click(".fold .toggle-more >> nth=0")
+            assert page.is_visible(".fold.unfold")
+        finally:
+            page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("matter", TARGETS)
+def test_listfw_mobile_citizen_reaches_each_target_guide_on_the_wap_site(browser, matter):
+    guide = BEIJING.target(matter, "mobile")
+    with Served(site_app("bjzwfw", listfw.ARCHETYPE)) as base:
+        context = browser.new_context(**PHONE)
+        page = context.new_page()
+        try:
+            page.goto(base + listfw.ARCHETYPE.entry_path(BJ, BEIJING, "mobile"))
+            if guide.searchable:
+                page.fill("#searchInput", guide.name)
+                page.click("button.sbtn")
+                page.click(f"#wapResult a:text-is('{guide.name}')")
+            else:
+                page.click(f".tree a:text-is('{guide.category}')")
+                page.click(f"#wapCategory a:text-is('{guide.name}')")
+            assert page.url.startswith(base + "/wap/pubtask/task/1/")
+            assert page.text_content(".task-name") == guide.name
+            assert page.locator("#materials li.material").count() == len(guide.materials)
             assert no_horizontal_scroll(page)
         finally:
             context.close()

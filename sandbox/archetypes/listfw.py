@@ -1,0 +1,242 @@
+"""The Beijing-style portal (北京市政务服务网): a list API plus static guide pages, behind a web
+firewall (the shared layer runs the script challenge; this module only renders).
+
+* home ``/`` (``?locationCode=…`` when the site has several cities) with a 搜索 box whose results
+  come by XHR from ``GET /guideservice/pubtask/getTaskList?serverType=1001&locationCode=…&
+  keyword=…&pageNum=1`` into the same page, and a category tree that lists every guide;
+* static guide pages ``/pubtask/task/1/{locationCode}/{uuid}.html``: ``dl/dt/dd`` pairs, a
+  materials table, long texts folded under 展开 and extra materials under 更多;
+* H5 under ``/wap/``: ``/wap/?locationCode=…``, ``/wap/search?keyword=…`` (server-rendered list),
+  ``/wap/category?name=…``, ``/wap/pubtask/task/1/{locationCode}/{uuid}.html``.
+
+A guide element missing from the data has no ``dt`` at all; a placeholder is shown as given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from sandbox.model import City, Guide, Site, World
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "listfw"
+PAGE_SIZE = 10
+VISIBLE_MATERIALS = 3  # more rows than this fold under 更多
+
+# (block, [(label, canonical element)]), in page order; 申报材料 is the materials table.
+BLOCKS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "基本信息",
+        (
+            ("事项名称", "事项名称"),
+            ("实施编码", "实施编码"),
+            ("办理形式", "是否网办"),
+            ("法定办结时限", "法定办结时限"),
+            ("承诺办结时限", "承诺办结时限"),
+            ("到现场办理的次数", "到办事现场次数"),
+            ("收费标准", "收费标准"),
+            ("审批结果", "办理结果"),
+        ),
+    ),
+    ("申请条件", (("申请条件", "受理条件"),)),
+    ("办理流程", (("办理流程", "办理流程"),)),
+    (
+        "办理地点及时间",
+        (("办公地址", "办理地点"), ("办公时间", "办理时间")),
+    ),
+    ("咨询监督", (("咨询电话", "咨询方式"), ("监督电话", "监督投诉方式"))),
+    ("设定依据", (("设定依据", "设定依据"),)),
+)
+FOLDED = frozenset({"设定依据", "受理条件"})  # long texts shown folded under 展开
+
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+
+
+def task_uuid(site: Site, guide: Guide) -> str:
+    """The guide's uuid in its static page's name (32 hex digits, stable)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{site.site_id}/{guide.guide_id}").hex
+
+
+def search(guides: Iterable[Guide], keyword: str) -> list[Guide]:
+    """The list API's keyword filter: every space-separated word must appear in the name."""
+    words = keyword.split()
+    return [g for g in guides if g.searchable and all(w in g.name for w in words)]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    city: City
+    guide: Guide
+
+
+class ListFwArchetype:
+    id = "listfw"
+    firewall = True
+
+    def entry_path(self, site: Site, city: City, channel: str) -> str:
+        base = "/wap/" if channel == "mobile" else "/"
+        if len(site.city_ids) > 1:
+            return f"{base}?locationCode={city.region_code}"
+        return base
+
+    def guide_path(self, site: Site, city: City, guide: Guide, channel: str) -> str:
+        base = "/wap/pubtask" if channel == "mobile" else "/pubtask"
+        return f"{base}/task/1/{city.region_code}/{task_uuid(site, guide)}.html"
+
+    def app(self, site: Site, world: World) -> ASGIApp:
+        cities = world.site_cities(site.site_id)
+        by_code = {c.region_code: c for c in cities}
+        index: dict[tuple[str, str, str], _Entry] = {}
+        for city in cities:
+            for channel, guides in city.guides.items():
+                for guide in guides:
+                    index[(channel, city.region_code, task_uuid(site, guide))] = _Entry(city, guide)
+
+        def chosen(request: Request) -> City | None:
+            code = request.query_params.get("locationCode")
+            return by_code.get(code) if code else cities[0]
+
+        def context(city: City, mobile: bool) -> dict:
+            channel = "mobile" if mobile else "pc"
+            tree: dict[str, list[tuple[Guide, str]]] = {}
+            for guide in city.guides.get(channel, ()):
+                tree.setdefault(guide.category, []).append(
+                    (guide, self.guide_path(site, city, guide, channel))
+                )
+            province = city.province.removesuffix("市").removesuffix("省")
+            return {
+                "site": site,
+                "city": city,
+                "cities": cities,
+                "mobile": mobile,
+                "tree": tree,
+                "home": self.entry_path(site, city, channel),
+                "hdjl": "/hdjl/?" + urlencode({"region": city.region_code}),
+                "sponsor": f"{city.province}人民政府办公厅",
+                "icp": f"{province[:1]}ICP备05060933号",
+            }
+
+        def missing() -> HTMLResponse:
+            return HTMLResponse(_env.get_template("missing.html").render(), status_code=404)
+
+        async def home(request: Request) -> Response:
+            mobile = request.url.path.startswith("/wap")
+            city = chosen(request)
+            if city is None:
+                return missing()
+            return _html("home.html", **context(city, mobile))
+
+        async def wap_search(request: Request) -> Response:
+            city = chosen(request)
+            if city is None:
+                return missing()
+            keyword = request.query_params.get("keyword", "")
+            found = [
+                (g, self.guide_path(site, city, g, "mobile"))
+                for g in search(city.guides.get("mobile", ()), keyword)
+            ]
+            return _html("wap_search.html", keyword=keyword, found=found, **context(city, True))
+
+        async def wap_category(request: Request) -> Response:
+            city = chosen(request)
+            if city is None:
+                return missing()
+            name = request.query_params.get("name", "")
+            return _html("wap_category.html", name=name, **context(city, True))
+
+        async def task_list(request: Request) -> Response:
+            q = request.query_params
+            city = by_code.get(q.get("locationCode", ""))
+            channel = "mobile" if q.get("source") == "wap" else "pc"
+            found = search(city.guides.get(channel, ()), q.get("keyword", "")) if city else []
+            page_num = max(_int(q.get("pageNum"), 1), 1)
+            page = found[(page_num - 1) * PAGE_SIZE : page_num * PAGE_SIZE]
+            rows = [
+                {
+                    "taskName": g.name,
+                    "taskUrl": self.guide_path(site, city, g, channel),
+                    "deptName": g.dept,
+                    "taskCode": task_uuid(site, g),
+                }
+                for g in page
+            ]
+            return JSONResponse(
+                {
+                    "code": 200,
+                    "msg": "success",
+                    "data": {"list": rows, "total": len(found), "pageNum": page_num},
+                }
+            )
+
+        async def guide_page(request: Request) -> Response:
+            mobile = request.url.path.startswith("/wap")
+            key = (
+                "mobile" if mobile else "pc",
+                request.path_params["location"],
+                request.path_params["uuid"],
+            )
+            entry = index.get(key)
+            if entry is None:
+                return missing()
+            guide = entry.guide
+            if guide.latency_ms:
+                await asyncio.sleep(guide.latency_ms / 1000)
+            blocks = [
+                (
+                    title,
+                    [
+                        (label, guide.elements[element], element in FOLDED)
+                        for label, element in rows
+                        if element in guide.elements
+                    ],
+                )
+                for title, rows in BLOCKS
+            ]
+            consult = "/hdjl/consult/new?" + urlencode(
+                {"matter": guide.name, "region": entry.city.region_code}
+            )
+            return _html(
+                "guide.html",
+                guide=guide,
+                blocks=blocks,
+                consult=consult,
+                visible_materials=VISIBLE_MATERIALS,
+                **context(entry.city, mobile),
+            )
+
+        return Starlette(
+            routes=[
+                Route("/", home),
+                Route("/wap/", home),
+                Route("/wap/search", wap_search),
+                Route("/wap/category", wap_category),
+                Route("/guideservice/pubtask/getTaskList", task_list),
+                Route("/pubtask/task/1/{location}/{uuid}.html", guide_page),
+                Route("/wap/pubtask/task/1/{location}/{uuid}.html", guide_page),
+            ]
+        )
+
+
+def _html(template: str, **context) -> HTMLResponse:
+    return HTMLResponse(_env.get_template(template).render(**context))
+
+
+def _int(value: object, default: int) -> int:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+
+
+ARCHETYPE = ListFwArchetype()
