@@ -45,3 +45,99 @@ def sandbox_serve(host: str, port: int, extra: tuple[str, ...]) -> None:
     """Serve every city portal from one process (the same as ``python -m sandbox serve``)."""
     cmd = [sys.executable, "-m", "sandbox", "serve", "--host", host, "--port", str(port), *extra]
     os.execv(sys.executable, cmd) if hasattr(os, "execv") else subprocess.run(cmd, check=True)
+
+
+# -- shared options ------------------------------------------------------------------------
+
+DEFAULT_DB = "results/govprobe.db"
+
+
+def db_option(f):
+    return click.option(
+        "--db", "db_path", default=DEFAULT_DB, show_default=True, help="SQLite database."
+    )(f)
+
+
+def evidence_root(db_path: str):
+    from pathlib import Path
+
+    from probes.evidence import EvidenceStore
+
+    return EvidenceStore(Path(db_path).resolve().parent / "evidence")
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+@main.command()
+@click.option("--target", type=click.Choice(["sandbox", "live"]), default="sandbox", show_default=True)
+@click.option("--sandbox-url", help="A running sandbox; without it one is started and stopped.")
+@click.option("--portal-url", help="Probe this one portal with the generic journey alone.")
+@click.option("--city", "cities", multiple=True, help="City name or id (repeatable; default all).")
+@click.option("--scenario", "scenario_ids", multiple=True, help="Scenario id (repeatable).")
+@click.option("--channel", "channels", multiple=True, type=click.Choice(["pc", "mobile"]))
+@db_option
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 16))
+@click.option("--resume", "resume_round", help="Finish an interrupted round.")
+@click.option("--user-agent-suffix", default="", help="An identifying token for the user agent.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path, concurrency,
+        per_host, resume_round, user_agent_suffix, as_json):  # fmt: skip
+    """Walk the guide journeys of a round, store the evidence and judge it."""
+    from probes import runner
+
+    try:
+        summary = runner.run_guides(
+            target=target,
+            sandbox_url=sandbox_url,
+            portal_url=portal_url,
+            cities=cities,
+            scenario_ids=scenario_ids,
+            channels=channels,
+            db_path=db_path,
+            concurrency=concurrency,
+            per_host=per_host,
+            resume_round=resume_round,
+            user_agent_suffix=user_agent_suffix,
+            progress=not as_json,
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        import json
+
+        click.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        runner.print_summary(summary)
+
+
+@main.command()
+@click.option("--round", "round_id", help="Round id (default: the latest guide round).")
+@db_option
+def rejudge(round_id, db_path):
+    """Re-extract and re-judge a stored round from its evidence, with no browser."""
+    from probes import runner
+
+    try:
+        round_id, count = runner.rejudge(db_path, round_id)
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    click.echo(f"round {round_id}: {count} probes judged again")
+
+
+@main.command()
+@db_option
+def verify(db_path):
+    """Re-hash every evidence file and report any that changed or vanished."""
+    from probes import store
+
+    db = store.open_db(db_path)
+    problems = store.verify_evidence(db, evidence_root(db_path))
+    total = db.execute("SELECT count(*) FROM evidence").fetchone()[0]
+    for p in problems:
+        click.echo(f"{p['problem']}: {p['relpath']} ({p['sha256']})")
+    click.echo(f"{total} evidence files checked, {len(problems)} problems")
+    if problems:
+        raise SystemExit(1)

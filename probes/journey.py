@@ -434,7 +434,7 @@ class GuideJourney:
     async def _pick_on_page(self, page: Page, matter: Matter, trace: _Trace, action: str):
         links = await self._links(page)
         # results: links that resemble the matter at all, in page order
-        relevant = [(f, item) for f, item in links if score(matter, item["text"]) >= 40]
+        relevant = [(f, item) for f, item in links if score(matter, item["text"], decoys=True) >= 50]
         candidates = [Candidate(item["text"], n) for n, (_f, item) in enumerate(relevant)]
         chosen = pick(matter, candidates)
         if not chosen:

@@ -36,14 +36,15 @@ class Pick:
     rank: int  # 1-based position among the listed results
 
 
-def score(matter: Matter, text: str) -> float:
-    """0-100: how much a result's text looks like the matter's guide (0 for a decoy)."""
+def score(matter: Matter, text: str, *, decoys: bool = False) -> float:
+    """0-100: how much a result's text looks like the matter's guide: 0 for a decoy, unless
+    ``decoys`` (used to rank a result among everything that resembles the matter)."""
     norm = normalize(text)
     if not norm:
         return 0.0
     own = normalize(matter.name + "".join(matter.aliases))
     for word in matter.avoid:
-        if word in norm and word not in own:
+        if word in norm and word not in own and not decoys:
             return 0.0
     best = 0.0
     for name in matter.queries:
@@ -62,7 +63,8 @@ def score(matter: Matter, text: str) -> float:
 
 
 def pick(matter: Matter, candidates: list[Candidate], threshold: float = THRESHOLD) -> Pick | None:
-    """The best candidate at or above the threshold; earlier results win ties."""
+    """The best candidate at or above the threshold; earlier results win ties. The rank is the
+    candidate's position among those given (the results that resemble the matter, decoys too)."""
     best: Pick | None = None
     for cand in candidates:
         s = score(matter, cand.text)

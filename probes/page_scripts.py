@@ -125,7 +125,10 @@ MARK_EXPANDERS = r"""
     const t = (e.innerText || '').trim();
     if (/^(展开|展开全部|展开更多|查看更多|更多|显示全部|全部展开|点击展开|展开详情)\s*[>》▼∨+]*$/.test(t)) mark(e, 'more');
   }
-  for (const e of document.querySelectorAll('h2, h3, h4, h5, dt, div, p, span, li, header')) {
+  for (const e of document.querySelectorAll('[aria-expanded=false]')) {
+    if (visible(e) && safeHref(e)) mark(e, 'section');
+  }
+  for (const e of document.querySelectorAll('h2, h3, h4, h5, dt, div, p, span, li, header, button')) {
     if (!visible(e) || marked.includes(e)) continue;
     const t = (e.innerText || '').trim();
     if (!t || t.length > 20 || e.children.length > 3) continue;

@@ -1,0 +1,207 @@
+"""A guide round: every target portal × scenario walked, stored and judged.
+
+Steps 3 to 5 of the data flow (README, "Architecture"): journeys run several at once in one
+browser (a fresh context per journey, closed after), at most ``per_host`` at a time against
+one host; each finished probe is stored at once, in its own transaction, so a killed round
+loses at most the probes in flight and ``resume`` redoes only those.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from playwright.async_api import Browser, async_playwright
+
+from probes import browser as browsers
+from probes import store
+from probes.evidence import EvidenceStore
+from probes.journey import GuideJourney, JourneyConfig
+from probes.judging import judge_round
+from probes.model import ProbeResult
+from probes.profiles import Profile
+from probes.scenarios import Scenario
+from probes.targets import Target
+
+PC_VIEWPORT = {"width": 1366, "height": 900}
+MOBILE_DEVICE = "Pixel 7"
+
+
+@dataclass
+class RoundOptions:
+    concurrency: int = 4
+    per_host: int = 2
+    user_agent_suffix: str = ""  # an identifying token appended to the browser's user agent
+    journey: JourneyConfig = field(default_factory=JourneyConfig)
+    headless: bool = True
+
+
+@dataclass(frozen=True)
+class Job:
+    target: Target
+    scenario: Scenario
+    profile: Profile | None
+
+    def keys(self) -> list[tuple]:
+        city = self.target.city.id if self.target.city else None
+        return [(city, self.scenario.id, m.id, self.target.channel) for m in self.scenario.matters]
+
+
+def plan(targets: Sequence[Target], scenarios: Sequence[Scenario], profiles: dict[str, Profile]) -> list[Job]:
+    jobs = []
+    for scenario in scenarios:
+        for target in targets:
+            profile = profiles.get(target.city.platform) if target.city else None
+            jobs.append(Job(target, scenario, profile))
+    return jobs
+
+
+async def _context(browser: Browser, playwright, channel: str, options: RoundOptions):
+    common = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai", "ignore_https_errors": False}
+    if channel == "mobile":
+        device = dict(playwright.devices[MOBILE_DEVICE])
+        device.pop("default_browser_type", None)
+        if options.user_agent_suffix:
+            device["user_agent"] = f"{device['user_agent']} {options.user_agent_suffix}"
+        return await browser.new_context(**device, **common)
+    kwargs = {"viewport": PC_VIEWPORT, **common}
+    if options.user_agent_suffix:
+        version = browser.version
+        kwargs["user_agent"] = (
+            f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            f"Chrome/{version} Safari/537.36 {options.user_agent_suffix}"
+        )
+    return await browser.new_context(**kwargs)
+
+
+async def _walk_job(browser, playwright, job: Job, evidence, options, skip: set) -> list[ProbeResult]:
+    context = await _context(browser, playwright, job.target.channel, options)
+    try:
+        journey = GuideJourney(
+            context,
+            evidence,
+            job.target.url,
+            job.target.channel,
+            profile=job.profile,
+            city_name=job.target.city.name if job.target.city else None,
+            config=options.journey,
+        )
+        results = []
+        city = job.target.city.id if job.target.city else None
+        for matter in job.scenario.matters:
+            if (city, job.scenario.id, matter.id, job.target.channel) in skip:
+                continue
+            results.append(await journey.walk(matter, city=city, scenario=job.scenario.id))
+        return results
+    finally:
+        await context.close()
+
+
+async def walk_jobs(
+    db,
+    evidence: EvidenceStore,
+    round_id: str,
+    jobs: Sequence[Job],
+    options: RoundOptions,
+    on_probe: Callable[[ProbeResult], None] = lambda r: None,
+) -> None:
+    """Walk every job not yet done in this round, storing each probe as it finishes."""
+    done = store.done_keys(db, round_id)
+    todo = [j for j in jobs if not all(k in done for k in j.keys())]
+    for job in jobs:
+        if job not in todo:
+            for _ in job.scenario.matters:
+                on_probe(None)  # already stored: count it for the progress bar
+    if not todo:
+        return
+    limit = asyncio.Semaphore(options.concurrency)
+    hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(options.per_host))
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(**browsers.launch_options(headless=options.headless))
+        try:
+
+            async def one(job: Job) -> None:
+                host = urlsplit(job.target.url).netloc
+                async with hosts[host], limit:
+                    results = await _walk_job(browser, playwright, job, evidence, options, done)
+                for result in results:
+                    store.save_probe(db, round_id, result)
+                    on_probe(result)
+
+            await asyncio.gather(*(one(job) for job in todo))
+        finally:
+            await browser.close()
+
+
+def run_round(
+    db,
+    evidence: EvidenceStore,
+    jobs: Sequence[Job],
+    scenarios: dict[str, Scenario],
+    *,
+    target: str,
+    params: dict,
+    options: RoundOptions | None = None,
+    round_id: str | None = None,
+    on_probe: Callable[[ProbeResult | None], None] = lambda r: None,
+) -> str:
+    """Walk, store and judge a round (or finish an interrupted one when ``round_id`` is given)."""
+    options = options or RoundOptions()
+    if round_id is None:
+        round_id = store.start_round(db, "guides", target, params)
+    try:
+        asyncio.run(walk_jobs(db, evidence, round_id, jobs, options, on_probe))
+    except BaseException:
+        store.finish_round(db, round_id, status="interrupted")
+        raise
+    judge_round(db, evidence, round_id, scenarios)
+    store.finish_round(db, round_id)
+    return round_id
+
+
+def summarize(db, round_id: str) -> dict:
+    """The round as ``govprobe run --json`` prints it."""
+    judgements = {
+        row["probe_id"]: row for row in db.query("SELECT probe_id, missing FROM judgements")
+    }
+    elements: dict[int, dict] = defaultdict(dict)
+    for row in db.query(
+        "SELECT e.probe_id, e.element, e.value FROM elements e JOIN probes p ON p.id = e.probe_id"
+        " WHERE p.round_id = ? AND e.present", [round_id]
+    ):
+        elements[row["probe_id"]][row["element"]] = row["value"]
+    materials: dict[int, list[str]] = defaultdict(list)
+    for row in db.query(
+        "SELECT m.probe_id, m.name FROM materials m JOIN probes p ON p.id = m.probe_id"
+        " WHERE p.round_id = ? ORDER BY m.probe_id, m.seq", [round_id]
+    ):
+        materials[row["probe_id"]].append(row["name"])
+    probes = []
+    for p in store.probes_of_round(db, round_id):
+        found = dict(elements.get(p["id"], {}))
+        if p["id"] in materials:
+            found["申请材料"] = materials[p["id"]]
+        missing = judgements.get(p["id"], {}).get("missing")
+        probes.append(
+            {
+                "city": p["city"],
+                "scenario": p["scenario"],
+                "channel": p["channel"],
+                "matter": p["matter"],
+                "outcome": p["outcome"],
+                "reason": p["reason"],
+                "guide_url": p["guide_url"],
+                "steps": p["steps"],
+                "seconds": p["seconds"],
+                "found_by": p["found_by"],
+                "rank": p["rank"],
+                "elements": found,
+                "missing": json.loads(missing) if missing else [],
+            }
+        )
+    return {"round": round_id, "probes": probes}
+

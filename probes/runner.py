@@ -1,0 +1,159 @@
+"""What ``govprobe run`` and ``govprobe rejudge`` do, as library functions.
+
+Step 1-2 of the data flow (README, "Architecture"): load the scenarios, the registry and the
+profiles, resolve where each portal is (sandbox, live or one bare url), then hand the round to
+``probes/rounds.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from pathlib import Path
+
+from probes import store
+from probes.evidence import EvidenceStore
+from probes.judging import judge_round
+from probes.profiles import load_profiles, load_registry
+from probes.rounds import RoundOptions, plan, run_round, summarize
+from probes.scenarios import ScenarioError, load_scenarios
+from probes.targets import SandboxProcess, Target, live_targets, sandbox_directory, sandbox_targets
+
+CHANNELS = ("pc", "mobile")
+
+
+def evidence_for(db_path: str | Path) -> EvidenceStore:
+    return EvidenceStore(Path(db_path).resolve().parent / "evidence")
+
+
+def select_scenarios(scenario_ids) -> dict:
+    scenarios = load_scenarios()
+    unknown = [s for s in scenario_ids if s not in scenarios]
+    if unknown:
+        raise ScenarioError(f"unknown scenario {unknown[0]!r} (known: {', '.join(scenarios)})")
+    return {k: v for k, v in scenarios.items() if not scenario_ids or k in scenario_ids}
+
+
+@contextlib.contextmanager
+def sandbox_url_for(sandbox_url: str | None):
+    """The given sandbox, or one started for the duration of the block."""
+    if sandbox_url:
+        yield sandbox_url.rstrip("/")
+        return
+    with SandboxProcess() as sandbox:
+        yield sandbox.url
+
+
+def run_guides(
+    *,
+    target: str = "sandbox",
+    sandbox_url: str | None = None,
+    portal_url: str | None = None,
+    cities=(),
+    scenario_ids=(),
+    channels=(),
+    db_path: str = "results/govprobe.db",
+    concurrency: int = 4,
+    per_host: int = 2,
+    resume_round: str | None = None,
+    user_agent_suffix: str = "",
+    progress: bool = False,
+) -> dict:
+    scenarios = select_scenarios(scenario_ids)
+    channels = tuple(channels) or CHANNELS
+    if portal_url and len(scenarios) != 1 and not scenario_ids:
+        raise ScenarioError("--portal-url needs --scenario")
+    db = store.open_db(db_path)
+    evidence = evidence_for(db_path)
+    options = RoundOptions(
+        concurrency=concurrency, per_host=per_host, user_agent_suffix=user_agent_suffix
+    )
+    if resume_round and store.get_round(db, resume_round) is None:
+        raise ScenarioError(f"{db_path}: no round {resume_round!r} to resume")
+    params = {
+        "target": "portal" if portal_url else target,
+        "cities": list(cities),
+        "scenarios": list(scenarios),
+        "channels": list(channels),
+        "portal_url": portal_url,
+        "concurrency": concurrency,
+        "per_host": per_host,
+    }
+    with contextlib.ExitStack() as stack:
+        if portal_url:
+            targets = [Target(None, ch, portal_url) for ch in channels]
+            profiles = {}
+        else:
+            registry = load_registry()
+            chosen = registry.select(list(cities))
+            profiles = load_profiles()
+            if target == "sandbox":
+                url = stack.enter_context(sandbox_url_for(sandbox_url))
+                params["sandbox_url"] = url
+                targets = sandbox_targets(registry, chosen, channels, sandbox_directory(url))
+            else:
+                targets = live_targets(chosen, channels)
+        jobs = plan(targets, list(scenarios.values()), profiles)
+        total = sum(len(j.scenario.matters) for j in jobs)
+        with _progress(progress, total) as tick:
+            round_id = run_round(
+                db,
+                evidence,
+                jobs,
+                scenarios,
+                target=params["target"],
+                params=params,
+                options=options,
+                round_id=resume_round,
+                on_probe=tick,
+            )
+    return summarize(db, round_id)
+
+
+@contextlib.contextmanager
+def _progress(show: bool, total: int):
+    if not show:
+        yield lambda result: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("探测"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task("probes", total=total)
+        yield lambda result: bar.advance(task)
+
+
+def rejudge(db_path: str, round_id: str | None = None) -> tuple[str, int]:
+    db = store.open_db(db_path)
+    round_id = round_id or store.latest_round(db, kind="guides")
+    if round_id is None:
+        raise ScenarioError(f"{db_path}: no guide round to judge")
+    if store.get_round(db, round_id) is None:
+        raise ScenarioError(f"{db_path}: no round {round_id!r}")
+    return round_id, judge_round(db, evidence_for(db_path), round_id, load_scenarios())
+
+
+def print_summary(summary: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from probes.outcomes import LABELS_ZH, Outcome
+
+    table = Table(title=f"轮次 {summary['round']}")
+    for col in ("城市", "场景", "渠道", "事项", "结果", "缺失要素", "步数", "秒"):
+        table.add_column(col)
+    for p in summary["probes"]:
+        table.add_row(
+            str(p["city"] or "-"),
+            p["scenario"],
+            p["channel"],
+            p["matter"],
+            LABELS_ZH.get(Outcome(p["outcome"]), p["outcome"]),
+            "、".join(p["missing"]) or "-",
+            str(p["steps"]),
+            f"{p['seconds']:.1f}",
+        )
+    console = Console()
+    console.print(table)
+    counts = Counter(p["outcome"] for p in summary["probes"])
+    console.print("  ".join(f"{LABELS_ZH[Outcome(k)]} {v}" for k, v in counts.items()))
