@@ -26,6 +26,8 @@ from pydantic import (
     field_validator,
 )
 
+from probes.scenarios import format_validation_error
+
 INDICATORS_PATH = Path(__file__).resolve().parent.parent / "scenarios" / "indicators.yaml"
 
 # Rubric method -> the categories its ``points`` must give a score, exactly.
@@ -142,16 +144,6 @@ class _SystemModel(_Strict):
     indicators: list[_IndicatorModel] = Field(min_length=1)
 
 
-def _format_error(path: Path, exc: ValidationError) -> str:
-    problems = []
-    for err in exc.errors():
-        loc = ""
-        for part in err["loc"]:
-            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
-        problems.append(f"{path}: {loc or '(top)'}: {err['msg']}")
-    return "\n".join(problems)
-
-
 @dataclass(frozen=True)
 class Rubric:
     """How an item's measurements map to 0-100; ``method`` is a function of scoring.py."""
@@ -227,7 +219,7 @@ def load_indicators(path: Path | str | None = None) -> IndicatorSystem:
     try:
         model = _SystemModel.model_validate(raw)
     except ValidationError as exc:
-        raise IndicatorError(_format_error(path, exc)) from None
+        raise IndicatorError(format_validation_error(path, exc)) from None
 
     seen_indicators: set[str] = set()
     seen_items: set[str] = set()

@@ -24,6 +24,8 @@ import holidays
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from probes.scenarios import format_validation_error
+
 OVERRIDE_PATH = Path(__file__).resolve().parent.parent / "scenarios" / "workdays-override.yaml"
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
@@ -43,16 +45,6 @@ class _OverrideModel(BaseModel):
     source: str = Field(min_length=1)
     holidays: list[_DayModel] = []
     workdays: list[_DayModel] = []
-
-
-def _format_error(path: Path, exc: ValidationError) -> str:
-    problems = []
-    for err in exc.errors():
-        loc = ""
-        for part in err["loc"]:
-            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
-        problems.append(f"{path}: {loc or '(top)'}: {err['msg']}")
-    return "\n".join(problems)
 
 
 @dataclass(frozen=True)
@@ -75,7 +67,7 @@ def load_override(path: Path | str) -> Override:
     try:
         model = _OverrideModel.model_validate(raw)
     except ValidationError as exc:
-        raise WorkdaysError(_format_error(path, exc)) from None
+        raise WorkdaysError(format_validation_error(path, exc)) from None
     # A weekend "holiday" or a weekday "workday" changes nothing: it is a typo in a date.
     for key, days, weekend_expected in (
         ("holidays", model.holidays, False),
