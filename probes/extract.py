@@ -468,6 +468,7 @@ class _Pair:
     element: str  # canonical name ("" for a known non-canonical label)
     value: str
     nodes: tuple[etree._Element, ...] = ()  # where the value came from
+    label: str = ""  # the label as written, when it is not simply the element's name
 
 
 class _Page:
@@ -538,12 +539,13 @@ def _table_pairs(page: _Page) -> Iterator[_Pair]:
                 and all(k is not None for k in kinds)
                 and i + 1 < len(grid)
                 and len(grid[i + 1]) == len(cells)
-                and not any(page.kind(c) for c in grid[i + 1])
+                and all(page.kind(c) is None for c in grid[i + 1])
             ):
                 for label_cell, kind, cell in zip(cells, kinds, grid[i + 1], strict=True):
-                    del label_cell
                     page.value_cells.add(cell)
-                    yield _Pair(page.order[cell], kind or "", _text(cell), (cell,))
+                    yield _Pair(
+                        page.order[cell], kind or "", _text(cell), (cell,), page.flat[label_cell]
+                    )
 
 
 def _closest(el: etree._Element, tag: str) -> etree._Element | None:
@@ -586,15 +588,15 @@ def _tab_pairs(page: _Page) -> Iterator[_Pair]:
                     target = by_id[ref]
                     break
             panels.append(target)
-        if not all(panels):
+        if any(p is None for p in panels):
             candidates = _panels_after(box)
             if len(candidates) == len(headers):
-                panels = [p or c for p, c in zip(panels, candidates, strict=True)]
+                panels = [c if p is None else p for p, c in zip(panels, candidates, strict=True)]
         for h, panel in zip(headers, panels, strict=True):
             kind = _label_kind(page.flat[h])
             if kind is None or panel is None:
                 continue
-            yield _Pair(page.order.get(panel, 0), kind, _text(panel), (panel,))
+            yield _Pair(page.order.get(panel, 0), kind, _text(panel), (panel,), page.flat[h])
 
 
 def _tab_box(el: etree._Element, boxes: list[etree._Element]) -> etree._Element | None:
@@ -646,7 +648,7 @@ def _structural_pairs(page: _Page) -> Iterator[_Pair]:
         m = cat.label_regex.search(value)
         if m and m.start() > 0:  # an inline label after the value ends it
             value = value[: m.start()].strip()
-        yield _Pair(page.order[el], kind, value, tuple(nodes))
+        yield _Pair(page.order[el], kind, value, tuple(nodes), page.flat[el])
 
 
 def _leaf_blocks(root: etree._Element) -> Iterator[etree._Element]:
@@ -669,7 +671,7 @@ def _inline_pairs(page: _Page) -> Iterator[_Pair]:
             if not value:
                 continue  # "label：" alone: a structural pair reads the value that follows
             kind = _label_kind(m.group("label")) or ""
-            yield _Pair(page.order[block], kind, value, (block,))
+            yield _Pair(page.order[block], kind, value, (block,), m.group("label"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -868,6 +870,7 @@ def extract(html: str, base_url: str | None = None) -> Extraction:
     pairs.sort(key=lambda p: p.order)
 
     values: dict[str, str] = {}
+    by_name: set[str] = set()  # elements whose value came under the element's own name
     seen: set[str] = set()
     material_nodes: list[etree._Element] = []
     material_texts: list[str] = []
@@ -880,8 +883,15 @@ def extract(html: str, base_url: str | None = None) -> Extraction:
             if not is_placeholder(p.value, p.element):
                 material_texts.append(p.value)
             continue
-        if p.element not in values and not is_placeholder(p.value, p.element):
+        if is_placeholder(p.value, p.element):
+            continue
+        # the first real value wins, but one under the element's own name beats a synonym's
+        # (实施编码 over 基本编码)
+        named = _clean_label(p.label) == p.element
+        if p.element not in values or (named and p.element not in by_name):
             values[p.element] = p.value
+            if named:
+                by_name.add(p.element)
 
     materials = _material_tables(page, base_url)
     if not materials:
