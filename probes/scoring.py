@@ -147,7 +147,7 @@ class InteractionObservation:
     kind: str  # consult | complaint
     timeliness: Timeliness | None  # None: still waiting
     effectiveness: Effectiveness | None  # None: not judged (yet)
-    effectiveness_source: str | None = None  # suggested | reviewed
+    effectiveness_source: str | None = None  # auto | evaluator (as probes/store.py keeps it)
 
     def __post_init__(self) -> None:
         if self.kind not in INTERACTION_KINDS:

@@ -82,7 +82,7 @@ def handled(city: str, matter: str, channel: str = "pc", **kw) -> HandlingObserv
 
 
 def ask(city: str, kind: str, t: str | None, e: str | None = None) -> InteractionObservation:
-    return InteractionObservation(city, "beauty-salon", kind, t, e, "reviewed")
+    return InteractionObservation(city, "beauty-salon", kind, t, e, "evaluator")
 
 
 def run(cities, guides=(), interactions=(), handling=(), hardware=(), **kw) -> RoundScore:
