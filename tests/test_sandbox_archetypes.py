@@ -8,17 +8,18 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
 import uvicorn
 from lxml import html as lxml_html
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sandbox_worlds import TARGETS, small_world
 
 from probes.browser import launch_options
-from sandbox.archetypes import jsonapi, listfw
+from sandbox.archetypes import jsonapi, listfw, zjsearch
 
 WORLD = small_world()
 PHONE = {
@@ -417,6 +418,179 @@ def test_listfw_mobile_citizen_reaches_each_target_guide_on_the_wap_site(browser
             assert page.url.startswith(base + "/wap/pubtask/task/1/")
             assert page.text_content(".task-name") == guide.name
             assert page.locator("#materials li.material").count() == len(guide.materials)
+            assert no_horizontal_scroll(page)
+        finally:
+            context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# zjsearch (Zhejiang style)
+
+ZJ = WORLD.sites["zjzwfw"]
+HANGZHOU = WORLD.cities["hangzhou"]
+NINGBO = WORLD.cities["ningbo"]
+
+
+def result_titles(text: str) -> list[str]:
+    return lxml_html.fromstring(text).xpath("//div[@class='result-item']/a/text()")
+
+
+@pytest.mark.anyio
+async def test_zjsearch_results_page_ranks_loose_matches_of_the_chosen_city():
+    app = site_app("zjzwfw", zjsearch.ARCHETYPE)
+    async with client(app) as http:
+        index = await http.get(
+            "/zjservice/item/search/index.do", params={"keyword": "卫生许可", "areacode": "330200"}
+        )
+        frame = lxml_html.fromstring(index.text).xpath("//iframe[@id='searchFrame']/@src")[0]
+        results = await http.get(frame)
+    assert "areacode=330200" in frame
+    titles = result_titles(results.text)
+    assert titles[:3] == [
+        "公共场所卫生许可（延续）",
+        "公共场所卫生许可（新证）",
+        "公共场所卫生许可（变更）",
+    ]
+    assert "卫生许可证遗失补办公告" in titles
+    links = lxml_html.fromstring(results.text).xpath("//div[@class='result-item']/a")
+    assert {a.get("target") for a in links} == {"_blank"}
+    code = zjsearch.inner_code(ZJ, NINGBO.target("public-health-permit", "pc"))
+    assert links[1].get("href") == f"/zjservice/item/detail/index.do?localInnerCode={code}"
+
+
+@pytest.mark.anyio
+async def test_zjsearch_city_choice_is_remembered_in_a_cookie():
+    app = site_app("zjzwfw", zjsearch.ARCHETYPE)
+    async with client(app) as http:
+        first = await http.get("/", params={"areacode": "330200"})
+        later = await http.get("/zjservice/item/category.do", params={"name": "社会保障"})
+    assert first.cookies.get("zj_areacode") == "330200"
+    assert "宁波市 · 社会保障" in later.text
+
+
+@pytest.mark.anyio
+async def test_zjsearch_search_leaves_out_unsearchable_guides_that_categories_list():
+    app = site_app("zjzwfw", zjsearch.ARCHETYPE)
+    name = "城乡居民基本养老保险参保登记"
+    async with client(app) as http:
+        found = await http.get(
+            "/zjservice/item/search/results.do", params={"keyword": name, "areacode": "330100"}
+        )
+        listed = await http.get(
+            "/zjservice/item/category.do", params={"name": "社会保障", "areacode": "330100"}
+        )
+    assert name not in result_titles(found.text)
+    assert name in result_titles(listed.text)
+
+
+@pytest.mark.anyio
+async def test_zjsearch_online_jsonp_tells_whether_the_guide_is_handled_online():
+    app = site_app("zjzwfw", zjsearch.ARCHETYPE)
+    online = HANGZHOU.target("public-health-permit", "pc")
+    offline = HANGZHOU.target("pension-registration", "pc")
+    async with client(app) as http:
+        answers = [
+            await http.get(
+                "/zjservice/item/online.do",
+                params={"callback": "cb_1", "localInnerCode": zjsearch.inner_code(ZJ, g)},
+            )
+            for g in (online, offline)
+        ]
+        bad = await http.get("/zjservice/item/online.do", params={"callback": "alert(1)//"})
+    payloads = [json.loads(a.text.removeprefix("/**/cb_1(").removesuffix(");")) for a in answers]
+    assert answers[0].headers["content-type"].startswith("application/javascript")
+    assert payloads[0]["data"] == {
+        "isOnline": True,
+        "onlineUrl": f"/apply/{online.guide_id}",
+        "onlineDepth": "是",
+    }
+    assert payloads[1]["data"]["isOnline"] is False
+    assert bad.status_code == 400
+
+
+@pytest.mark.anyio
+async def test_zjsearch_detail_is_label_value_paragraphs_with_a_materials_list():
+    guide = HANGZHOU.target("public-health-permit", "pc")
+    app = site_app("zjzwfw", zjsearch.ARCHETYPE)
+    async with client(app) as http:
+        response = await http.get(zjsearch.ARCHETYPE.guide_path(ZJ, HANGZHOU, guide, "pc"))
+    doc = lxml_html.fromstring(response.text)
+    pairs = {
+        p.xpath("string(span[@class='label'])").rstrip("："): p.xpath(
+            "string(span[@class='value'])"
+        )
+        for p in doc.xpath("//p[@class='item']")
+    }
+    assert pairs["法定期限"] == "20个工作日"
+    assert pairs["投诉渠道"] == "暂无"
+    assert "到现场次数" not in pairs
+    assert doc.xpath("//ul[@class='cl-list']/li/span[@class='cl-name']/text()") == [
+        m.name for m in guide.materials
+    ]
+    consult = doc.xpath("//a[@class='consult']/@href")[0]
+    assert consult == "/hdjl/consult/new?" + urlencode({"matter": guide.name, "region": "330100"})
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("matter", TARGETS)
+def test_zjsearch_pc_citizen_switches_city_and_opens_each_target_in_a_new_tab(browser, matter):
+    guide = NINGBO.target(matter, "pc")
+    with Served(site_app("zjzwfw", zjsearch.ARCHETYPE)) as base:
+        context = browser.new_context()
+        page = context.new_page()
+        try:
+            page.goto(base + "/")
+            with pytest.raises(PlaywrightTimeout):  # the notice overlay blocks the page
+                page.click("#switchCity", timeout=500)
+            page.click("#knowBtn")
+            page.click("#switchCity")
+            page.click(".city-opt:text-is('宁波')")
+            assert page.text_content("#curCity") == "宁波市"
+            if guide.searchable:
+                page.fill("#searchKey", guide.name)
+                page.click("#searchBtn")
+                frame = page.frame_locator("#searchFrame")
+                link = frame.locator(f".result-item a:text-is('{guide.name}')")
+            else:
+                page.click(f".cat-list a:text-is('{guide.category}')")
+                link = page.locator(f".result-item a:text-is('{guide.name}')")
+            with context.expect_page() as opened:
+                link.click()
+            detail = opened.value
+            detail.wait_for_load_state()
+            assert detail.text_content(".item-title") == guide.name
+            assert (
+                detail.text_content("p.item:has(.label:text-is('事项名称：')) .value")
+                == guide.elements["事项名称"]
+            )
+            detail.wait_for_selector("body[data-online=loaded]")
+            assert detail.is_visible("#onlineBtn") == guide.online_apply
+            assert detail.locator("li.material").count() == len(guide.materials)
+        finally:
+            context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("matter", TARGETS)
+def test_zjsearch_mobile_citizen_reaches_each_target_guide_on_zheliban(browser, matter):
+    guide = HANGZHOU.target(matter, "mobile")
+    with Served(site_app("zjzwfw", zjsearch.ARCHETYPE)) as base:
+        context = browser.new_context(**PHONE)
+        page = context.new_page()
+        try:
+            page.goto(base + zjsearch.ARCHETYPE.entry_path(ZJ, HANGZHOU, "mobile"))
+            page.click("#knowBtn")
+            if guide.searchable:
+                page.fill("#searchKey", guide.name)
+                page.click("#searchBtn")
+            else:
+                page.click(f".cat-list a:text-is('{guide.category}')")
+            page.click(f".result-item a:text-is('{guide.name}')")
+            assert page.url.startswith(base + "/zjmobile/detail?localInnerCode=")
+            page.wait_for_selector("body[data-online=loaded]")
+            depth = page.locator("p.item:has(.label:text-is('网上办理深度：')) .value")
+            assert depth.text_content() == guide.elements["是否网办"]
+            assert page.locator("li.material").count() == len(guide.materials)
             assert no_horizontal_scroll(page)
         finally:
             context.close()
