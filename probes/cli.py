@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -44,7 +43,7 @@ def sandbox() -> None:
 def sandbox_serve(host: str, port: int, extra: tuple[str, ...]) -> None:
     """Serve every city portal from one process (the same as ``python -m sandbox serve``)."""
     cmd = [sys.executable, "-m", "sandbox", "serve", "--host", host, "--port", str(port), *extra]
-    os.execv(sys.executable, cmd) if hasattr(os, "execv") else subprocess.run(cmd, check=True)
+    raise SystemExit(subprocess.run(cmd, check=False).returncode)
 
 
 # -- shared options ------------------------------------------------------------------------
@@ -58,20 +57,14 @@ def db_option(f):
     )(f)
 
 
-def evidence_root(db_path: str):
-    from pathlib import Path
-
-    from probes.evidence import EvidenceStore
-
-    return EvidenceStore(Path(db_path).resolve().parent / "evidence")
-
-
 def _fail(exc: Exception) -> click.ClickException:
     return click.ClickException(str(exc))
 
 
 @main.command()
-@click.option("--target", type=click.Choice(["sandbox", "live"]), default="sandbox", show_default=True)
+@click.option(
+    "--target", type=click.Choice(["sandbox", "live"]), default="sandbox", show_default=True
+)
 @click.option("--sandbox-url", help="A running sandbox; without it one is started and stopped.")
 @click.option("--portal-url", help="Probe this one portal with the generic journey alone.")
 @click.option("--city", "cities", multiple=True, help="City name or id (repeatable; default all).")
@@ -132,12 +125,24 @@ def rejudge(round_id, db_path):
 def verify(db_path):
     """Re-hash every evidence file and report any that changed or vanished."""
     from probes import store
+    from probes.runner import evidence_for
 
     db = store.open_db(db_path)
-    problems = store.verify_evidence(db, evidence_root(db_path))
+    problems = store.verify_evidence(db, evidence_for(db_path))
     total = db.execute("SELECT count(*) FROM evidence").fetchone()[0]
+    db.close()
     for p in problems:
         click.echo(f"{p['problem']}: {p['relpath']} ({p['sha256']})")
     click.echo(f"{total} evidence files checked, {len(problems)} problems")
     if problems:
         raise SystemExit(1)
+
+
+@main.command()
+@click.option("--out", default="results/demo", show_default=True, help="Where the run writes.")
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
+def demo(out, concurrency):
+    """The main job on the sandbox: start it, walk every city, scenario and channel, judge."""
+    from probes import runner
+
+    runner.demo(out, concurrency)

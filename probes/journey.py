@@ -21,6 +21,7 @@ journey never judges: extraction and judgement run over the stored evidence afte
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import re
 import time
@@ -29,7 +30,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from playwright.async_api import BrowserContext, Error as PlaywrightError, Page
+from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from probes import page_scripts as js
@@ -80,7 +82,10 @@ def classify_error(exc: BaseException) -> tuple[Outcome, str]:
                 return Outcome.PORTAL_UNREACHABLE, f"net::{code}"
         if "ERR_CERT" in message or "ERR_SSL" in message:
             code = re.search(r"ERR_\w+", message)
-            return Outcome.PORTAL_ERROR, f"certificate or TLS error: {code.group(0) if code else message[:80]}"
+            return (
+                Outcome.PORTAL_ERROR,
+                f"certificate or TLS error: {code.group(0) if code else message[:80]}",
+            )
     tb = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     return Outcome.PROBE_ERROR, tb[:400]
 
@@ -225,10 +230,8 @@ class GuideJourney:
 
     async def _close_pages(self) -> None:
         for page in list(self.context.pages):
-            try:
+            with contextlib.suppress(PlaywrightError):
                 await page.close()
-            except PlaywrightError:
-                pass
         self._inflight.clear()
         self._doc_status.clear()
 
@@ -243,7 +246,11 @@ class GuideJourney:
         await self._settle(page)
         trace.add("goto", self.portal_url, page.url, started, await self._shot(page))
         await self._dismiss_overlays(page, trace)
-        steps = (self.profile.mobile_arrival if self.channel == "mobile" else self.profile.arrival) if self.profile else ()
+        steps = (
+            (self.profile.mobile_arrival if self.channel == "mobile" else self.profile.arrival)
+            if self.profile
+            else ()
+        )
         for step in steps:
             await self._profile_step(page, step.render(city=self.city_name), trace)
 
@@ -271,23 +278,25 @@ class GuideJourney:
             raise PortalFailure(Outcome.PORTAL_ERROR, f"HTTP {status}")
         text = await self._text(page, 2000)
         if MAINTENANCE.search(text) and len(text) < 1500:
-            raise PortalFailure(Outcome.PORTAL_ERROR, "maintenance page: " + MAINTENANCE.search(text).group(0))
+            raise PortalFailure(
+                Outcome.PORTAL_ERROR, "maintenance page: " + MAINTENANCE.search(text).group(0)
+            )
         if status is not None and status >= 400 and status not in CHALLENGE_STATUSES:
             raise PortalFailure(Outcome.PORTAL_ERROR, f"HTTP {status}")
 
     async def _text(self, page: Page, limit: int = 5000) -> str:
         try:
-            return (await page.evaluate("() => document.body ? document.body.innerText : ''"))[:limit]
+            return (await page.evaluate("() => document.body ? document.body.innerText : ''"))[
+                :limit
+            ]
         except PlaywrightError:
             return ""
 
     async def _settle(self, page: Page) -> None:
         """Wait until no request is in flight and the text stops changing (XHR-filled pages)."""
         deadline = time.monotonic() + self.config.settle_max_ms / 1000
-        try:
+        with contextlib.suppress(PlaywrightTimeout):
             await page.wait_for_load_state("domcontentloaded", timeout=self.config.nav_timeout_ms)
-        except PlaywrightTimeout:
-            pass
         last, stable = -1, 0
         while time.monotonic() < deadline:
             try:
@@ -306,7 +315,9 @@ class GuideJourney:
         if not self.config.step_screenshots:
             return None
         try:
-            data = await page.screenshot(type="jpeg", quality=self.config.jpeg_quality, timeout=5000)
+            data = await page.screenshot(
+                type="jpeg", quality=self.config.jpeg_quality, timeout=5000
+            )
         except PlaywrightError:
             return None
         return self.evidence.put(data, "image/jpeg")
@@ -325,7 +336,9 @@ class GuideJourney:
                 if await box.is_visible() and not await box.is_checked():
                     await box.check(timeout=3000)
             button = overlay.get_by_text(
-                re.compile(r"^\s*(我知道了|知道了|我已阅读|同意并继续|同意|确定|确认|进入|继续|关闭|×|✕)\s*$")
+                re.compile(
+                    r"^\s*(我知道了|知道了|我已阅读|同意并继续|同意|确定|确认|进入|继续|关闭|×|✕)\s*$"
+                )
             )
             if await button.count() == 0:
                 button = overlay.locator("button, [role=button], .close, [class*=close]")
@@ -346,10 +359,14 @@ class GuideJourney:
                     await page.goto(str(args["url"]), wait_until="domcontentloaded")
                     await self._pass_challenge(page)
                 case "click_text":
-                    target = page.get_by_text(str(args["text"]), exact=bool(args.get("exact", True)))
+                    target = page.get_by_text(
+                        str(args["text"]), exact=bool(args.get("exact", True))
+                    )
                     await target.first.click(timeout=3000 if optional else 10000)
                 case "click":
-                    await page.locator(str(args["selector"])).first.click(timeout=3000 if optional else 10000)
+                    await page.locator(str(args["selector"])).first.click(
+                        timeout=3000 if optional else 10000
+                    )
                 case "fill":
                     await page.locator(str(args["selector"])).first.fill(str(args["value"]))
                 case "press":
@@ -361,7 +378,9 @@ class GuideJourney:
                     return
         except (PlaywrightTimeout, PlaywrightError):
             if optional:
-                trace.add(step.action, str(dict(args)), page.url, started, note="optional step skipped")
+                trace.add(
+                    step.action, str(dict(args)), page.url, started, note="optional step skipped"
+                )
                 return
             raise
         await self._settle(page)
@@ -434,7 +453,9 @@ class GuideJourney:
     async def _pick_on_page(self, page: Page, matter: Matter, trace: _Trace, action: str):
         links = await self._links(page)
         # results: links that resemble the matter at all, in page order
-        relevant = [(f, item) for f, item in links if score(matter, item["text"], decoys=True) >= 50]
+        relevant = [
+            (f, item) for f, item in links if score(matter, item["text"], decoys=True) >= 50
+        ]
         candidates = [Candidate(item["text"], n) for n, (_f, item) in enumerate(relevant)]
         chosen = pick(matter, candidates)
         if not chosen:
@@ -468,7 +489,13 @@ class GuideJourney:
         await self._pass_challenge(page)
         await self._check_portal(page)
         note = "new tab" if page not in before else ""
-        trace.add("open_result", f"#{chosen.rank} {chosen.candidate.text} ({chosen.score:.0f})", page.url, started, note=note)
+        trace.add(
+            "open_result",
+            f"#{chosen.rank} {chosen.candidate.text} ({chosen.score:.0f})",
+            page.url,
+            started,
+            note=note,
+        )
         return page
 
     # -- navigation by category -----------------------------------------------------------
@@ -482,7 +509,11 @@ class GuideJourney:
             entries = []
             for _frame, item in links:
                 text = item["text"]
-                if len(text) <= 14 and any(w in text for w in words) and item["href"] not in visited:
+                if (
+                    len(text) <= 14
+                    and any(w in text for w in words)
+                    and item["href"] not in visited
+                ):
                     entries.append(item)
             for item in entries[: self.config.max_categories]:
                 started = time.monotonic()
@@ -501,7 +532,9 @@ class GuideJourney:
                         chosen, frame_link = found
                         guide_page = await self._open(current, frame_link, trace, chosen)
                         return guide_page, chosen, "navigation", None
-                    if page_no + 1 >= self.config.max_result_pages or not await self._next_page(current):
+                    if page_no + 1 >= self.config.max_result_pages or not await self._next_page(
+                        current
+                    ):
                         break
                 if depth == 0 and current is page:
                     # one level deeper from this category page before going back
@@ -532,7 +565,12 @@ class GuideJourney:
             found = await self._pick_on_page(current, matter, trace, "pick_link")
             if found:
                 chosen, frame_link = found
-                return await self._open(current, frame_link, trace, chosen), chosen, "navigation", None
+                return (
+                    await self._open(current, frame_link, trace, chosen),
+                    chosen,
+                    "navigation",
+                    None,
+                )
             return None
         return None
 
@@ -561,7 +599,9 @@ class GuideJourney:
                 await page.go_back()
                 break
             await self._settle(page)
-            snapshots.append(await page.evaluate("() => document.body ? document.body.innerHTML : ''"))
+            snapshots.append(
+                await page.evaluate("() => document.body ? document.body.innerHTML : ''")
+            )
         trace.add("expand", f"{len(targets)} tabs/sections", page.url, started)
         return snapshots
 
@@ -576,7 +616,11 @@ class GuideJourney:
             extra_html = "".join(
                 f'<div hidden data-govprobe-snapshot="{n}">{s}</div>' for n, s in enumerate(unique)
             )
-            html = html.replace("</body>", extra_html + "</body>") if "</body>" in html else html + extra_html
+            html = (
+                html.replace("</body>", extra_html + "</body>")
+                if "</body>" in html
+                else html + extra_html
+            )
         html_ref = self.evidence.put(html.encode("utf-8"), "text/html")
         shot = await self._guide_screenshot(page)
         title = chosen.candidate.text
@@ -602,9 +646,18 @@ class GuideJourney:
         try:
             height = await page.evaluate("() => document.documentElement.scrollHeight")
             width = page.viewport_size["width"] if page.viewport_size else 1280
-            clip = {"x": 0, "y": 0, "width": width, "height": min(height, self.config.guide_screenshot_max_height)}
+            clip = {
+                "x": 0,
+                "y": 0,
+                "width": width,
+                "height": min(height, self.config.guide_screenshot_max_height),
+            }
             data = await page.screenshot(
-                type="jpeg", quality=self.config.jpeg_quality, full_page=True, clip=clip, timeout=10000
+                type="jpeg",
+                quality=self.config.jpeg_quality,
+                full_page=True,
+                clip=clip,
+                timeout=10000,
             )
         except PlaywrightError:
             return None
@@ -626,7 +679,9 @@ class GuideJourney:
         self._watch(probe)
         info: dict = {"entry": True, "text": entries[0]["text"], "href": href}
         try:
-            response = await probe.goto(href, wait_until="domcontentloaded", timeout=self.config.nav_timeout_ms)
+            response = await probe.goto(
+                href, wait_until="domcontentloaded", timeout=self.config.nav_timeout_ms
+            )
             info["status"] = response.status if response else None
             info["final_url"] = probe.url
             has_password = await probe.locator("input[type=password]").count() > 0
@@ -637,8 +692,13 @@ class GuideJourney:
             info["reached"] = False
         finally:
             await probe.close()
-        trace.add("online_apply", entries[0]["text"], info.get("final_url", href), started,
-                  note="login wall" if info.get("login_wall") else "")
+        trace.add(
+            "online_apply",
+            entries[0]["text"],
+            info.get("final_url", href),
+            started,
+            note="login wall" if info.get("login_wall") else "",
+        )
         return info.get("final_url"), info
 
     async def _check_links(self, page: Page, html: str) -> list[dict]:
@@ -662,7 +722,9 @@ class GuideJourney:
                 continue
             try:
                 resp = await self.context.request.get(
-                    url, timeout=self.config.link_timeout_ms, max_redirects=3,
+                    url,
+                    timeout=self.config.link_timeout_ms,
+                    max_redirects=3,
                     headers={"Range": "bytes=0-65535"},
                 )
                 results.append({"url": url, "status": resp.status})
@@ -680,5 +742,7 @@ def _allowed_host(host: str | None, portal_host: str | None) -> bool:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return host not in ("localhost",) and not host.endswith((".local", ".internal", ".localhost"))
+        return host not in ("localhost",) and not host.endswith(
+            (".local", ".internal", ".localhost")
+        )
     return address.is_global

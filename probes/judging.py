@@ -32,13 +32,14 @@ def _read(evidence: EvidenceStore, sha256: str, relpath: str) -> bytes:
     return data
 
 
-def judge_round(db, evidence: EvidenceStore, round_id: str, scenarios: Mapping[str, Scenario]) -> int:
+def judge_round(
+    db, evidence: EvidenceStore, round_id: str, scenarios: Mapping[str, Scenario]
+) -> int:
     """(Re)judge every capture of a round; returns how many probes were judged."""
     entries = store.captures_of_round(db, round_id)
     extras = {p["id"]: p.get("extra") or {} for p in store.probes_of_round(db, round_id)}
     relpaths = {
-        row["sha256"]: row["relpath"]
-        for row in db.query("SELECT sha256, relpath FROM evidence")
+        row["sha256"]: row["relpath"] for row in db.query("SELECT sha256, relpath FROM evidence")
     }
     extracted: dict[int, Extraction] = {}
     for entry in entries:
@@ -46,9 +47,7 @@ def judge_round(db, evidence: EvidenceStore, round_id: str, scenarios: Mapping[s
         sha = capture["html_sha256"]
         html = _read(evidence, sha, relpaths[sha]).decode("utf-8", errors="replace")
         extracted[entry["probe_id"]] = extract(html, capture["url"])
-    by_key = {
-        (e["city"], e["scenario"], e["matter"], e["channel"]): e["probe_id"] for e in entries
-    }
+    by_key = {(e["city"], e["scenario"], e["matter"], e["channel"]): e["probe_id"] for e in entries}
     for entry in entries:
         pid = entry["probe_id"]
         ex = extracted[pid]
@@ -62,7 +61,9 @@ def judge_round(db, evidence: EvidenceStore, round_id: str, scenarios: Mapping[s
         reached = apply_info.get("reached") if apply_info.get("entry") else None
         matter = scenarios[entry["scenario"]].matter(entry["matter"])
         done = completeness(ex, matter.required)
-        findings = accuracy(ex, link_status=status, other_channel=other, online_apply_reached=reached)
+        findings = accuracy(
+            ex, link_status=status, other_channel=other, online_apply_reached=reached
+        )
         form_links = {m.form_url for m in ex.materials if m.form_url}
         store.save_judgement(
             db,

@@ -41,7 +41,9 @@ class ProfileStep:
 
     def render(self, **values: str) -> ProfileStep:
         """Fill ``{city}`` and similar placeholders in string arguments."""
-        rendered = {k: v.format(**values) if isinstance(v, str) else v for k, v in self.args.items()}
+        rendered = {
+            k: v.format(**values) if isinstance(v, str) else v for k, v in self.args.items()
+        }
         return ProfileStep(self.action, rendered)
 
 

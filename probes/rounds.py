@@ -51,7 +51,9 @@ class Job:
         return [(city, self.scenario.id, m.id, self.target.channel) for m in self.scenario.matters]
 
 
-def plan(targets: Sequence[Target], scenarios: Sequence[Scenario], profiles: dict[str, Profile]) -> list[Job]:
+def plan(
+    targets: Sequence[Target], scenarios: Sequence[Scenario], profiles: dict[str, Profile]
+) -> list[Job]:
     jobs = []
     for scenario in scenarios:
         for target in targets:
@@ -78,7 +80,9 @@ async def _context(browser: Browser, playwright, channel: str, options: RoundOpt
     return await browser.new_context(**kwargs)
 
 
-async def _walk_job(browser, playwright, job: Job, evidence, options, skip: set) -> list[ProbeResult]:
+async def _walk_job(
+    browser, playwright, job: Job, evidence, options, skip: set
+) -> list[ProbeResult]:
     context = await _context(browser, playwright, job.target.channel, options)
     try:
         journey = GuideJourney(
@@ -111,7 +115,7 @@ async def walk_jobs(
 ) -> None:
     """Walk every job not yet done in this round, storing each probe as it finishes."""
     done = store.done_keys(db, round_id)
-    todo = [j for j in jobs if not all(k in done for k in j.keys())]
+    todo = [j for j in jobs if not all(k in done for k in j)]
     for job in jobs:
         if job not in todo:
             for _ in job.scenario.matters:
@@ -121,7 +125,9 @@ async def walk_jobs(
     limit = asyncio.Semaphore(options.concurrency)
     hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(options.per_host))
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(**browsers.launch_options(headless=options.headless))
+        browser = await playwright.chromium.launch(
+            **browsers.launch_options(headless=options.headless)
+        )
         try:
 
             async def one(job: Job) -> None:
@@ -171,13 +177,15 @@ def summarize(db, round_id: str) -> dict:
     elements: dict[int, dict] = defaultdict(dict)
     for row in db.query(
         "SELECT e.probe_id, e.element, e.value FROM elements e JOIN probes p ON p.id = e.probe_id"
-        " WHERE p.round_id = ? AND e.present", [round_id]
+        " WHERE p.round_id = ? AND e.present",
+        [round_id],
     ):
         elements[row["probe_id"]][row["element"]] = row["value"]
     materials: dict[int, list[str]] = defaultdict(list)
     for row in db.query(
         "SELECT m.probe_id, m.name FROM materials m JOIN probes p ON p.id = m.probe_id"
-        " WHERE p.round_id = ? ORDER BY m.probe_id, m.seq", [round_id]
+        " WHERE p.round_id = ? ORDER BY m.probe_id, m.seq",
+        [round_id],
     ):
         materials[row["probe_id"]].append(row["name"])
     probes = []
@@ -204,4 +212,3 @@ def summarize(db, round_id: str) -> dict:
             }
         )
     return {"round": round_id, "probes": probes}
-

@@ -157,3 +157,34 @@ def print_summary(summary: dict) -> None:
     console.print(table)
     counts = Counter(p["outcome"] for p in summary["probes"])
     console.print("  ".join(f"{LABELS_ZH[Outcome(k)]} {v}" for k, v in counts.items()))
+
+
+def demo(out: str = "results/demo", concurrency: int = 4) -> dict:
+    """The main job on the sandbox (so far: the guide round over every city, scenario and
+    channel, stored and judged); returns the round's summary."""
+    db_path = str(Path(out) / "govprobe.db")
+    summary = run_guides(target="sandbox", db_path=db_path, concurrency=concurrency, progress=True)
+    print_city_table(summary)
+    print(f"数据库: {db_path}  证据: {Path(out) / 'evidence'}")
+    return summary
+
+
+def print_city_table(summary: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    per_city: dict[str, dict] = {}
+    for p in summary["probes"]:
+        row = per_city.setdefault(p["city"], {"probes": 0, "found": 0, "missing": 0, "errors": 0})
+        row["probes"] += 1
+        row["found"] += p["outcome"] == "ok"
+        row["missing"] += len(p["missing"]) if p["outcome"] == "ok" else 0
+        row["errors"] += p["outcome"] == "probe_error"
+    table = Table(title=f"办事指南探测 轮次 {summary['round']}")
+    for col in ("城市", "探测", "找到指南", "缺失要素合计", "探测程序错误"):
+        table.add_column(col)
+    for city, row in per_city.items():
+        table.add_row(
+            city, str(row["probes"]), str(row["found"]), str(row["missing"]), str(row["errors"])
+        )
+    Console().print(table)

@@ -21,12 +21,40 @@ def matter(matter_id: str):
 @pytest.mark.parametrize(
     ("matter_id", "results", "expected"),
     [
-        ("public-health-permit", ["公共场所卫生许可（延续）", "公共场所卫生许可（变更）", "公共场所卫生许可（新办）"], "公共场所卫生许可（新办）"),
-        ("public-health-permit", ["公共场所卫生许可证注销", "公共场所卫生许可证核发（新证）"], "公共场所卫生许可证核发（新证）"),
-        ("enterprise-registration", ["企业注销登记", "企业变更登记", "外商投资企业设立登记", "内资有限公司设立登记"], "内资有限公司设立登记"),
-        ("pension-registration", ["城镇职工基本养老保险参保登记", "城乡居民基本医疗保险参保登记", "城乡居民基本养老保险参保登记"], "城乡居民基本养老保险参保登记"),
-        ("medical-insurance-registration", ["职工基本医疗保险参保登记", "城乡居民基本养老保险参保登记", "城乡居民医保参保登记"], "城乡居民医保参保登记"),
-        ("fire-safety-inspection", ["建设工程消防验收", "公众聚集场所投入使用、营业前消防安全检查"], "公众聚集场所投入使用、营业前消防安全检查"),
+        (
+            "public-health-permit",
+            ["公共场所卫生许可（延续）", "公共场所卫生许可（变更）", "公共场所卫生许可（新办）"],
+            "公共场所卫生许可（新办）",
+        ),
+        (
+            "public-health-permit",
+            ["公共场所卫生许可证注销", "公共场所卫生许可证核发（新证）"],
+            "公共场所卫生许可证核发（新证）",
+        ),
+        (
+            "enterprise-registration",
+            ["企业注销登记", "企业变更登记", "外商投资企业设立登记", "内资有限公司设立登记"],
+            "内资有限公司设立登记",
+        ),
+        (
+            "pension-registration",
+            [
+                "城镇职工基本养老保险参保登记",
+                "城乡居民基本医疗保险参保登记",
+                "城乡居民基本养老保险参保登记",
+            ],
+            "城乡居民基本养老保险参保登记",
+        ),
+        (
+            "medical-insurance-registration",
+            ["职工基本医疗保险参保登记", "城乡居民基本养老保险参保登记", "城乡居民医保参保登记"],
+            "城乡居民医保参保登记",
+        ),
+        (
+            "fire-safety-inspection",
+            ["建设工程消防验收", "公众聚集场所投入使用、营业前消防安全检查"],
+            "公众聚集场所投入使用、营业前消防安全检查",
+        ),
     ],
 )
 def test_the_wanted_variant_is_picked_among_decoys(matter_id, results, expected):
@@ -39,10 +67,16 @@ def test_the_wanted_variant_is_picked_among_decoys(matter_id, results, expected)
 @pytest.mark.parametrize(
     ("matter_id", "results"),
     [
-        ("public-health-permit", ["公共场所卫生许可（延续）", "公共场所卫生许可（注销）", "生活饮用水卫生许可"]),
+        (
+            "public-health-permit",
+            ["公共场所卫生许可（延续）", "公共场所卫生许可（注销）", "生活饮用水卫生许可"],
+        ),
         ("enterprise-registration", ["企业注销登记", "个体工商户设立登记", "企业变更（备案）登记"]),
         ("pension-registration", ["城镇职工基本养老保险参保登记", "城乡居民基本医疗保险参保登记"]),
-        ("medical-insurance-registration", ["城乡居民基本养老保险参保登记", "职工基本医疗保险参保登记"]),
+        (
+            "medical-insurance-registration",
+            ["城乡居民基本养老保险参保登记", "职工基本医疗保险参保登记"],
+        ),
         ("fire-safety-inspection", ["建设工程消防设计审查", "犬只登记"]),
     ],
 )

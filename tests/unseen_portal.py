@@ -106,7 +106,7 @@ def _guide_body() -> str:
         for n, f, s in MATERIALS
     )
     return f"""
-<main><h1>{html.escape(GUIDE['事项名称'])}</h1>
+<main><h1>{html.escape(GUIDE["事项名称"])}</h1>
 <button aria-expanded="false" aria-controls="p1" onclick="toggle(this)">基本信息</button>
 <div class="panel" id="p1" hidden><div class="grid">{cells}</div></div>
 <button aria-expanded="false" aria-controls="p2" onclick="toggle(this)">申请材料</button>
@@ -169,7 +169,9 @@ class Served:
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(app, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [sock]}, daemon=True
+        )
         self.thread.start()
         while not self.server.started:
             time.sleep(0.02)
