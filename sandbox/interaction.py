@@ -1,0 +1,349 @@
+"""Common routes on every site: login, material files, the online-apply entry, 互动交流.
+
+* ``/login`` (sandbox account ``tester`` / ``govprobe-sandbox``; a session cookie per site)
+* ``/files/{guide_id}/{form|sample}/{n}.{ext}`` blank forms and samples (broken ones: 404)
+* ``/apply/{guide_id}`` the online-apply entry, behind a login wall
+* ``/hdjl/`` 互动交流: 我要咨询, 我要投诉, 我的咨询, 我的投诉, and 好差评 where the city rates
+* ``/captcha/{id}.svg`` the captcha image of a form
+
+A shared provincial site carries the city in a ``region`` query parameter. Submissions get a
+receipt number and the sandbox clock's time; a reply becomes visible once the clock passes the
+city's delay in working days (``sandbox/workdays.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+from urllib.parse import quote, urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from sandbox.clock import shown
+from sandbox.model import SCENARIOS, City, Guide, Site
+from sandbox.state import SandboxState, Submission
+from sandbox.templating import render
+from sandbox.workdays import add_working_days
+
+USERNAME = "tester"
+PASSWORD = "govprobe-sandbox"
+KINDS = {"consult": ("我要咨询", "我的咨询", "ZX"), "complaint": ("我要投诉", "我的投诉", "TS")}
+
+# a free-text matter name -> matter id, by keyword, most specific first
+_KEYWORDS = (
+    ("养老", "pension-registration"),
+    ("医疗", "medical-insurance-registration"),
+    ("医保", "medical-insurance-registration"),
+    ("参保", "pension-registration"),
+    ("消防", "fire-safety-inspection"),
+    ("卫生", "public-health-permit"),
+    ("美容", "public-health-permit"),
+    ("企业", "enterprise-registration"),
+    ("营业执照", "enterprise-registration"),
+    ("公司", "enterprise-registration"),
+)
+
+
+def infer_matter(city: City, text: str) -> str:
+    """The target matter a form's 事项 refers to; beauty-salon's health permit by default."""
+    text = (text or "").strip()
+    for guides in city.guides.values():
+        for guide in guides:
+            if guide.matter and guide.name == text:
+                return guide.matter
+    for keyword, matter in _KEYWORDS:
+        if keyword in text:
+            return matter
+    return "public-health-permit"
+
+
+def scenario_of(matter: str) -> str:
+    return next(s for s, ms in SCENARIOS.items() if matter in ms)
+
+
+def reply_due(state: SandboxState, sub: Submission) -> datetime | None:
+    city = state.world.cities[sub.city]
+    delay = getattr(city.behaviour, sub.kind).delay_working_days
+    return None if delay is None else add_working_days(sub.submitted_at, delay)
+
+
+def _minimal_doc(title: str) -> bytes:
+    return ("{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 SimSun;}}\\f0\\fs24 " + title + "\\par}").encode(
+        "unicode_escape"
+    )
+
+
+def _minimal_pdf(title: str) -> bytes:
+    body = f"BT /F1 12 Tf 72 720 Td ({title.encode('ascii', 'replace').decode()}) Tj ET"
+    return (
+        "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        "2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R>>endobj\n"
+        f"4 0 obj<</Length {len(body)}>>stream\n{body}\nendstream endobj\n"
+        "trailer<</Root 1 0 R>>\n%%EOF\n"
+    ).encode()
+
+
+def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
+    world = state.world
+    cookie = f"gp_session_{site.site_id.replace('-', '_')}"
+    token = f"{USERNAME}.{hmac.new(state.secret, f'{site.site_id}/{USERNAME}'.encode(), hashlib.sha256).hexdigest()[:24]}"
+    guides: dict[str, tuple[City, Guide]] = {
+        g.guide_id: (c, g)
+        for c in world.site_cities(site.site_id)
+        for gs in c.guides.values()
+        for g in gs
+    }
+
+    def user(request: Request) -> str | None:
+        return USERNAME if request.cookies.get(cookie) == token else None
+
+    def city_of(request: Request) -> City:
+        return world.city_by_region(site.site_id, request.query_params.get("region"))
+
+    def context(request: Request, city: City, **extra) -> dict:
+        archetype = state.archetypes[site.site_id]
+        return {
+            "site": site,
+            "city": city,
+            "region": city.region_code,
+            "user": user(request),
+            "home": archetype.entry_path(site, city, "pc"),
+            "q": urlencode({"region": city.region_code}),
+            "login_url": "/login?"
+            + urlencode(
+                {
+                    "next": str(request.url.path)
+                    + ("?" + request.url.query if request.url.query else "")
+                }
+            ),
+            **extra,
+        }
+
+    def login_wall(request: Request) -> Response | None:
+        if user(request):
+            return None
+        target = request.url.path + ("?" + request.url.query if request.url.query else "")
+        return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+
+    def captcha_needed(city: City) -> bool:
+        # a fault applies to the city's whole site, so any city's captcha fault counts here
+        return city.behaviour.captcha_on_forms or state.faults.has(site.city_ids, "captcha")
+
+    def captcha_answer(cid: str) -> str:
+        digest = hmac.new(state.secret, f"captcha/{cid}".encode(), hashlib.sha256).digest()
+        return "".join(str(b % 10) for b in digest[:4])
+
+    async def login(request: Request) -> Response:
+        city = city_of(request)
+        next_url = request.query_params.get("next", "")
+        error = ""
+        if request.method == "POST":
+            form = await request.form()
+            next_url = str(form.get("next") or "")
+            if form.get("username") == USERNAME and form.get("password") == PASSWORD:
+                safe = (
+                    next_url if next_url.startswith("/") and not next_url.startswith("//") else "/"
+                )
+                response = RedirectResponse(safe, status_code=303)
+                response.set_cookie(cookie, token, httponly=True, samesite="lax", path="/")
+                return response
+            error = "用户名或密码错误"
+        return render("common/login.html", **context(request, city, next=next_url, error=error))
+
+    async def logout(request: Request) -> Response:
+        response = RedirectResponse("/", status_code=303)
+        response.delete_cookie(cookie, path="/")
+        return response
+
+    async def files(request: Request) -> Response:
+        p = request.path_params
+        found = guides.get(p["guide_id"])
+        if found is None or p["which"] not in ("form", "sample"):
+            return Response("404 Not Found", status_code=404)
+        _, guide = found
+        try:
+            material = guide.materials[int(p["n"]) - 1]
+        except (ValueError, IndexError):
+            return Response("404 Not Found", status_code=404)
+        url = material.form_url if p["which"] == "form" else material.sample_url
+        ok = material.form_ok if p["which"] == "form" else material.sample_ok
+        if not url or url != request.url.path or not ok:
+            return Response("404 Not Found", status_code=404)
+        label = "空白表格" if p["which"] == "form" else "示例样表"
+        if url.endswith(".pdf"):
+            body, media = _minimal_pdf(f"{material.name} {label}"), "application/pdf"
+        else:
+            body, media = _minimal_doc(f"{material.name} {label}"), "application/msword"
+        name = quote(f"{material.name}{label}{url[url.rfind('.') :]}")
+        return Response(
+            body,
+            media_type=media,
+            headers={"content-disposition": f"attachment; filename*=UTF-8''{name}"},
+        )
+
+    async def apply(request: Request) -> Response:
+        found = guides.get(request.path_params["guide_id"])
+        if found is None:
+            return Response("404 Not Found", status_code=404)
+        if wall := login_wall(request):
+            return wall
+        city, guide = found
+        return render("common/apply.html", **context(request, city, guide=guide))
+
+    async def hdjl(request: Request) -> Response:
+        return render("common/hdjl.html", **context(request, city_of(request), kinds=KINDS))
+
+    def form_page(request: Request, city: City, kind: str, **extra) -> Response:
+        cid = secrets.token_hex(6) if captcha_needed(city) else ""
+        return render(
+            "common/hdjl_form.html",
+            status_code=extra.pop("status_code", 200),
+            **context(
+                request,
+                city,
+                kind=kind,
+                title_text=KINDS[kind][0],
+                captcha_id=cid,
+                matter=request.query_params.get("matter", ""),
+                **extra,
+            ),
+        )
+
+    def new_item(kind: str):
+        async def handler(request: Request) -> Response:
+            if wall := login_wall(request):
+                return wall
+            city = city_of(request)
+            if request.method == "GET":
+                return form_page(request, city, kind)
+            form = await request.form()
+            values = {
+                k: str(form.get(k) or "").strip()
+                for k in (
+                    "title",
+                    "content",
+                    "matter",
+                    "contact",
+                    "phone",
+                    "public",
+                    "captcha",
+                    "captcha_id",
+                )
+            }
+            errors = []
+            if not values["title"]:
+                errors.append("请填写标题")
+            if not values["content"]:
+                errors.append("请填写内容")
+            if not values["phone"].isdigit() or len(values["phone"]) != 11:
+                errors.append("请填写11位手机号码")
+            if captcha_needed(city) and (
+                not values["captcha_id"]
+                or values["captcha"] != captcha_answer(values["captcha_id"])
+            ):
+                errors.append("验证码错误")
+            if errors:
+                return form_page(request, city, kind, errors=errors, values=values, status_code=400)
+            now = state.clock.now()
+            seq = 1 + sum(1 for s in state.submissions if s.city == city.city_id and s.kind == kind)
+            receipt = f"{KINDS[kind][2]}-{city.region_code[:6]}-{now:%Y%m%d}-{seq:04d}"
+            matter = infer_matter(city, values["matter"])
+            sub = Submission(
+                city=city.city_id,
+                kind=kind,
+                scenario=scenario_of(matter),
+                matter=matter,
+                title=values["title"],
+                content=values["content"],
+                receipt=receipt,
+                submitted_at=now,
+                user=USERNAME,
+                contact=values["contact"],
+                phone=values["phone"],
+                public=values["public"] != "不公开",
+            )
+            state.submissions.append(sub)
+            return render(
+                "common/receipt.html",
+                **context(request, city, kind=kind, sub=sub, submitted=shown(now), kinds=KINDS),
+            )
+
+        return handler
+
+    async def mine(request: Request) -> Response:
+        if wall := login_wall(request):
+            return wall
+        city = city_of(request)
+        kind = request.query_params.get("kind", "consult")
+        if kind not in KINDS:
+            kind = "consult"
+        now = state.clock.now()
+        rows = []
+        for sub in state.submissions:
+            if sub.city != city.city_id or sub.kind != kind or sub.user != USERNAME:
+                continue
+            due = reply_due(state, sub)
+            answered = due is not None and now >= due
+            reply = getattr(city.behaviour, kind)
+            rows.append(
+                {
+                    "title": sub.title,
+                    "receipt": sub.receipt,
+                    "submitted": shown(sub.submitted_at),
+                    "status": "已回复" if answered else "待回复",
+                    "reply": world.reply_text(sub.scenario, kind, reply.quality)
+                    if answered
+                    else "",
+                    "replied": shown(due) if answered and due else "",
+                }
+            )
+        return render(
+            "common/mine.html", **context(request, city, kind=kind, rows=rows, kinds=KINDS)
+        )
+
+    async def rating(request: Request) -> Response:
+        city = city_of(request)
+        if not city.behaviour.rating:
+            return Response("404 Not Found", status_code=404)
+        done = False
+        if request.method == "POST":
+            if wall := login_wall(request):
+                return wall
+            await request.form()
+            done = True
+        return render("common/rating.html", **context(request, city, done=done))
+
+    async def captcha(request: Request) -> Response:
+        answer = captcha_answer(request.path_params["cid"])
+        lines = "".join(
+            f'<line x1="{(i * 17) % 100}" y1="0" x2="{(i * 29) % 100}" y2="36" stroke="#999"/>'
+            for i in range(6)
+        )
+        glyphs = "".join(
+            f'<text x="{10 + i * 20}" y="{24 + (i % 2) * 4}" font-size="20" '
+            f'transform="rotate({(i * 7) % 15 - 7} {10 + i * 20} 24)">{d}</text>'
+            for i, d in enumerate(answer)
+        )
+        svg = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="36">{lines}{glyphs}</svg>'
+        )
+        return Response(svg, media_type="image/svg+xml", headers={"cache-control": "no-store"})
+
+    return [
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout),
+        Route("/files/{guide_id}/{which}/{n}.{ext}", files),
+        Route("/apply/{guide_id}", apply),
+        Route("/hdjl", hdjl),
+        Route("/hdjl/", hdjl),
+        Route("/hdjl/consult/new", new_item("consult"), methods=["GET", "POST"]),
+        Route("/hdjl/complaint/new", new_item("complaint"), methods=["GET", "POST"]),
+        Route("/hdjl/mine", mine),
+        Route("/hdjl/rating", rating, methods=["GET", "POST"]),
+        Route("/captcha/{cid}.svg", captcha),
+    ]

@@ -1,0 +1,179 @@
+"""The sandbox server: every site of the world on its own port, one process, one uvicorn.
+
+Each site (portal origin) gets its own port, so each portal is its own origin as in reality.
+The control API (``sandbox/control.py``) is on the base port P; sites are on P+1, P+2, ... in
+``sites.yaml`` order (``--port 0``: every socket gets a free port from the OS). One dispatcher
+routes by the local port to the control app or the site's app.
+
+A site's app is its archetype's app wrapped in the shared layers, outermost first:
+request accounting -> faults (``faults.py``) -> firewall (``firewall.py``) -> the common
+routes (``interaction.py``: /login, /files, /apply, /hdjl) -> the archetype's own routes.
+
+Tests that need no sockets use ``build_apps(world)`` and httpx's ``ASGITransport``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import socket
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import uvicorn
+from starlette.routing import Mount, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from sandbox.archetypes import Archetype
+from sandbox.clock import DEFAULT_START, SandboxClock
+from sandbox.control import control_app
+from sandbox.faults import FaultLayer
+from sandbox.firewall import DEFAULT_STYLE, STYLES, FirewallLayer
+from sandbox.interaction import interaction_routes
+from sandbox.model import ARCHETYPES, World
+from sandbox.state import SandboxState
+
+READY_LINE = "govprobe sandbox listening on http://{host}:{port}"
+FALLBACK = "epoint"
+
+
+def load_archetypes(warn=None) -> dict[str, Archetype]:
+    """The archetype modules that exist, by id; a missing module is skipped with a warning."""
+    warn = warn or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    found: dict[str, Archetype] = {}
+    for name in ARCHETYPES:
+        try:
+            module = importlib.import_module(f"sandbox.archetypes.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"sandbox.archetypes.{name}":
+                raise
+            warn(f"sandbox: archetype {name!r} not available; its sites are served by {FALLBACK}")
+            continue
+        found[module.ARCHETYPE.id] = module.ARCHETYPE
+    return found
+
+
+class Accounting:
+    """Counts requests and concurrency per site."""
+
+    def __init__(self, app: ASGIApp, state: SandboxState, site_id: str) -> None:
+        self.app, self.state, self.site_id = app, state, site_id
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        stats = self.state.stats[self.site_id]
+        stats.requests += 1
+        stats.in_flight += 1
+        stats.max_concurrent = max(stats.max_concurrent, stats.in_flight)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            stats.in_flight -= 1
+
+
+@dataclass
+class SandboxApps:
+    state: SandboxState
+    control: ASGIApp
+    sites: dict[str, ASGIApp]  # site_id -> wrapped site app
+
+
+def _default_origins(world: World, host: str = "127.0.0.1", port: int = 8700) -> dict[str, str]:
+    return {site_id: f"http://{host}:{port + i}" for i, site_id in enumerate(world.sites, start=1)}
+
+
+def build_apps(
+    world: World,
+    origins: Mapping[str, str] | None = None,
+    clock_start: datetime = DEFAULT_START,
+    archetypes: Mapping[str, Archetype] | None = None,
+) -> SandboxApps:
+    """The control app and every site's wrapped app, sharing one state."""
+    loaded = dict(archetypes) if archetypes is not None else load_archetypes()
+    if FALLBACK not in loaded:
+        raise RuntimeError("the epoint archetype is required (it serves unloaded archetypes)")
+    serving = {
+        site_id: loaded.get(site.archetype, loaded[FALLBACK])
+        for site_id, site in world.sites.items()
+    }
+    state = SandboxState(
+        world=world,
+        clock=SandboxClock(clock_start),
+        archetypes=serving,
+        origins=dict(origins or _default_origins(world)),
+    )
+    sites: dict[str, ASGIApp] = {}
+    for site_id, site in world.sites.items():
+        archetype = serving[site_id]
+        cities = site.city_ids
+        inner = Router(
+            routes=[*interaction_routes(state, site), Mount("", app=archetype.app(site, world))]
+        )
+        style = STYLES.get(archetype.id, DEFAULT_STYLE)
+
+        def active(archetype: Archetype = archetype, cities: tuple[str, ...] = cities) -> bool:
+            return archetype.firewall or state.faults.has(cities, "refuse_bots")
+
+        guarded = FirewallLayer(inner, state.challenge, style, active)
+        sites[site_id] = Accounting(FaultLayer(guarded, state.faults, cities), state, site_id)
+    return SandboxApps(state=state, control=control_app(state), sites=sites)
+
+
+class Dispatcher:
+    """One ASGI app over all sockets: routes each request by the local port it came in on."""
+
+    def __init__(self, by_port: Mapping[int, ASGIApp]) -> None:
+        self.by_port = dict(by_port)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return
+        port = (scope.get("server") or ("", 0))[1]
+        app = self.by_port.get(port)
+        if app is None:
+            raise RuntimeError(f"no sandbox app on port {port}")
+        await app(scope, receive, send)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
+async def serve(
+    world: World, host: str = "127.0.0.1", port: int = 8700, clock_start: datetime = DEFAULT_START
+) -> None:
+    """Serve the control API and every site until SIGINT/SIGTERM."""
+    count = 1 + len(world.sites)
+    sockets = [_bind(host, 0 if port == 0 else port + i) for i in range(count)]
+    ports = [s.getsockname()[1] for s in sockets]
+    origins = {
+        site_id: f"http://{host}:{p}" for site_id, p in zip(world.sites, ports[1:], strict=True)
+    }
+    apps = build_apps(world, origins=origins, clock_start=clock_start)
+    by_port = {ports[0]: apps.control} | {
+        p: apps.sites[site_id] for site_id, p in zip(world.sites, ports[1:], strict=True)
+    }
+    config = uvicorn.Config(
+        Dispatcher(by_port),
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=sockets))
+    while not server.started:
+        if task.done():
+            await task
+            return
+        await asyncio.sleep(0.02)
+    print(READY_LINE.format(host=host, port=ports[0]), flush=True)
+    await task
