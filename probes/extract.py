@@ -98,14 +98,12 @@ class _ElementsFile(BaseModel):
                 raise ValueError(f"elements[{i}].name: duplicate element {spec.name!r}")
             names.add(spec.name)
             for j, label in enumerate([spec.name, *spec.labels]):
+                where = f"elements[{i}]." + ("name" if j == 0 else f"labels[{j - 1}]")
                 key = _clean_label(label)
                 if not key:
-                    raise ValueError(f"elements[{i}].labels[{j - 1}]: {label!r} is only decoration")
+                    raise ValueError(f"{where}: {label!r} is only decoration")
                 if owner.get(key, spec.name) != spec.name:
-                    raise ValueError(
-                        f"elements[{i}].labels[{j - 1}]: label {label!r} already belongs to "
-                        f"{owner[key]!r}"
-                    )
+                    raise ValueError(f"{where}: label {label!r} already belongs to {owner[key]!r}")
                 owner[key] = spec.name
         for k, label in enumerate(self.other_labels):
             if _clean_label(label) in owner:
@@ -151,7 +149,7 @@ def _load_elements(path: str) -> ElementCatalog:
         err = exc.errors()[0]
         loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
         msg = err["msg"].removeprefix("Value error, ")
-        raise ElementsError(f"{path}: {loc or '(top)'}: {msg}") from exc
+        raise ElementsError(f"{path}: {loc}: {msg}" if loc else f"{path}: {msg}") from exc
 
     label_map: dict[str, str] = {}
     for e in spec.elements:
