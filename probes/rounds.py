@@ -46,7 +46,7 @@ class Job:
     scenario: Scenario
     profile: Profile | None
 
-    def keys(self) -> list[tuple]:
+    def probe_keys(self) -> list[tuple]:
         city = self.target.city.id if self.target.city else None
         return [(city, self.scenario.id, m.id, self.target.channel) for m in self.scenario.matters]
 
@@ -115,7 +115,7 @@ async def walk_jobs(
 ) -> None:
     """Walk every job not yet done in this round, storing each probe as it finishes."""
     done = store.done_keys(db, round_id)
-    todo = [j for j in jobs if not all(k in done for k in j)]
+    todo = [j for j in jobs if not all(k in done for k in j.probe_keys())]
     for job in jobs:
         if job not in todo:
             for _ in job.scenario.matters:

@@ -208,7 +208,7 @@ _INITIAL_TABLES: tuple[TableDef, ...] = (
         ("probe_id", f"INTEGER NOT NULL {_FK_PROBE}", "the probe"),
         ("element", "TEXT NOT NULL", "canonical element name, e.g. 法定办结时限"),
         ("value", "TEXT", "the value shown; empty when the label was not there"),
-        ("present", "INTEGER NOT NULL", "1 when the label was on the page (boolean)"),
+        ("present", "INTEGER NOT NULL", "1 when the element was shown with a real value (boolean)"),
         ("empty", "INTEGER NOT NULL", "1 when the label had no real value: 暂无, 无, blank"),
         constraints=("PRIMARY KEY (probe_id, element)",),
     ),
@@ -822,9 +822,10 @@ def save_judgement(
 ) -> None:
     """Replace a probe's judgement (elements, materials, links, findings, summary) at once.
 
-    ``elements`` maps each element whose label was found to its value; ``empty`` names those
-    whose value is not a real one.  Required elements in ``missing`` that have no label get an
-    ``elements`` row with ``present = 0``, so the table shows every element judged.
+    ``elements`` maps each element shown with a real value to that value; ``empty`` names those
+    whose label was shown with no real value (暂无, blank).  ``present`` means a real value, as
+    the brief counts it; required elements in ``missing`` that have no label get a row with
+    ``present = 0, empty = 0``, so the table shows every element judged.
     """
     empty_set = set(empty)
     element_rows = [
@@ -832,13 +833,13 @@ def save_judgement(
             "probe_id": probe_id,
             "element": name,
             "value": value,
-            "present": True,
+            "present": name not in empty_set,
             "empty": name in empty_set,
         }
         for name, value in elements.items()
     ]
     element_rows += [
-        {"probe_id": probe_id, "element": name, "value": "", "present": True, "empty": True}
+        {"probe_id": probe_id, "element": name, "value": "", "present": False, "empty": True}
         for name in dict.fromkeys(empty)
         if name not in elements
     ]
