@@ -414,7 +414,7 @@ def test_a_judgement_is_stored_with_every_element_material_link_and_finding(db, 
     assert elements == {
         "事项名称": ("公共场所卫生许可（新办）", True, False),
         "法定办结时限": ("20个工作日", True, False),
-        "承诺办结时限": ("暂无", True, True),
+        "承诺办结时限": ("暂无", False, True),
         "收费标准": (None, False, False),
     }
     assert [(m["seq"], m["name"]) for m in judged["materials"]] == [
