@@ -1,0 +1,35 @@
+"""A small synchronous client over httpx's ASGITransport, for in-process sandbox tests."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+from starlette.types import ASGIApp
+
+
+class AsgiClient:
+    """Each call runs one request against the app in-process; cookies persist between calls."""
+
+    def __init__(self, app: ASGIApp, base_url: str = "http://127.0.0.1") -> None:
+        self.app, self.base_url = app, base_url
+        self.cookies = httpx.Cookies()
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        async def run() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url=self.base_url, cookies=self.cookies
+            ) as client:
+                response = await client.request(method, url, **kwargs)
+                self.cookies.update(client.cookies)
+                return response
+
+        return asyncio.run(run())
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
