@@ -400,8 +400,8 @@ def _text(el: etree._Element) -> str:
         if event == "start":
             if tag in _BLOCK or tag == "br":
                 parts.append("\n")
-            elif tag in ("td", "th"):
-                parts.append(" ")
+            elif node is not el and _adjacent_inline(node):
+                parts.append(" ")  # <span>受理</span><span>审查</span> reads as two words
             if node.text and isinstance(node.tag, str):
                 parts.append(node.text)
         else:
@@ -410,6 +410,11 @@ def _text(el: etree._Element) -> str:
             if node is not el and node.tail:
                 parts.append(node.tail)
     return _tidy("".join(parts))
+
+
+def _adjacent_inline(node: etree._Element) -> bool:
+    prev = node.getprevious()
+    return prev is not None and _tag(prev) not in _BLOCK and not (prev.tail or "").strip()
 
 
 def _tidy(text: str) -> str:
@@ -567,8 +572,11 @@ def _tab_pairs(page: _Page) -> Iterator[_Pair]:
         ]
         if not headers:
             headers = [c for c in box if isinstance(c.tag, str) and page.flat.get(c)]
-        if not headers:
-            continue
+        if not headers or any(
+            len(page.flat.get(h, "")) > 24 or any(_is_tab_part(d, containers) for d in h.iter())
+            for h in headers
+        ):
+            continue  # a wrapper around a whole tab widget, not the bar of tab headers
         page.tab_headers.update(x for h in headers for x in h.iter())
         panels: list[etree._Element | None] = []
         for h in headers:
@@ -587,7 +595,7 @@ def _tab_pairs(page: _Page) -> Iterator[_Pair]:
                     break
             panels.append(target)
         if any(p is None for p in panels):
-            candidates = _panels_after(box)
+            candidates = _panels_after(box, len(headers))
             if len(candidates) == len(headers):
                 panels = [c if p is None else p for p, c in zip(panels, candidates, strict=True)]
         for h, panel in zip(headers, panels, strict=True):
@@ -597,19 +605,33 @@ def _tab_pairs(page: _Page) -> Iterator[_Pair]:
             yield _Pair(page.order.get(panel, 0), kind, _text(panel), (panel,), page.flat[h])
 
 
+def _is_tab_part(el: etree._Element, boxes: list[etree._Element]) -> bool:
+    """A tab bar or a tab panel (what a single tab header never contains)."""
+    return (
+        el in boxes or el.get("role") == "tabpanel" or any(_TAB_PANEL.match(t) for t in _tokens(el))
+    )
+
+
 def _tab_box(el: etree._Element, boxes: list[etree._Element]) -> etree._Element | None:
     return next((a for a in el.iterancestors() if a in boxes), None)
 
 
-def _panels_after(box: etree._Element) -> list[etree._Element]:
-    """Panels that pair with a tab bar by position: marked tab panels in the same container."""
-    scope = box.getparent() if box.getparent() is not None else box
-    marked = [
-        el
-        for el in scope.iter()
-        if el.get("role") == "tabpanel" or any(_TAB_PANEL.match(t) for t in _tokens(el))
-    ]
-    return [el for el in marked if not any(a in marked for a in el.iterancestors())]
+def _panels_after(box: etree._Element, count: int) -> list[etree._Element]:
+    """Panels that pair with a tab bar by position: marked tab panels near the bar."""
+    scope = box
+    for _ in range(3):
+        if scope.getparent() is None:
+            break
+        scope = scope.getparent()
+        marked = [
+            el
+            for el in scope.iter()
+            if el.get("role") == "tabpanel" or any(_TAB_PANEL.match(t) for t in _tokens(el))
+        ]
+        marked = [el for el in marked if not any(a in marked for a in el.iterancestors())]
+        if len(marked) >= count:
+            return marked
+    return []
 
 
 def _structural_pairs(page: _Page) -> Iterator[_Pair]:

@@ -104,6 +104,7 @@ VALUES = [
     ("guangdong_rendered", "咨询方式", "020-8311 9119"),
     ("guangdong_rendered", "是否网办", "III级"),
     ("guangdong_rendered", "收费标准", "否"),
+    ("guangdong_rendered", "办理流程", "受理 审查 决定 送达"),
     ("div_grid", "承诺办结时限", "三十个工作日"),
     ("div_grid", "是否网办", "是"),
     ("div_grid", "咨询方式", "028-12345678转1"),  # a vertical table: labels above values
@@ -329,6 +330,24 @@ def test_placeholders_count_as_missing_but_real_noes_do_not(value, element, plac
             '<div role="tabpanel" id="p1">不收费</div><div role="tabpanel" id="p2"> </div>',
             {"收费标准": "不收费"},
             {"咨询方式"},
+        ),
+        # a UI kit's tabs: headers and panels paired by position, one header not a label
+        (
+            '<div class="el-tabs"><div class="el-tabs__header"><div class="el-tabs__nav">'
+            '<div class="el-tabs__item">申请条件</div><div class="el-tabs__item">办理地点/时间</div>'
+            '<div class="el-tabs__item">收费标准</div></div></div><div class="el-tabs__content">'
+            '<div class="el-tab-pane">年满18岁</div><div class="el-tab-pane"><p>办理地点：市民中心'
+            '</p></div><div class="el-tab-pane">不收费</div></div></div>',
+            {"受理条件": "年满18岁", "办理地点": "市民中心", "收费标准": "不收费"},
+            set(),
+        ),
+        # tab panels without ids, after a bar of li headers
+        (
+            '<ul class="tabs"><li>基本信息</li><li>申请条件</li><li>办理流程</li></ul>'
+            '<div class="tab-con"><table><tr><td>承诺时限</td><td>5日</td></tr></table></div>'
+            '<div class="tab-con">有营业执照</div><div class="tab-con"></div>',
+            {"受理条件": "有营业执照", "承诺办结时限": "5日"},
+            {"办理流程"},
         ),
     ],
 )
