@@ -3,11 +3,14 @@ each target guide in a real Chromium, on PC and on mobile, with each portal's ow
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -71,6 +74,24 @@ class Served:
 
 
 @pytest.fixture(scope="module")
+def gd_base() -> Iterator[str]:
+    with Served(site_app("gdzwfw", jsonapi.ARCHETYPE)) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def bj_base() -> Iterator[str]:
+    with Served(site_app("bjzwfw", listfw.ARCHETYPE)) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def zj_base() -> Iterator[str]:
+    with Served(site_app("zjzwfw", zjsearch.ARCHETYPE)) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
         b = p.chromium.launch(**launch_options())
@@ -78,9 +99,16 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+def asgi_test(test):
+    """Run an async test in a thread of its own: the sync Playwright of the browser tests keeps
+    an event loop running in the main thread for as long as the module's browser lives."""
+
+    @functools.wraps(test)
+    def run() -> None:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, test()).result()
+
+    return run
 
 
 def field_values(page: Page, row_selector: str) -> dict[str, str]:
@@ -111,7 +139,7 @@ async def gd_search(http: httpx.AsyncClient, keyword: str, area: str, **extra) -
     return response.json()["data"]["CUSTOM"]
 
 
-@pytest.mark.anyio
+@asgi_test
 async def test_jsonapi_search_lists_the_keyword_matches_of_the_chosen_region_only():
     app = site_app("gdzwfw", jsonapi.ARCHETYPE)
     async with client(app) as http:
@@ -128,7 +156,7 @@ async def test_jsonapi_search_lists_the_keyword_matches_of_the_chosen_region_onl
     assert {row["TASK_CODE"][2:8] for row in sz["AUDIT_ITEMLIST"]} == {"440300"}
 
 
-@pytest.mark.anyio
+@asgi_test
 async def test_jsonapi_search_leaves_out_unsearchable_guides_that_theme_navigation_lists():
     app = site_app("gdzwfw", jsonapi.ARCHETYPE)
     async with client(app) as http:
@@ -139,7 +167,7 @@ async def test_jsonapi_search_leaves_out_unsearchable_guides_that_theme_navigati
     assert "城乡居民基本养老保险参保登记" in [a.text_content() for a in links]
 
 
-@pytest.mark.anyio
+@asgi_test
 async def test_jsonapi_search_pages_through_the_results():
     app = site_app("gdzwfw", jsonapi.ARCHETYPE)
     async with client(app) as http:
@@ -151,7 +179,7 @@ async def test_jsonapi_search_pages_through_the_results():
     ]
 
 
-@pytest.mark.anyio
+@asgi_test
 async def test_jsonapi_detail_uses_the_real_field_names_and_nulls_missing_elements():
     guide = GUANGZHOU.target("public-health-permit", "pc")
     code = jsonapi.task_code(GUANGZHOU, guide)
@@ -181,7 +209,7 @@ async def test_jsonapi_detail_uses_the_real_field_names_and_nulls_missing_elemen
     assert data["LAW"][0]["LAW_NAME"] == "《公共场所卫生管理条例》第八条"
 
 
-@pytest.mark.anyio
+@asgi_test
 async def test_jsonapi_unknown_task_code_is_http_200_with_the_not_found_message():
     app = site_app("gdzwfw", jsonapi.ARCHETYPE)
     async with client(app) as http:
@@ -192,7 +220,7 @@ async def test_jsonapi_unknown_task_code_is_http_200_with_the_not_found_message(
     assert response.json() == {"errCode": 0, "msg": "未找到匹配的信息"}
 
 
-@pytest.mark.anyio
+@asgi_test
 async def test_jsonapi_every_tenth_detail_request_is_an_html_502_page():
     guide = GUANGZHOU.target("enterprise-registration", "pc")
     params = {"TASK_CODE": jsonapi.task_code(GUANGZHOU, guide)}
@@ -209,7 +237,7 @@ async def test_jsonapi_every_tenth_detail_request_is_an_html_502_page():
         answers[9].json()
 
 
-@pytest.mark.anyio
+@asgi_test
 async def test_jsonapi_mobile_search_lists_the_mobile_guides():
     app = site_app("gdzwfw", jsonapi.ARCHETYPE)
     async with client(app) as http:
@@ -240,51 +268,55 @@ def _gd_walk_pc(page: Page, base: str, matter: str) -> None:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("matter", TARGETS)
-def test_jsonapi_pc_citizen_reaches_each_target_guide_and_reads_its_values(browser, matter):
+def test_jsonapi_pc_citizen_reaches_each_target_guide_and_reads_its_values(
+    browser, matter, gd_base
+):
     guide = GUANGZHOU.target(matter, "pc")
-    with Served(site_app("gdzwfw", jsonapi.ARCHETYPE)) as base:
-        page = browser.new_page()
-        try:
-            _gd_walk_pc(page, base, matter)
-            values = field_values(page, ".guide-table tr:has(th + td[data-field])")
-            assert values["事项名称"] == guide.name
-            assert values["承诺时限"] == guide.elements.get("承诺办结时限", "")
-            assert values["投诉电话"] == guide.elements["监督投诉方式"]
-            assert values["到办事现场次数"] == guide.elements.get("到办事现场次数", "")
-            assert page.locator("#material-list tr.material").count() == len(guide.materials)
-            assert page.is_visible("#online-apply") == guide.online_apply
-            consult = page.get_attribute("#consult", "href")
-            assert consult == f"/hdjl/consult/new?matter={quote(guide.name)}&region=440100"
-        finally:
-            page.close()
+    base = gd_base
+    page = browser.new_page()
+    try:
+        _gd_walk_pc(page, base, matter)
+        values = field_values(page, ".guide-table tr:has(th + td[data-field])")
+        assert values["事项名称"] == guide.name
+        assert values["承诺时限"] == guide.elements.get("承诺办结时限", "")
+        assert values["投诉电话"] == guide.elements["监督投诉方式"]
+        assert values["到办事现场次数"] == guide.elements.get("到办事现场次数", "")
+        assert page.locator("#material-list tr.material").count() == len(guide.materials)
+        assert page.is_visible("#online-apply") == guide.online_apply
+        consult = page.get_attribute("#consult", "href")
+        assert consult == f"/hdjl/consult/new?matter={quote(guide.name)}&region=440100"
+    finally:
+        page.close()
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("matter", TARGETS)
-def test_jsonapi_mobile_citizen_reaches_each_target_guide_and_opens_its_sections(browser, matter):
+def test_jsonapi_mobile_citizen_reaches_each_target_guide_and_opens_its_sections(
+    browser, matter, gd_base
+):
     guide = SHENZHEN.target(matter, "mobile")
-    with Served(site_app("gdzwfw", jsonapi.ARCHETYPE)) as base:
-        context = browser.new_context(**PHONE)
-        page = context.new_page()
-        try:
-            page.goto(base + jsonapi.ARCHETYPE.entry_path(GD, SHENZHEN, "mobile"))
-            assert page.text_content("#current-area") == "深圳"
-            if guide.searchable:
-                page.fill("#keyword", guide.name)
-                page.click("#search-btn")
-                page.click(f"#result-list a:text-is('{guide.name}')")
-            else:
-                page.click(f".theme-list a:text-is('{guide.category}')")
-                page.click(f"#result-list a:text-is('{guide.name}')")
-            page.wait_for_selector("body[data-loaded=true]", timeout=10_000)
-            assert not page.is_visible("td[data-field=CATANAME]")  # sections start collapsed
-            page.click(".m-section[data-section=基本信息] .m-head")
-            assert page.text_content("td[data-field=CATANAME]") == guide.name
-            page.click(".m-section[data-section=申请材料] .m-head")
-            assert page.locator(".m-card.material").count() == len(guide.materials)
-            assert no_horizontal_scroll(page)
-        finally:
-            context.close()
+    base = gd_base
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    try:
+        page.goto(base + jsonapi.ARCHETYPE.entry_path(GD, SHENZHEN, "mobile"))
+        assert page.text_content("#current-area") == "深圳"
+        if guide.searchable:
+            page.fill("#keyword", guide.name)
+            page.click("#search-btn")
+            page.click(f"#result-list a:text-is('{guide.name}')")
+        else:
+            page.click(f".theme-list a:text-is('{guide.category}')")
+            page.click(f"#result-list a:text-is('{guide.name}')")
+        page.wait_for_selector("body[data-loaded=true]", timeout=10_000)
+        assert not page.is_visible("td[data-field=CATANAME]")  # sections start collapsed
+        page.click(".m-section[data-section=基本信息] .m-head")
+        assert page.text_content("td[data-field=CATANAME]") == guide.name
+        page.click(".m-section[data-section=申请材料] .m-head")
+        assert page.locator(".m-card.material").count() == len(guide.materials)
+        assert no_horizontal_scroll(page)
+    finally:
+        context.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,7 +339,7 @@ async def bj_list(http: httpx.AsyncClient, keyword: str, **extra) -> dict:
     return response.json()["data"]
 
 
-@pytest.mark.anyio
+@asgi_test
 async def test_listfw_task_list_matches_every_word_and_links_the_static_pages():
     app = site_app("bjzwfw", listfw.ARCHETYPE)
     async with client(app) as http:
@@ -326,7 +358,7 @@ async def test_listfw_task_list_matches_every_word_and_links_the_static_pages():
     assert page.status_code == 200
 
 
-@pytest.mark.anyio
+@asgi_test
 async def test_listfw_task_list_leaves_out_unsearchable_guides_that_the_category_tree_lists():
     app = site_app("bjzwfw", listfw.ARCHETYPE)
     async with client(app) as http:
@@ -337,7 +369,7 @@ async def test_listfw_task_list_leaves_out_unsearchable_guides_that_the_category
     assert "城乡居民基本养老保险参保登记" in tree
 
 
-@pytest.mark.anyio
+@asgi_test
 async def test_listfw_guide_page_shows_present_labels_only_and_placeholders_as_given():
     guide = BEIJING.target("public-health-permit", "pc")
     app = site_app("bjzwfw", listfw.ARCHETYPE)
@@ -365,62 +397,62 @@ async def test_listfw_guide_page_shows_present_labels_only_and_placeholders_as_g
 
 @pytest.mark.browser
 @pytest.mark.parametrize("matter", TARGETS)
-def test_listfw_pc_citizen_reaches_each_target_guide_and_reads_its_values(browser, matter):
+def test_listfw_pc_citizen_reaches_each_target_guide_and_reads_its_values(browser, matter, bj_base):
     guide = BEIJING.target(matter, "pc")
-    with Served(site_app("bjzwfw", listfw.ARCHETYPE)) as base:
-        page = browser.new_page()
-        try:
-            page.goto(base + listfw.ARCHETYPE.entry_path(BJ, BEIJING, "pc"))
-            if guide.searchable:
-                page.fill("#searchInput", guide.name)
-                page.click("button.sbtn")
-                page.click(f"#searchResult a.res-title:text-is('{guide.name}')")
-            else:
-                page.click(f".tree .node > span:text-is('{guide.category}')")
-                page.click(f".tree a:text-is('{guide.name}')")
-            assert "/pubtask/task/1/110000000000/" in page.url
-            values = page.eval_on_selector_all(
-                ".bszn dt",
-                "dts => Object.fromEntries(dts.map(dt => [dt.textContent.trim(),"
-                " (dt.nextElementSibling.querySelector('.fold-text') || dt.nextElementSibling)"
-                ".textContent.trim()]))",
-            )
-            assert values["事项名称"] == guide.name
-            assert values.get("承诺办结时限") == guide.elements.get("承诺办结时限")
-            materials = page.locator("#materials tr.material")
-            assert materials.count() == len(guide.materials)
-            if len(guide.materials) > 3:
-                assert not materials.nth(3).is_visible()
-                page.click("text=更多")
-                assert materials.nth(3).is_visible()
-            page.click(".fold .toggle-more >> nth=0")
-            assert page.is_visible(".fold.unfold")
-        finally:
-            page.close()
+    base = bj_base
+    page = browser.new_page()
+    try:
+        page.goto(base + listfw.ARCHETYPE.entry_path(BJ, BEIJING, "pc"))
+        if guide.searchable:
+            page.fill("#searchInput", guide.name)
+            page.click("button.sbtn")
+            page.click(f"#searchResult a.res-title:text-is('{guide.name}')")
+        else:
+            page.click(f".tree .node > span:text-is('{guide.category}')")
+            page.click(f".tree a:text-is('{guide.name}')")
+        assert "/pubtask/task/1/110000000000/" in page.url
+        values = page.eval_on_selector_all(
+            ".bszn dt",
+            "dts => Object.fromEntries(dts.map(dt => [dt.textContent.trim(),"
+            " (dt.nextElementSibling.querySelector('.fold-text') || dt.nextElementSibling)"
+            ".textContent.trim()]))",
+        )
+        assert values["事项名称"] == guide.name
+        assert values.get("承诺办结时限") == guide.elements.get("承诺办结时限")
+        materials = page.locator("#materials tr.material")
+        assert materials.count() == len(guide.materials)
+        if len(guide.materials) > 3:
+            assert not materials.nth(3).is_visible()
+            page.click("text=更多")
+            assert materials.nth(3).is_visible()
+        page.click(".fold .toggle-more >> nth=0")
+        assert page.is_visible(".fold.unfold")
+    finally:
+        page.close()
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("matter", TARGETS)
-def test_listfw_mobile_citizen_reaches_each_target_guide_on_the_wap_site(browser, matter):
+def test_listfw_mobile_citizen_reaches_each_target_guide_on_the_wap_site(browser, matter, bj_base):
     guide = BEIJING.target(matter, "mobile")
-    with Served(site_app("bjzwfw", listfw.ARCHETYPE)) as base:
-        context = browser.new_context(**PHONE)
-        page = context.new_page()
-        try:
-            page.goto(base + listfw.ARCHETYPE.entry_path(BJ, BEIJING, "mobile"))
-            if guide.searchable:
-                page.fill("#searchInput", guide.name)
-                page.click("button.sbtn")
-                page.click(f"#wapResult a:text-is('{guide.name}')")
-            else:
-                page.click(f".tree a:text-is('{guide.category}')")
-                page.click(f"#wapCategory a:text-is('{guide.name}')")
-            assert page.url.startswith(base + "/wap/pubtask/task/1/")
-            assert page.text_content(".task-name") == guide.name
-            assert page.locator("#materials li.material").count() == len(guide.materials)
-            assert no_horizontal_scroll(page)
-        finally:
-            context.close()
+    base = bj_base
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    try:
+        page.goto(base + listfw.ARCHETYPE.entry_path(BJ, BEIJING, "mobile"))
+        if guide.searchable:
+            page.fill("#searchInput", guide.name)
+            page.click("button.sbtn")
+            page.click(f"#wapResult a:text-is('{guide.name}')")
+        else:
+            page.click(f".tree a:text-is('{guide.category}')")
+            page.click(f"#wapCategory a:text-is('{guide.name}')")
+        assert page.url.startswith(base + "/wap/pubtask/task/1/")
+        assert page.text_content(".task-name") == guide.name
+        assert page.locator("#materials li.material").count() == len(guide.materials)
+        assert no_horizontal_scroll(page)
+    finally:
+        context.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,7 +467,7 @@ def result_titles(text: str) -> list[str]:
     return lxml_html.fromstring(text).xpath("//div[@class='result-item']/a/text()")
 
 
-@pytest.mark.anyio
+@asgi_test
 async def test_zjsearch_results_page_ranks_loose_matches_of_the_chosen_city():
     app = site_app("zjzwfw", zjsearch.ARCHETYPE)
     async with client(app) as http:
@@ -458,7 +490,7 @@ async def test_zjsearch_results_page_ranks_loose_matches_of_the_chosen_city():
     assert links[1].get("href") == f"/zjservice/item/detail/index.do?localInnerCode={code}"
 
 
-@pytest.mark.anyio
+@asgi_test
 async def test_zjsearch_city_choice_is_remembered_in_a_cookie():
     app = site_app("zjzwfw", zjsearch.ARCHETYPE)
     async with client(app) as http:
@@ -468,7 +500,7 @@ async def test_zjsearch_city_choice_is_remembered_in_a_cookie():
     assert "宁波市 · 社会保障" in later.text
 
 
-@pytest.mark.anyio
+@asgi_test
 async def test_zjsearch_search_leaves_out_unsearchable_guides_that_categories_list():
     app = site_app("zjzwfw", zjsearch.ARCHETYPE)
     name = "城乡居民基本养老保险参保登记"
@@ -483,7 +515,7 @@ async def test_zjsearch_search_leaves_out_unsearchable_guides_that_categories_li
     assert name in result_titles(listed.text)
 
 
-@pytest.mark.anyio
+@asgi_test
 async def test_zjsearch_online_jsonp_tells_whether_the_guide_is_handled_online():
     app = site_app("zjzwfw", zjsearch.ARCHETYPE)
     online = HANGZHOU.target("public-health-permit", "pc")
@@ -508,7 +540,7 @@ async def test_zjsearch_online_jsonp_tells_whether_the_guide_is_handled_online()
     assert bad.status_code == 400
 
 
-@pytest.mark.anyio
+@asgi_test
 async def test_zjsearch_detail_is_label_value_paragraphs_with_a_materials_list():
     guide = HANGZHOU.target("public-health-permit", "pc")
     app = site_app("zjzwfw", zjsearch.ARCHETYPE)
@@ -533,64 +565,138 @@ async def test_zjsearch_detail_is_label_value_paragraphs_with_a_materials_list()
 
 @pytest.mark.browser
 @pytest.mark.parametrize("matter", TARGETS)
-def test_zjsearch_pc_citizen_switches_city_and_opens_each_target_in_a_new_tab(browser, matter):
+def test_zjsearch_pc_citizen_switches_city_and_opens_each_target_in_a_new_tab(
+    browser, matter, zj_base
+):
     guide = NINGBO.target(matter, "pc")
-    with Served(site_app("zjzwfw", zjsearch.ARCHETYPE)) as base:
-        context = browser.new_context()
-        page = context.new_page()
-        try:
-            page.goto(base + "/")
-            with pytest.raises(PlaywrightTimeout):  # the notice overlay blocks the page
-                page.click("#switchCity", timeout=500)
-            page.click("#knowBtn")
-            page.click("#switchCity")
-            page.click(".city-opt:text-is('宁波')")
-            assert page.text_content("#curCity") == "宁波市"
-            if guide.searchable:
-                page.fill("#searchKey", guide.name)
-                page.click("#searchBtn")
-                frame = page.frame_locator("#searchFrame")
-                link = frame.locator(f".result-item a:text-is('{guide.name}')")
-            else:
-                page.click(f".cat-list a:text-is('{guide.category}')")
-                link = page.locator(f".result-item a:text-is('{guide.name}')")
-            with context.expect_page() as opened:
-                link.click()
-            detail = opened.value
-            detail.wait_for_load_state()
-            assert detail.text_content(".item-title") == guide.name
-            assert (
-                detail.text_content("p.item:has(.label:text-is('事项名称：')) .value")
-                == guide.elements["事项名称"]
-            )
-            detail.wait_for_selector("body[data-online=loaded]")
-            assert detail.is_visible("#onlineBtn") == guide.online_apply
-            assert detail.locator("li.material").count() == len(guide.materials)
-        finally:
-            context.close()
+    base = zj_base
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(base + "/")
+        with pytest.raises(PlaywrightTimeout):  # the notice overlay blocks the page
+            page.click("#switchCity", timeout=500)
+        page.click("#knowBtn")
+        page.click("#switchCity")
+        page.click(".city-opt:text-is('宁波')")
+        assert page.text_content("#curCity") == "宁波市"
+        if guide.searchable:
+            page.fill("#searchKey", guide.name)
+            page.click("#searchBtn")
+            frame = page.frame_locator("#searchFrame")
+            link = frame.locator(f".result-item a:text-is('{guide.name}')")
+        else:
+            page.click(f".cat-list a:text-is('{guide.category}')")
+            link = page.locator(f".result-item a:text-is('{guide.name}')")
+        with context.expect_page() as opened:
+            link.click()
+        detail = opened.value
+        detail.wait_for_load_state()
+        assert detail.text_content(".item-title") == guide.name
+        assert (
+            detail.text_content("p.item:has(.label:text-is('事项名称：')) .value")
+            == guide.elements["事项名称"]
+        )
+        detail.wait_for_selector("body[data-online=loaded]")
+        assert detail.is_visible("#onlineBtn") == guide.online_apply
+        assert detail.locator("li.material").count() == len(guide.materials)
+    finally:
+        context.close()
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("matter", TARGETS)
-def test_zjsearch_mobile_citizen_reaches_each_target_guide_on_zheliban(browser, matter):
+def test_zjsearch_mobile_citizen_reaches_each_target_guide_on_zheliban(browser, matter, zj_base):
     guide = HANGZHOU.target(matter, "mobile")
-    with Served(site_app("zjzwfw", zjsearch.ARCHETYPE)) as base:
-        context = browser.new_context(**PHONE)
-        page = context.new_page()
-        try:
-            page.goto(base + zjsearch.ARCHETYPE.entry_path(ZJ, HANGZHOU, "mobile"))
-            page.click("#knowBtn")
-            if guide.searchable:
-                page.fill("#searchKey", guide.name)
-                page.click("#searchBtn")
-            else:
-                page.click(f".cat-list a:text-is('{guide.category}')")
-            page.click(f".result-item a:text-is('{guide.name}')")
-            assert page.url.startswith(base + "/zjmobile/detail?localInnerCode=")
-            page.wait_for_selector("body[data-online=loaded]")
-            depth = page.locator("p.item:has(.label:text-is('网上办理深度：')) .value")
-            assert depth.text_content() == guide.elements["是否网办"]
-            assert page.locator("li.material").count() == len(guide.materials)
-            assert no_horizontal_scroll(page)
-        finally:
-            context.close()
+    base = zj_base
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    try:
+        page.goto(base + zjsearch.ARCHETYPE.entry_path(ZJ, HANGZHOU, "mobile"))
+        page.click("#knowBtn")
+        if guide.searchable:
+            page.fill("#searchKey", guide.name)
+            page.click("#searchBtn")
+        else:
+            page.click(f".cat-list a:text-is('{guide.category}')")
+        page.click(f".result-item a:text-is('{guide.name}')")
+        assert page.url.startswith(base + "/zjmobile/detail?localInnerCode=")
+        page.wait_for_selector("body[data-online=loaded]")
+        depth = page.locator("p.item:has(.label:text-is('网上办理深度：')) .value")
+        assert depth.text_content() == guide.elements["是否网办"]
+        assert page.locator("li.material").count() == len(guide.materials)
+        assert no_horizontal_scroll(page)
+    finally:
+        context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# the real world of sandbox/world/*.yaml
+
+
+async def _shows(http: httpx.AsyncClient, archetype, site, city, guide, channel) -> bool:
+    """The guide's own page (or, for jsonapi, the data it loads) carries the guide's name."""
+    if archetype.id == "jsonapi":
+        params = {"TASK_CODE": jsonapi.task_code(city, guide)}
+        if channel == "mobile":
+            params["TERMINAL"] = "H5"
+        for _ in range(2):  # the page retries once after the periodic 502
+            answer = await http.get(
+                "/portal/api/v2/item-event/getAuditItemDetailCur", params=params
+            )
+            if answer.status_code == 200:
+                return answer.json()["data"]["AUDIT_ITEM"]["TASK_NAME"] == guide.name
+        return False
+    answer = await http.get(archetype.guide_path(site, city, guide, channel))
+    return answer.status_code == 200 and guide.name in answer.text
+
+
+async def _search_finds(http: httpx.AsyncClient, archetype, city, guide, channel) -> bool:
+    if archetype.id == "jsonapi":
+        found = await gd_search(
+            http,
+            guide.name,
+            city.region_code,
+            pageSize=50,
+            **({"TERMINAL": "H5"} if channel == "mobile" else {}),
+        )
+        return guide.name in [r["CATANAME"] for r in found["AUDIT_ITEMLIST"]]
+    if archetype.id == "listfw":
+        params = {"serverType": "1001", "locationCode": city.region_code, "keyword": guide.name}
+        if channel == "mobile":
+            params["source"] = "wap"
+        answer = await http.get("/guideservice/pubtask/getTaskList", params=params)
+        return guide.name in [r["taskName"] for r in answer.json()["data"]["list"]]
+    path = "/zjmobile/search" if channel == "mobile" else "/zjservice/item/search/results.do"
+    answer = await http.get(path, params={"keyword": guide.name, "areacode": city.region_code})
+    return guide.name in result_titles(answer.text)
+
+
+@asgi_test
+async def test_the_real_world_sites_show_every_target_and_search_only_the_searchable_ones():
+    from sandbox.world import load_world
+
+    world = load_world()
+    mine = {a.id: a for a in (jsonapi.ARCHETYPE, listfw.ARCHETYPE, zjsearch.ARCHETYPE)}
+    checked = 0
+    for site in world.sites.values():
+        archetype = mine.get(site.archetype)
+        if archetype is None:
+            continue
+        app = archetype.app(site, world)
+        async with client(app) as http:
+            home = await http.get(
+                archetype.entry_path(site, world.site_cities(site.site_id)[0], "pc")
+            )
+            assert home.status_code == 200, site.site_id
+            for city in world.site_cities(site.site_id):
+                for channel in ("pc", "mobile"):
+                    for guide in city.guides.get(channel, ()):
+                        if guide.kind != "target":
+                            continue
+                        where = (site.site_id, city.city_id, channel, guide.name)
+                        assert await _shows(http, archetype, site, city, guide, channel), where
+                        found = await _search_finds(http, archetype, city, guide, channel)
+                        assert found == guide.searchable, where
+                        checked += 1
+    assert checked > 0
