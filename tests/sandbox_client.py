@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import httpx
 from starlette.types import ASGIApp
+
+T = TypeVar("T")
+
+
+def run_async(make: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion on a fresh event loop in a worker thread: Playwright's sync
+    API keeps a loop running on the main thread once a browser fixture is up."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 class AsgiClient:
@@ -26,7 +37,7 @@ class AsgiClient:
                 self.cookies.update(client.cookies)
                 return response
 
-        return asyncio.run(run())
+        return run_async(run)
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)
