@@ -854,6 +854,46 @@ def _material_list(
     return items
 
 
+def _material_cards(
+    nodes: Iterable[etree._Element], page: _Page, base_url: str | None
+) -> list[MaterialItem]:
+    """Materials laid out as repeated blocks ("cards": a div per material, its name on the
+    first line, its form and sample links inside), as phone layouts often render them."""
+    for node in nodes:
+        for parent in node.iter():
+            kids = [c for c in parent if isinstance(c.tag, str)]
+            if not kids or len({(_tag(c), c.get("class")) for c in kids}) != 1:
+                continue
+            if _tag(kids[0]) in ("ul", "ol", "li", "tr", "table", "a", "span", "br"):
+                continue
+            items = []
+            for card in kids:
+                lines = [x.strip() for x in _text(card).split("\n") if x.strip()]
+                name = _material_name(lines[0]) if lines else ""
+                if not name or is_placeholder(name) or _link_kind(name):
+                    continue
+                form = sample = None
+                for a in card.iter("a"):
+                    kind = _link_kind(page.flat.get(a, ""))
+                    if kind == "form" and form is None:
+                        form = _href(a, base_url)
+                    elif kind == "sample" and sample is None:
+                        sample = _href(a, base_url)
+                meta = " ".join(lines[1:])
+                items.append(
+                    MaterialItem(
+                        name=name,
+                        media=_first(meta, ("纸质和电子", "纸质", "电子")),
+                        required=_first(meta, ("容缺后补", "非必要", "必要")),
+                        form_url=form,
+                        sample_url=sample,
+                    )
+                )
+            if items:
+                return items
+    return []
+
+
 def _first(text: str, options: tuple[str, ...]) -> str | None:
     return next((o for o in options if o in text), None)
 
@@ -916,6 +956,8 @@ def extract(html: str, base_url: str | None = None) -> Extraction:
     materials = _material_tables(page, base_url)
     if not materials:
         materials = _material_list(material_nodes, page, base_url)
+    if not materials:
+        materials = _material_cards(material_nodes, page, base_url)
     if not materials and material_texts:
         materials = _material_text(material_texts[0])
     materials = _dedupe(materials)

@@ -277,10 +277,12 @@ class GuideJourney:
         if status is not None and status >= 500:
             raise PortalFailure(Outcome.PORTAL_ERROR, f"HTTP {status}")
         text = await self._text(page, 2000)
-        if MAINTENANCE.search(text) and len(text) < 1500:
-            raise PortalFailure(
-                Outcome.PORTAL_ERROR, "maintenance page: " + MAINTENANCE.search(text).group(0)
-            )
+        found = MAINTENANCE.search(text)
+        if found and len(text) < 1500:
+            # a notice that mentions an upgrade is not a maintenance page: that page is a dead end
+            links = await page.evaluate("() => document.querySelectorAll('a[href], input').length")
+            if links < 5:
+                raise PortalFailure(Outcome.PORTAL_ERROR, "maintenance page: " + found.group(0))
         if status is not None and status >= 400 and status not in CHALLENGE_STATUSES:
             raise PortalFailure(Outcome.PORTAL_ERROR, f"HTTP {status}")
 

@@ -495,3 +495,16 @@ def test_deeply_nested_markup_never_breaks_extract(depth) -> None:
     html = "<div>" * depth + "<p>法定时限：20个工作日</p>" + "</div>" * depth
     ex = extract(html)
     assert set(ex.elements) <= CANONICAL
+
+
+def test_materials_laid_out_as_cards_are_read_with_their_links():
+    html = """<html><body><h1>公共场所卫生许可</h1><h3>申请材料</h3><div id="list">
+    <div class="card"><div>1. 营业执照复印件</div><div>纸质 | 1份 | 必要</div>
+      <div><a href="/f/1">空表下载</a> <a href="/s/1">样表下载</a></div></div>
+    <div class="card"><div>2. 公共场所卫生许可申请书</div><div>电子 | 非必要</div></div>
+    </div></body></html>"""
+    ex = extract(html, "http://portal.example/guide")
+    assert [m.name for m in ex.materials] == ["营业执照复印件", "公共场所卫生许可申请书"]
+    assert ex.materials[0].form_url == "http://portal.example/f/1"
+    assert ex.materials[0].sample_url == "http://portal.example/s/1"
+    assert ex.materials[1].required == "非必要"
