@@ -66,23 +66,37 @@ class SandboxProcess:
         reader.start()
         reader.join(self.timeout)
         if not found:
+            self._proc.kill()
+            err = self._proc.stderr.read()[-2000:] if self._proc.stderr else ""
             self.stop()
-            err = self._proc.stderr.read()[-2000:] if self._proc and self._proc.stderr else ""
             raise RuntimeError(f"the sandbox did not start within {self.timeout:.0f}s: {err}")
         self.url = found[0]
         # keep draining stdout/stderr so the child never blocks on a full pipe
-        for stream in (self._proc.stdout, self._proc.stderr):
-            threading.Thread(target=lambda s=stream: [None for _ in s], daemon=True).start()
+        self._drains = [
+            threading.Thread(target=stream.read, daemon=True)
+            for stream in (self._proc.stdout, self._proc.stderr)
+        ]
+        for drain in self._drains:
+            drain.start()
         return self.url
 
     def stop(self) -> None:
-        if self._proc and self._proc.poll() is None:
-            self._proc.terminate()
+        proc = self._proc
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.terminate()
             try:
-                self._proc.wait(10)
+                proc.wait(10)
             except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+                proc.kill()
+                proc.wait()
+        for drain in getattr(self, "_drains", ()):
+            drain.join(5)
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()
+        self._proc = None
 
 
 def sandbox_directory(sandbox_url: str, client: httpx.Client | None = None) -> dict[str, dict]:

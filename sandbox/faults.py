@@ -19,6 +19,7 @@ import contextlib
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 MODES = ("5xx", "latency", "hang", "drop", "maintenance", "refuse_bots", "captcha")
@@ -107,20 +108,8 @@ class FaultBoard:
         return False
 
 
-async def _html(send: Send, status: int, text: str) -> None:
-    body = text.encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"text/html; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-                (b"server", b"nginx"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def _html(scope: Scope, receive: Receive, send: Send, status: int, text: str) -> None:
+    await HTMLResponse(text, status_code=status, headers={"server": "nginx"})(scope, receive, send)
 
 
 class DroppedConnection(ConnectionError):
@@ -144,10 +133,10 @@ class FaultLayer:
             await _hang(receive)
             return
         if board.take_5xx(cities):
-            await _html(send, 503, NGINX_503)
+            await _html(scope, receive, send, 503, NGINX_503)
             return
         if board.has(cities, "maintenance"):
-            await _html(send, 200, MAINTENANCE)
+            await _html(scope, receive, send, 200, MAINTENANCE)
             return
         if board.has(cities, "drop"):
             await send(

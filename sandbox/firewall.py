@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Callable
 from http.cookies import SimpleCookie
 
+from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 # archetype id -> (cookie name, status). Other archetypes under the refuse_bots fault use listfw's.
@@ -98,16 +99,7 @@ class FirewallLayer:
         if self.challenge.valid(cookie_value(scope, name)):
             await self.app(scope, receive, send)
             return
-        body = self.challenge.page(name).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"text/html; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"cache-control", b"no-store"),
-                ],
-            }
+        page = HTMLResponse(
+            self.challenge.page(name), status_code=status, headers={"cache-control": "no-store"}
         )
-        await send({"type": "http.response.body", "body": body})
+        await page(scope, receive, send)

@@ -44,3 +44,8 @@ class AsgiClient:
 
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("POST", url, **kwargs)
+
+
+def site_client(apps: Any, site_id: str) -> AsgiClient:
+    """A client for one site of ``sandbox.server.build_apps``, on that site's own origin."""
+    return AsgiClient(apps.sites[site_id], base_url=apps.state.origins[site_id])

@@ -6,32 +6,11 @@ import time
 
 import httpx
 import pytest
-from sandbox_client import AsgiClient
+from sandbox_client import site_client
 
 from sandbox.model import CANONICAL_ELEMENTS, CHANNELS, MATTERS
-from sandbox.server import build_apps
-from sandbox.world import load_world
 
 GUIDE = "/epointzwmhwz/pages/default/index"
-
-
-@pytest.fixture(scope="module")
-def world():
-    return load_world()
-
-
-@pytest.fixture
-def apps(world):
-    return build_apps(world)
-
-
-@pytest.fixture
-def control(apps):
-    return AsgiClient(apps.control)
-
-
-def site(apps, site_id: str) -> AsgiClient:
-    return AsgiClient(apps.sites[site_id], base_url=apps.state.origins[site_id])
 
 
 def test_cities_lists_36_cities_on_4_archetypes_with_absolute_entry_urls(control):
@@ -82,33 +61,33 @@ def test_the_clock_starts_on_a_fixed_monday_and_moves_only_when_told(control):
 
 def test_a_5xx_fault_answers_503_for_the_given_count_then_recovers(apps, control):
     control.post("/__sandbox/faults", json={"city": "chengdu", "mode": "5xx", "count": 2})
-    s = site(apps, "sczwfw")
+    s = site_client(apps, "sczwfw")
     assert [s.get(GUIDE).status_code for _ in range(3)] == [503, 503, 200]
     assert control.get("/__sandbox/faults").json() == []
 
 
 def test_a_fault_on_one_city_takes_its_whole_shared_site_down(apps, control):
     control.post("/__sandbox/faults", json={"city": "xiamen", "mode": "5xx"})
-    r = site(apps, "fjzwfw").get(GUIDE + "?region=350100")  # fuzhou's page on the same site
+    r = site_client(apps, "fjzwfw").get(GUIDE + "?region=350100")  # fuzhou's page on the same site
     assert r.status_code == 503 and "nginx" in r.text
-    assert site(apps, "sczwfw").get(GUIDE).status_code == 200
+    assert site_client(apps, "sczwfw").get(GUIDE).status_code == 200
 
 
 def test_maintenance_answers_200_with_a_maintenance_page(apps, control):
     control.post("/__sandbox/faults", json={"city": "chengdu", "mode": "maintenance"})
-    r = site(apps, "sczwfw").get(GUIDE)
+    r = site_client(apps, "sczwfw").get(GUIDE)
     assert r.status_code == 200 and "系统维护中" in r.text
 
 
 def test_latency_delays_every_request_of_the_site(apps, control):
     control.post("/__sandbox/faults", json={"city": "chengdu", "mode": "latency", "ms": 300})
     start = time.monotonic()
-    site(apps, "sczwfw").get(GUIDE)
+    site_client(apps, "sczwfw").get(GUIDE)
     assert time.monotonic() - start >= 0.3
 
 
 def test_refuse_bots_puts_a_script_challenge_in_front_of_a_plain_site(apps, control):
-    s = site(apps, "sczwfw")
+    s = site_client(apps, "sczwfw")
     control.post("/__sandbox/faults", json={"city": "chengdu", "mode": "refuse_bots"})
     r = s.get(GUIDE)
     assert r.status_code == 521 and "<script>" in r.text and "document.cookie" in r.text
@@ -119,7 +98,7 @@ def test_refuse_bots_puts_a_script_challenge_in_front_of_a_plain_site(apps, cont
 def test_drop_sends_a_truncated_response(apps, control):
     control.post("/__sandbox/faults", json={"city": "chengdu", "mode": "drop"})
     with pytest.raises(ConnectionError):
-        site(apps, "sczwfw").get(GUIDE)
+        site_client(apps, "sczwfw").get(GUIDE)
 
 
 def test_faults_clear_per_city_and_all_at_once(control):
@@ -140,7 +119,7 @@ def test_an_unknown_city_or_mode_is_a_404_with_a_clear_message(control):
 
 
 def test_stats_count_requests_per_site_and_reset(apps, control):
-    s = site(apps, "sczwfw")
+    s = site_client(apps, "sczwfw")
     for _ in range(3):
         s.get(GUIDE)
     stats = control.get("/__sandbox/stats").json()

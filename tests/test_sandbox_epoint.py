@@ -8,7 +8,6 @@ import pytest
 
 from sandbox.archetypes.epoint import labels_for
 from sandbox.model import MATTERS
-from sandbox.world import load_world
 
 pytestmark = pytest.mark.browser
 CITY = "harbin"  # notice overlay; every target on both channels
@@ -21,11 +20,6 @@ def truth(sandbox_url):
     city = next(c for c in cities if c["city_id"] == CITY)
     t = httpx.get(f"{sandbox_url}/__sandbox/truth/{CITY}", timeout=10).json()
     return city, {m: ms for s in t["scenarios"].values() for m, ms in s["matters"].items()}
-
-
-@pytest.fixture(scope="module")
-def world():
-    return load_world()
 
 
 def test_the_pc_portal_leads_to_every_target_guide_by_search(chromium, truth, world):

@@ -4,34 +4,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from lxml import html
-from sandbox_client import AsgiClient
+from sandbox_client import AsgiClient, site_client
 
 from sandbox.interaction import PASSWORD, USERNAME
-from sandbox.server import build_apps
-from sandbox.world import load_world
 
 GUANGZHOU = "440100"
-
-
-@pytest.fixture(scope="module")
-def world():
-    return load_world()
-
-
-@pytest.fixture
-def apps(world):
-    return build_apps(world)
-
-
-@pytest.fixture
-def control(apps):
-    return AsgiClient(apps.control)
-
-
-def client(apps, site_id: str) -> AsgiClient:
-    return AsgiClient(apps.sites[site_id], base_url=apps.state.origins[site_id])
 
 
 def login(c: AsgiClient) -> None:
@@ -66,32 +44,32 @@ def rows(page: str) -> list[dict[str, str]]:
 
 
 def test_the_forms_are_behind_a_login_wall(apps):
-    c = client(apps, "gdzwfw")
+    c = site_client(apps, "gdzwfw")
     r = c.get(f"/hdjl/consult/new?region={GUANGZHOU}")
     assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
     assert c.get("/apply/440100-t2").status_code == 303
 
 
 def test_a_wrong_password_is_refused(apps):
-    c = client(apps, "gdzwfw")
+    c = site_client(apps, "gdzwfw")
     r = c.post("/login", data={"username": USERNAME, "password": "guess", "next": "/"})
     assert r.status_code == 200 and "用户名或密码错误" in r.text
 
 
 def test_the_interaction_section_links_every_entry_and_rating_where_the_city_rates(apps):
-    c = client(apps, "gdzwfw")
+    c = site_client(apps, "gdzwfw")
     links = html.fromstring(c.get(f"/hdjl/?region={GUANGZHOU}").text).xpath(
         '//ul[@class="hdjl-links"]//a'
     )
     assert [a.text for a in links] == ["我要咨询", "我要投诉", "我的咨询", "我的投诉", "好差评"]
-    lhasa = client(apps, "xzzwfw")
+    lhasa = site_client(apps, "xzzwfw")
     links = html.fromstring(lhasa.get("/hdjl/").text).xpath('//ul[@class="hdjl-links"]//a')
     assert "好差评" not in [a.text for a in links]
     assert lhasa.get("/hdjl/rating").status_code == 404
 
 
 def test_a_consultation_gets_a_receipt_number_and_the_sandbox_time(apps, control):
-    c = client(apps, "gdzwfw")
+    c = site_client(apps, "gdzwfw")
     login(c)
     r = submit(c, "consult", GUANGZHOU)
     assert r.status_code == 200
@@ -110,14 +88,14 @@ def test_a_consultation_gets_a_receipt_number_and_the_sandbox_time(apps, control
 
 
 def test_the_matter_decides_the_scenario_of_a_submission(apps, control):
-    c = client(apps, "gdzwfw")
+    c = site_client(apps, "gdzwfw")
     login(c)
     submit(c, "consult", GUANGZHOU, matter="城乡居民基本养老保险参保登记")
     assert control.get("/__sandbox/submissions").json()[0]["scenario"] == "resident-insurance"
 
 
 def test_missing_fields_are_refused_with_a_message(apps):
-    c = client(apps, "gdzwfw")
+    c = site_client(apps, "gdzwfw")
     login(c)
     r = submit(c, "consult", GUANGZHOU, phone="12")
     assert r.status_code == 400 and "手机号码" in r.text
@@ -125,7 +103,7 @@ def test_missing_fields_are_refused_with_a_message(apps):
 
 def test_a_reply_appears_once_the_clock_passes_the_citys_working_days(apps, control):
     # shijiazhuang answers consultations after 4 working days, partly
-    c = client(apps, "hbzwfw")
+    c = site_client(apps, "hbzwfw")
     # the listfw firewall guards this site; an in-process test has no JavaScript, so it goes
     # around the firewall the way a browser would: with a solved cookie
     cookie = solved_cookie(apps, c)
@@ -140,7 +118,7 @@ def test_a_reply_appears_once_the_clock_passes_the_citys_working_days(apps, cont
 
 
 def test_a_reply_is_pending_until_the_last_working_day(apps, control):
-    c = client(apps, "sczwfw")  # chengdu: 1 working day, solved
+    c = site_client(apps, "sczwfw")  # chengdu: 1 working day, solved
     login(c)
     control.post("/__sandbox/clock", json={"set": "2026-11-06T16:00:00+08:00"})  # a Friday
     submit(c, "consult", "510100")
@@ -153,7 +131,7 @@ def test_a_reply_is_pending_until_the_last_working_day(apps, control):
 
 
 def test_replies_count_worked_weekends_and_skip_holidays(apps, control):
-    c = client(apps, "sczwfw")
+    c = site_client(apps, "sczwfw")
     login(c)
     control.post("/__sandbox/clock", json={"set": "2026-09-30T10:00:00+08:00"})
     submit(c, "consult", "510100")
@@ -163,7 +141,7 @@ def test_replies_count_worked_weekends_and_skip_holidays(apps, control):
 
 
 def test_a_city_that_never_replies_stays_pending(apps, control):
-    c = client(apps, "xzzwfw")  # lhasa
+    c = site_client(apps, "xzzwfw")  # lhasa
     login(c)
     submit(c, "complaint", "540100")
     control.post("/__sandbox/clock", json={"advance": "P120D"})
@@ -173,7 +151,7 @@ def test_a_city_that_never_replies_stays_pending(apps, control):
 
 def test_the_captcha_fault_refuses_a_submission_without_the_right_answer(apps, control):
     control.post("/__sandbox/faults", json={"city": "chengdu", "mode": "captcha"})
-    c = client(apps, "sczwfw")
+    c = site_client(apps, "sczwfw")
     login(c)
     page = html.fromstring(c.get("/hdjl/consult/new").text)
     assert page.xpath('//img[@class="captcha"]')
@@ -188,7 +166,7 @@ def test_the_captcha_fault_refuses_a_submission_without_the_right_answer(apps, c
 
 
 def test_online_apply_opens_after_login_and_says_so_where_there_is_none(apps):
-    c = client(apps, "xzzwfw")
+    c = site_client(apps, "xzzwfw")
     login(c)
     assert "在线申报" in c.get("/apply/540100-t1").text  # enterprise: online
     assert "暂不支持网上申报" in c.get("/apply/540100-t2").text  # health permit: offline
@@ -196,7 +174,7 @@ def test_online_apply_opens_after_login_and_says_so_where_there_is_none(apps):
 
 
 def test_material_files_serve_real_bodies_and_broken_ones_404(apps, world):
-    c = client(apps, "xzzwfw")
+    c = site_client(apps, "xzzwfw")
     guide = world.cities["lhasa"].target("medical-insurance-registration", "pc")
     form = next(m for m in guide.materials if m.form_url)
     assert not form.form_ok  # lhasa's broken_form_link
@@ -211,7 +189,7 @@ def test_material_files_serve_real_bodies_and_broken_ones_404(apps, world):
 
 
 def test_pages_carry_a_viewport_for_phones(apps):
-    c = client(apps, "gdzwfw")
+    c = site_client(apps, "gdzwfw")
     assert 'name="viewport"' in c.get("/login").text
 
 

@@ -14,11 +14,6 @@ from sandbox.model import ARCHETYPES, CANONICAL_ELEMENTS, MATTERS, PLACEHOLDERS
 from sandbox.world import WORLD_DIR, WorldError, load_world
 
 
-@pytest.fixture(scope="module")
-def world():
-    return load_world()
-
-
 def test_the_world_has_36_cities_on_33_sites_of_4_archetypes(world):
     assert len(world.cities) == 36
     assert len(world.sites) == 33
