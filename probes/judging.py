@@ -8,7 +8,6 @@ must agree). No browser and no portal: ``govprobe rejudge`` runs this on last mo
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict
 
@@ -21,32 +20,18 @@ from probes.scenarios import Scenario
 RULES_VERSION = "2026.11-1"
 
 
-class EvidenceChanged(RuntimeError):
-    """An evidence file is missing or no longer matches its hash: it is not judged."""
-
-
-def _read(evidence: EvidenceStore, sha256: str, relpath: str) -> bytes:
-    data = evidence.read(relpath)
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise EvidenceChanged(f"evidence {relpath} does not match its sha256 {sha256}")
-    return data
-
-
 def judge_round(
     db, evidence: EvidenceStore, round_id: str, scenarios: Mapping[str, Scenario]
 ) -> int:
-    """(Re)judge every capture of a round; returns how many probes were judged."""
+    """(Re)judge every capture of a round; returns how many probes were judged. Evidence that
+    changed or vanished raises ``store.EvidenceError`` before anything is rewritten."""
     entries = store.captures_of_round(db, round_id)
     extras = {p["id"]: p.get("extra") or {} for p in store.probes_of_round(db, round_id)}
-    relpaths = {
-        row["sha256"]: row["relpath"] for row in db.query("SELECT sha256, relpath FROM evidence")
-    }
     extracted: dict[int, Extraction] = {}
     for entry in entries:
         capture = entry["capture"]
-        sha = capture["html_sha256"]
-        html = _read(evidence, sha, relpaths[sha]).decode("utf-8", errors="replace")
-        extracted[entry["probe_id"]] = extract(html, capture["url"])
+        html = store.read_evidence(db, evidence, capture["html_sha256"])
+        extracted[entry["probe_id"]] = extract(html.decode("utf-8", errors="replace"), capture["url"])
     by_key = {(e["city"], e["scenario"], e["matter"], e["channel"]): e["probe_id"] for e in entries}
     for entry in entries:
         pid = entry["probe_id"]

@@ -15,7 +15,8 @@ writes to the database.
   killed at any moment leaves a probe either whole or absent, never half-written.
 - Evidence files live in an ``EvidenceStore`` (content-addressed by sha256); the database holds
   their hashes, so ``verify_evidence`` can prove every file is the one that was judged, and
-  ``rejudge_round`` can judge last month's captures again with today's rules, with no browser.
+  ``read_evidence`` refuses a file that no longer matches, so last month's captures can be
+  judged again with today's rules (``probes/judging.py``) with no browser.
 
 Rows come back as plain dicts (the storage edge); JSON columns are decoded on the way out.
 """
@@ -948,7 +949,9 @@ def captures_of_round(db: sqlite_utils.Database, round_id: str) -> list[dict]:
     return out
 
 
-def _read_verified(db: sqlite_utils.Database, store: EvidenceStore, sha256: str) -> bytes:
+def read_evidence(db: sqlite_utils.Database, store: EvidenceStore, sha256: str) -> bytes:
+    """An evidence file's bytes, checked against its hash first: a missing or changed file
+    raises ``EvidenceError`` rather than being judged."""
     row = _one(db, "SELECT relpath FROM evidence WHERE sha256 = ?", [sha256])
     if row is None:
         raise EvidenceError(f"no evidence row for {sha256}")
@@ -956,31 +959,6 @@ def _read_verified(db: sqlite_utils.Database, store: EvidenceStore, sha256: str)
     if problem != "ok":
         raise EvidenceError(f"evidence {row['relpath']} is {problem}")
     return store.read(row["relpath"])
-
-
-def rejudge_round(
-    db: sqlite_utils.Database,
-    store: EvidenceStore,
-    round_id: str,
-    judge: Callable[[dict, bytes], Mapping[str, Any]],
-) -> int:
-    """Judge every capture of a round again from its stored evidence; no browser, no portal.
-
-    For each entry of ``captures_of_round`` (with ``data``: the bytes of the JSON the page
-    loaded, or None, added) ``judge(entry, guide_html_bytes)`` returns the keyword arguments of
-    ``save_judgement``, which replaces that probe's judgement.  Evidence is checked against its
-    hash first: a missing or changed file raises ``EvidenceError`` rather than being judged.
-    Returns how many probes were judged.
-    """
-    count = 0
-    for entry in captures_of_round(db, round_id):
-        capture = entry["capture"]
-        html = _read_verified(db, store, capture["html_sha256"])
-        data_sha = capture["data_sha256"]
-        entry["data"] = _read_verified(db, store, data_sha) if data_sha else None
-        save_judgement(db, entry["probe_id"], **judge(entry, html))
-        count += 1
-    return count
 
 
 def verify_evidence(db: sqlite_utils.Database, store: EvidenceStore) -> list[dict]:

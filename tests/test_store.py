@@ -465,61 +465,33 @@ def test_a_judgement_that_fails_halfway_keeps_the_previous_one(db, evidence):
     assert count(db, "materials") == 2
 
 
-def judge_by_labels(entry: dict, html: bytes) -> dict:
-    """A tiny judge over the stored HTML, as probes/judge.py would be: no browser."""
-    text = html.decode()
-    elements = dict(re.findall(r"<th>(.+?)</th><td>(.*?)</td>", text))
-    required = ["事项名称", "法定办结时限", "承诺办结时限", "收费标准"]
-    empty = [k for k, v in elements.items() if v in ("", "暂无", "无")]
-    missing = [r for r in required if r not in elements or r in empty]
-    findings = [{"code": "has_data", "detail": entry["data"].decode()}] if entry["data"] else []
-    return dict(
-        elements=elements,
-        empty=empty,
-        materials=[],
-        links=[],
-        findings=findings,
-        completeness=1 - len(missing) / len(required),
-        required=required,
-        missing=missing,
-        rules_version="rejudge-2",
-    )
-
-
-def test_rejudge_round_judges_every_stored_capture_again_without_a_browser(db, evidence):
+def test_captures_of_round_lists_what_judging_needs_and_only_captured_probes(db, evidence):
     round_id = store.start_round(db, "guides", "sandbox", {})
     judged = store.save_probe(db, round_id, make_result(evidence))
-    store.save_judgement(db, judged, **JUDGEMENT)
-    other_html = GUIDE_HTML.replace("暂无", "10个工作日")
-    second = store.save_probe(
-        db, round_id, make_result(evidence, matter="企业设立登记", html=other_html)
-    )
+    second = store.save_probe(db, round_id, make_result(evidence, matter="企业设立登记"))
     store.save_probe(db, round_id, make_result(evidence, matter="消防", captured=False))
-
     entries = store.captures_of_round(db, round_id)
     assert [(e["probe_id"], e["matter"]) for e in entries] == [
         (judged, "公共场所卫生许可"),
         (second, "企业设立登记"),
     ]
     assert entries[0]["capture"]["url"] == "http://p/guide/1"
-
-    assert store.rejudge_round(db, evidence, round_id, judge_by_labels) == 2
-    first_now = store.judgement_of_probe(db, judged)
-    assert first_now["rules_version"] == "rejudge-2"
-    assert first_now["missing"] == ["承诺办结时限", "收费标准"]
-    assert first_now["findings"][0]["detail"] == '{"TASK_CODE": "1144"}'
-    assert store.judgement_of_probe(db, second)["missing"] == ["收费标准"]
-    assert store.judgement_of_probe(db, second)["completeness"] == 0.75
+    html = store.read_evidence(db, evidence, entries[0]["capture"]["html_sha256"])
+    assert html.decode() == GUIDE_HTML
 
 
-def test_rejudge_refuses_a_guide_whose_evidence_file_changed(db, evidence):
+def test_evidence_whose_file_changed_or_vanished_is_refused(db, evidence):
     round_id = store.start_round(db, "guides", "sandbox", {})
     result = make_result(evidence)
     store.save_probe(db, round_id, result)
     evidence.path(result.capture.html.relpath).write_text("<html>edited</html>")
     with pytest.raises(store.EvidenceError, match="changed"):
-        store.rejudge_round(db, evidence, round_id, judge_by_labels)
-    assert count(db, "judgements") == 0
+        store.read_evidence(db, evidence, result.capture.html.sha256)
+    evidence.path(result.capture.html.relpath).unlink()
+    with pytest.raises(store.EvidenceError, match="missing"):
+        store.read_evidence(db, evidence, result.capture.html.sha256)
+    with pytest.raises(store.EvidenceError, match="no evidence row"):
+        store.read_evidence(db, evidence, "0" * 64)
 
 
 def test_verify_evidence_finds_a_changed_and_a_deleted_file(db, evidence):
