@@ -54,6 +54,9 @@ TIMED_OUT = ("ERR_TIMED_OUT", "ERR_CONNECTION_TIMED_OUT")
 CHALLENGE_STATUSES = (412, 521)
 MAINTENANCE = re.compile(r"(系统维护|维护中|升级维护|暂停服务|系统升级|停机维护)")
 CAPTCHA = re.compile(r"(请输入验证码|滑动验证|拖动滑块|人机验证|安全验证)")
+# link texts of a portal's general directories, tried after those naming the matter's field
+DIRECTORY_WORDS = ("按部门", "按主题", "部门", "主题", "分类", "个人办事", "法人办事", "个人服务",
+                   "法人服务", "事项清单", "服务事项", "办事指南")  # fmt: skip
 LOGIN_HINT = re.compile(r"(login|signin|sso|auth|passport|uc/)", re.I)
 
 
@@ -116,6 +119,17 @@ class _Trace:
         self.steps.append(Step(len(self.steps) + 1, action, matched, url, ms, screenshot, note))
         if url and (not self.trail or self.trail[-1] != url):
             self.trail.append(url)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A guide page reached, and how."""
+
+    page: Page
+    pick: Pick
+    found_by: str  # search | navigation
+    query: str | None
+    candidates: tuple[str, ...]  # the titles listed beside it
 
 
 class GuideJourney:
@@ -183,25 +197,20 @@ class GuideJourney:
         page = await self._new_page()
         await self._arrive(page, trace)
         tried: list[str] = []
-        found: tuple[Page, Pick, str, str] | None = None
+        found: _Found | None = None
         for query in matter.queries:
+            if tried:
+                page = await self._back_home(page, trace)
             tried.append(query)
             found = await self._search(page, matter, query, trace)
             if found:
                 break
-            page = await self._back_home(page, trace)
         if found is None:
             found = await self._navigate(page, matter, trace)
         if found is None:
-            reason = (
-                f"未找到办事指南: 搜索 {'、'.join(tried)} 均无匹配结果, 按分类导航亦未找到"
-                if tried
-                else "未找到办事指南"
-            )
+            reason = f"未找到办事指南: 搜索 {'、'.join(tried)} 均无匹配结果, 按分类导航亦未找到"
             return None, {"reason": reason, "queries": tried}
-        guide_page, chosen, found_by, query = found
-        capture, extra = await self._capture(guide_page, chosen, found_by, query, trace)
-        return capture, extra
+        return await self._capture(found, trace)
 
     async def _new_page(self) -> Page:
         page = await self.context.new_page()
@@ -363,7 +372,12 @@ class GuideJourney:
                 case "click_text":
                     target = page.get_by_text(
                         str(args["text"]), exact=bool(args.get("exact", True))
-                    )
+                    ).filter(visible=True)
+                    if optional and not await target.count():
+                        trace.add(
+                            step.action, str(dict(args)), page.url, started, note="nothing to click"
+                        )
+                        return
                     await target.first.click(timeout=3000 if optional else 10000)
                 case "click":
                     await page.locator(str(args["selector"])).first.click(
@@ -397,9 +411,7 @@ class GuideJourney:
 
     # -- search ---------------------------------------------------------------------------
 
-    async def _search(
-        self, page: Page, matter: Matter, query: str, trace: _Trace
-    ) -> tuple[Page, Pick, str, str] | None:
+    async def _search(self, page: Page, matter: Matter, query: str, trace: _Trace) -> _Found | None:
         started = time.monotonic()
         described = await page.evaluate(js.MARK_SEARCH)
         if not described:
@@ -418,15 +430,21 @@ class GuideJourney:
         await self._pass_challenge(page)
         await self._dismiss_overlays(page, trace)
         trace.add("search", f"{described} ← {query}", page.url, started, await self._shot(page))
+        return await self._pick_across_pages(page, matter, trace, "search", query)
+
+    async def _pick_across_pages(
+        self, page: Page, matter: Matter, trace: _Trace, found_by: str, query: str | None
+    ) -> _Found | None:
+        """Look for the matter among the links listed here, then on the next pages."""
         for page_no in range(1, self.config.max_result_pages + 1):
             started = time.monotonic()
-            found = await self._pick_on_page(page, matter, trace, "pick_result")
-            if found:
-                chosen, frame_link = found
+            listed = await self._pick_on_page(page, matter)
+            if listed:
+                chosen, frame_link, candidates = listed
                 guide_page = await self._open(page, frame_link, trace, chosen)
-                return guide_page, chosen, "search", query
+                return _Found(guide_page, chosen, found_by, query, candidates)
             if page_no == self.config.max_result_pages or not await self._next_page(page):
-                break
+                return None
             trace.add("next_page", f"第{page_no + 1}页", page.url, started)
         return None
 
@@ -452,9 +470,10 @@ class GuideJourney:
             found.extend((frame, item) for item in items)
         return found
 
-    async def _pick_on_page(self, page: Page, matter: Matter, trace: _Trace, action: str):
+    async def _pick_on_page(self, page: Page, matter: Matter):
+        """(pick, (frame, link), the titles listed) when the matter is among the links here."""
         links = await self._links(page)
-        # results: links that resemble the matter at all, in page order
+        # results: links that resemble the matter at all (decoys too), in page order
         relevant = [
             (f, item) for f, item in links if score(matter, item["text"], decoys=True) >= 50
         ]
@@ -462,9 +481,8 @@ class GuideJourney:
         chosen = pick(matter, candidates)
         if not chosen:
             return None
-        frame, item = relevant[chosen.candidate.index]
-        self._last_candidates = tuple(c.text for c in candidates)[:20]
-        return chosen, (frame, item)
+        listed = tuple(c.text for c in candidates)[:20]
+        return chosen, relevant[chosen.candidate.index], listed
 
     async def _next_page(self, page: Page) -> bool:
         for frame in page.frames:
@@ -502,78 +520,58 @@ class GuideJourney:
 
     # -- navigation by category -----------------------------------------------------------
 
-    async def _navigate(self, page: Page, matter: Matter, trace: _Trace):
-        words = list(matter.category) + list(self.profile.categories if self.profile else ())
-        await self._back_home(page, trace)
-        visited: set[str] = set()
-        for depth in range(2):
-            links = await self._links(page)
-            entries = []
-            for _frame, item in links:
-                text = item["text"]
-                if (
-                    len(text) <= 14
-                    and any(w in text for w in words)
-                    and item["href"] not in visited
-                ):
-                    entries.append(item)
-            for item in entries[: self.config.max_categories]:
-                started = time.monotonic()
-                visited.add(item["href"])
-                try:
-                    locator = page.locator(f"[data-govprobe-link='{item['i']}']").first
-                    before = set(self.context.pages)
-                    await locator.click(timeout=5000)
-                    current = await self._follow(page, before)
-                except PlaywrightError:
-                    continue
-                trace.add("navigate_category", item["text"], current.url, started)
-                for page_no in range(self.config.max_result_pages):
-                    found = await self._pick_on_page(current, matter, trace, "pick_link")
-                    if found:
-                        chosen, frame_link = found
-                        guide_page = await self._open(current, frame_link, trace, chosen)
-                        return guide_page, chosen, "navigation", None
-                    if page_no + 1 >= self.config.max_result_pages or not await self._next_page(
-                        current
-                    ):
-                        break
-                if depth == 0 and current is page:
-                    # one level deeper from this category page before going back
-                    deeper = await self._navigate_within(current, matter, words, visited, trace)
-                    if deeper:
-                        return deeper
-                    await self._back_home(page, trace)
-                elif current is not page:
-                    await current.close()
-            break
+    async def _navigate(self, page: Page, matter: Matter, trace: _Trace) -> _Found | None:
+        """From the home page, follow category links (部门, 主题, ...) that name the matter's
+        field, and one level below them, looking for the matter on each list."""
+        directory = (*(self.profile.categories if self.profile else ()), *DIRECTORY_WORDS)
+        words = (matter.category, directory)
+        visited: set[tuple[str, str]] = set()
+        for _ in range(self.config.max_categories):
+            page = await self._back_home(page, trace)
+            category = await self._open_category(page, words, visited, trace)
+            if category is None:
+                return None
+            found = await self._pick_across_pages(category, matter, trace, "navigation", None)
+            if found:
+                return found
+            below = await self._open_category(category, words, visited, trace)
+            if below is not None:
+                found = await self._pick_across_pages(below, matter, trace, "navigation", None)
+                if found:
+                    return found
         return None
 
-    async def _navigate_within(self, page: Page, matter: Matter, words, visited, trace):
-        links = await self._links(page)
-        for _frame, item in links:
+    async def _open_category(
+        self,
+        page: Page,
+        words: tuple[tuple[str, ...], tuple[str, ...]],
+        visited: set[tuple[str, str]],
+        trace: _Trace,
+    ) -> Page | None:
+        """Click the best category link not yet visited: one naming the matter's field (社会保障,
+        卫生健康, ...) before a general directory (按部门, 按主题, ...). Returns the page it
+        leads to (the same page when it only opened a collapsed branch of a tree), or None."""
+        specific, directory = words
+        ranked = []
+        for frame, item in await self._links(page):
             text = item["text"]
-            if len(text) > 14 or not any(w in text for w in words) or item["href"] in visited:
+            if len(text) > 14 or (item["href"], text) in visited:
                 continue
-            visited.add(item["href"])
+            if any(w in text for w in specific):
+                ranked.append((0, frame, item))
+            elif any(w in text for w in directory):
+                ranked.append((1, frame, item))
+        for _rank, frame, item in sorted(ranked, key=lambda r: r[0]):
+            visited.add((item["href"], item["text"]))
             started = time.monotonic()
             before = set(self.context.pages)
             try:
-                await page.locator(f"[data-govprobe-link='{item['i']}']").first.click(timeout=5000)
+                await frame.locator(f"[data-govprobe-link='{item['i']}']").first.click(timeout=5000)
             except PlaywrightError:
                 continue
             current = await self._follow(page, before)
-            trace.add("navigate_category", text, current.url, started)
-            found = await self._pick_on_page(current, matter, trace, "pick_link")
-            if found:
-                chosen, frame_link = found
-                return (
-                    await self._open(current, frame_link, trace, chosen),
-                    chosen,
-                    "navigation",
-                    None,
-                )
-            return None
+            trace.add("navigate_category", item["text"], current.url, started)
+            return current
         return None
 
     # -- capture --------------------------------------------------------------------------
@@ -590,11 +588,17 @@ class GuideJourney:
             return snapshots
         targets = await page.locator("[data-govprobe-expand]").all()
         url = page.url
-        for target in targets[:40]:
+        # bottom up: a section that opens over the headers below it has then hidden nothing
+        for target in reversed(targets[:40]):
             try:
                 if not await target.is_visible():
                     continue
-                await target.click(timeout=2000, no_wait_after=True)
+                try:
+                    await target.click(timeout=500, no_wait_after=True)
+                except PlaywrightTimeout:
+                    # covered (a fixed bar on a phone layout, say): opening a section needs no
+                    # trusted click, so let the page's own handler run
+                    await target.evaluate("e => e.click()")
             except PlaywrightError:
                 continue
             if page.url != url:  # it navigated after all: go back and stop expanding
@@ -607,7 +611,8 @@ class GuideJourney:
         trace.add("expand", f"{len(targets)} tabs/sections", page.url, started)
         return snapshots
 
-    async def _capture(self, page: Page, chosen: Pick, found_by: str, query, trace: _Trace):
+    async def _capture(self, found: _Found, trace: _Trace) -> tuple[Capture, dict]:
+        page, chosen = found.page, found.pick
         await self._settle(page)
         snapshots = await self._expand(page, trace)
         started = time.monotonic()
@@ -635,10 +640,10 @@ class GuideJourney:
             title=title,
             html=html_ref,
             screenshot=shot,
-            found_by=found_by,
-            query=query,
+            found_by=found.found_by,
+            query=found.query,
             rank=chosen.rank,
-            candidates=getattr(self, "_last_candidates", ()),
+            candidates=found.candidates,
             url_trail=tuple(trace.trail),
             online_apply_url=apply_url,
         )

@@ -55,8 +55,9 @@ def score(matter: Matter, text: str, *, decoys: bool = False) -> float:
             # the whole name is inside: near-perfect, minus a little for extra words
             s = 100.0 - min(15.0, (len(norm) - len(target)) * 0.8)
         else:
+            # whole-string similarity only: a partial match would take 建筑工程施工许可证核发
+            # for 卫生许可证核发 because they share 许可证核发
             s = fuzz.ratio(norm, target)
-            s = max(s, fuzz.partial_ratio(target, norm) * 0.9 if len(norm) >= 4 else 0.0)
         best = max(best, s)
     bonus = sum(2.0 for w in matter.prefer if w in norm)
     return min(100.0, best + bonus)

@@ -98,7 +98,20 @@ LIST_LINKS = r"""
     const i = out.length;
     e.setAttribute('data-govprobe-link', String(i));
     out.push({i, text, href: e.href || e.getAttribute('data-href') || e.getAttribute('data-url') || '',
-              target: e.getAttribute('target') || ''});
+              target: e.getAttribute('target') || '', toggle: false});
+  }
+  // things that act like links without being links: a category tree's node, a toggle button
+  const toggles = document.querySelectorAll('span, li, div, dt, h3, h4, h5, p, strong, label, button, [role=button], [role=treeitem]');
+  for (const e of toggles) {
+    if (seen.has(e) || e.closest('a') || e.querySelector('a, input, select, textarea')) continue;
+    const raw = (e.textContent || '').trim();
+    if (raw.length < 2 || raw.length > 20 || !visible(e)) continue;
+    if (getComputedStyle(e).cursor !== 'pointer') continue;
+    if (e.parentElement && seen.has(e.parentElement) && (e.parentElement.textContent || '').trim() === raw) continue;
+    seen.add(e);
+    const i = out.length;
+    e.setAttribute('data-govprobe-link', String(i));
+    out.push({i, text: (e.innerText || raw).replace(/\s+/g, ' ').trim(), href: '', target: '', toggle: true});
   }
   return out;
 }

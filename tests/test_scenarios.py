@@ -118,5 +118,5 @@ def test_a_profile_whose_id_differs_from_its_file_name_is_refused(tmp_path):
 
 
 def test_profile_placeholders_are_filled_with_the_city():
-    step = load_profiles()["zjzwfw"].arrival[1]
+    step = load_profiles()["zjzwfw"].arrival[2]
     assert step.render(city="宁波").args["text"] == "宁波"
