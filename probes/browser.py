@@ -14,6 +14,7 @@ Chromium is started with flags that keep it from reaching the internet on its ow
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -75,8 +76,14 @@ def _system() -> str | None:
 
 
 def find_chromium() -> BrowserChoice | None:
-    """The first Chromium already on this machine, without installing anything."""
-    explicit = os.environ.get(ENV_VAR)
+    """The first Chromium already on this machine, without installing anything. Call it outside
+    a running event loop (it asks Playwright's sync API where its own build would be); the
+    answer is kept for the process."""
+    return _find(os.environ.get(ENV_VAR))
+
+
+@functools.cache
+def _find(explicit: str | None) -> BrowserChoice | None:
     if explicit:
         if not (Path(explicit).is_file() and os.access(explicit, os.X_OK)):
             raise BrowserNotFound(f"{ENV_VAR}={explicit!r} is not an executable file")
@@ -95,6 +102,7 @@ def ensure_chromium(log=print) -> BrowserChoice:
     choice = find_chromium()
     if choice:
         return choice
+    _find.cache_clear()  # what is installed below must be found afterwards
     tried = []
     if os.geteuid() == 0 and shutil.which("apt-get"):
         log("no Chromium found: installing Debian's chromium and fonts-noto-cjk with apt-get")
@@ -104,11 +112,13 @@ def ensure_chromium(log=print) -> BrowserChoice:
             ["apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk"], check=False, env=env
         )
         system = _system()
+        _find.cache_clear()
         if done.returncode == 0 and system:
             return BrowserChoice(system, "apt")
         tried.append(f"apt-get install chromium (exit {done.returncode})")
     log("no Chromium found: trying `python -m playwright install chromium`")
     done = subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"], check=False)
+    _find.cache_clear()
     if done.returncode == 0 and _playwright_own():
         return BrowserChoice(None, "playwright-install")
     tried.append(f"playwright install chromium (exit {done.returncode})")
@@ -130,8 +140,3 @@ def launch_options(choice: BrowserChoice | None = None, headless: bool = True) -
     if choice.executable:
         options["executable_path"] = choice.executable
     return options
-
-
-async def launch(playwright, headless: bool = True):
-    """Launch Chromium with the options above on an async Playwright instance."""
-    return await playwright.chromium.launch(**launch_options(headless=headless))

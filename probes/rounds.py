@@ -111,9 +111,11 @@ async def walk_jobs(
     round_id: str,
     jobs: Sequence[Job],
     options: RoundOptions,
-    on_probe: Callable[[ProbeResult], None] = lambda r: None,
+    launch: dict,
+    on_probe: Callable[[ProbeResult | None], None] = lambda r: None,
 ) -> None:
-    """Walk every job not yet done in this round, storing each probe as it finishes."""
+    """Walk every job not yet done in this round, storing each probe as it finishes.
+    ``launch`` holds the keyword arguments of ``chromium.launch`` (``browser.launch_options``)."""
     done = store.done_keys(db, round_id)
     todo = [j for j in jobs if not all(k in done for k in j.probe_keys())]
     for job in jobs:
@@ -125,9 +127,7 @@ async def walk_jobs(
     limit = asyncio.Semaphore(options.concurrency)
     hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(options.per_host))
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            **browsers.launch_options(headless=options.headless)
-        )
+        browser = await playwright.chromium.launch(**launch)
         try:
 
             async def one(job: Job) -> None:
@@ -160,7 +160,8 @@ def run_round(
     if round_id is None:
         round_id = store.start_round(db, "guides", target, params)
     try:
-        asyncio.run(walk_jobs(db, evidence, round_id, jobs, options, on_probe))
+        launch = browsers.launch_options(headless=options.headless)
+        asyncio.run(walk_jobs(db, evidence, round_id, jobs, options, launch, on_probe))
     except BaseException:
         store.finish_round(db, round_id, status="interrupted")
         raise
