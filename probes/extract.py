@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
 
-import yaml
 from lxml import etree
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from probes.datafiles import DataFileError, read_model
 
 ELEMENTS_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "elements.yaml"
 
@@ -44,7 +45,7 @@ ELEMENTS_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "elements
 # The element catalogue (scenarios/elements.yaml), validated once.
 
 
-class ElementsError(ValueError):
+class ElementsError(DataFileError):
     """scenarios/elements.yaml is missing or wrong; the message names the file and the key."""
 
 
@@ -135,21 +136,7 @@ def load_elements(path: str | Path | None = None) -> ElementCatalog:
 
 @functools.cache
 def _load_elements(path: str) -> ElementCatalog:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ElementsError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ElementsError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ElementsError(f"{path}: expected a mapping at the top level")
-    try:
-        spec = _ElementsFile.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
-        msg = err["msg"].removeprefix("Value error, ")
-        raise ElementsError(f"{path}: {loc}: {msg}" if loc else f"{path}: {msg}") from exc
+    spec = read_model(path, _ElementsFile, ElementsError)
 
     label_map: dict[str, str] = {}
     for e in spec.elements:

@@ -16,17 +16,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
 )
 
-from probes.scenarios import format_validation_error
+from probes.datafiles import DataFileError, read_model
 
 INDICATORS_PATH = Path(__file__).resolve().parent.parent / "scenarios" / "indicators.yaml"
 
@@ -49,7 +47,7 @@ MEASUREMENT_PATTERN = r"^(guide|interaction|handling|hardware)\.[a-z_]+$"
 KIND_METHODS = frozenset({"timeliness", "effectiveness"})  # interaction items name their kind
 
 
-class IndicatorError(ValueError):
+class IndicatorError(DataFileError):
     """The indicator file is malformed; the message names the file and the key."""
 
 
@@ -210,16 +208,7 @@ class IndicatorSystem:
 def load_indicators(path: Path | str | None = None) -> IndicatorSystem:
     """Read and validate the indicator file (default: ``scenarios/indicators.yaml``)."""
     path = Path(path) if path is not None else INDICATORS_PATH
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise IndicatorError(f"{path}: cannot read: {exc.strerror}") from exc
-    except (yaml.YAMLError, ValueError) as exc:
-        raise IndicatorError(f"{path}: not valid YAML: {exc}") from exc
-    try:
-        model = _SystemModel.model_validate(raw)
-    except ValidationError as exc:
-        raise IndicatorError(format_validation_error(path, exc)) from None
+    model = read_model(path, _SystemModel, IndicatorError)
 
     seen_indicators: set[str] = set()
     seen_items: set[str] = set()

@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from probes.scenarios import SCENARIO_DIR, ScenarioError, format_validation_error, load_yaml
+from probes.datafiles import read_model
+from probes.scenarios import SCENARIO_DIR, ScenarioError
 
 # action -> (required arguments, optional arguments). The journey implements each one
 # (probes/journey.py: run_profile_step); a test keeps the two in step.
@@ -95,10 +96,7 @@ def parse_steps(path: Path, key: str, raw_steps: list[dict]) -> tuple[ProfileSte
 
 def load_profile(path: Path | str) -> Profile:
     path = Path(path)
-    try:
-        model = ProfileModel.model_validate(load_yaml(path))
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(path, exc)) from None
+    model = read_model(path, ProfileModel, ScenarioError)
     if model.id != path.stem:
         raise ScenarioError(f"{path}: id: {model.id!r} does not match the file name")
     return Profile(
@@ -165,10 +163,7 @@ class Registry:
 
 def load_registry(path: Path | str = SCENARIO_DIR / "cities.yaml") -> Registry:
     path = Path(path)
-    try:
-        model = RegistryModel.model_validate(load_yaml(path))
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(path, exc)) from None
+    model = read_model(path, RegistryModel, ScenarioError)
     seen: set[str] = set()
     for i, c in enumerate(model.cities):
         if c.region not in REGIONS:

@@ -11,35 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from probes.datafiles import DataFileError, load_yaml, read_model
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 
-class ScenarioError(ValueError):
+class ScenarioError(DataFileError):
     """A scenario, profile or registry file is malformed; the message names file and key."""
-
-
-def format_validation_error(path: Path | str, exc: ValidationError) -> str:
-    problems = []
-    for err in exc.errors():
-        loc = ""
-        for part in err["loc"]:
-            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
-        problems.append(f"{path}: {loc or '(top)'}: {err['msg']}")
-    return "\n".join(problems)
-
-
-def load_yaml(path: Path) -> object:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
 
 
 class _Strict(BaseModel):
@@ -143,11 +123,7 @@ def _message(m: MessageModel) -> Message:
 
 def load_scenario(path: Path | str) -> Scenario:
     path = Path(path)
-    raw = load_yaml(path)
-    try:
-        model = ScenarioModel.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(path, exc)) from None
+    model = read_model(path, ScenarioModel, ScenarioError)
     ids = [m.id for m in model.matters]
     for i, mid in enumerate(ids):
         if mid in ids[:i]:
@@ -181,7 +157,7 @@ def load_scenarios(directory: Path | str = SCENARIO_DIR) -> dict[str, Scenario]:
     directory = Path(directory)
     found: dict[str, Scenario] = {}
     for path in sorted(directory.glob("*.yaml")):
-        raw = load_yaml(path)
+        raw = load_yaml(path, ScenarioError)
         if not (isinstance(raw, dict) and "matters" in raw):
             continue
         scenario = load_scenario(path)

@@ -21,16 +21,15 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import holidays
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from probes.scenarios import format_validation_error
+from probes.datafiles import DataFileError, read_model
 
 OVERRIDE_PATH = Path(__file__).resolve().parent.parent / "scenarios" / "workdays-override.yaml"
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 
-class WorkdaysError(ValueError):
+class WorkdaysError(DataFileError):
     """The override file is malformed; the message names the file and the key."""
 
 
@@ -58,16 +57,7 @@ class Override:
 
 def load_override(path: Path | str) -> Override:
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise WorkdaysError(f"{path}: cannot read: {exc.strerror}") from exc
-    except (yaml.YAMLError, ValueError) as exc:  # ValueError: an impossible date
-        raise WorkdaysError(f"{path}: not valid YAML: {exc}") from exc
-    try:
-        model = _OverrideModel.model_validate(raw)
-    except ValidationError as exc:
-        raise WorkdaysError(format_validation_error(path, exc)) from None
+    model = read_model(path, _OverrideModel, WorkdaysError)
     # A weekend "holiday" or a weekday "workday" changes nothing: it is a typo in a date.
     for key, days, weekend_expected in (
         ("holidays", model.holidays, False),

@@ -146,7 +146,10 @@ def test_a_bad_indicator_file_names_the_file_and_the_key(
 
 @pytest.mark.parametrize(
     ("text", "where"),
-    [("indicators: [unclosed\n", "not valid YAML"), ("- a list\n", "(top)")],
+    [
+        ("indicators: [unclosed\n", "not valid YAML"),
+        ("- a list\n", "expected a mapping at the top level"),
+    ],
 )
 def test_an_unreadable_indicator_file_names_the_file(tmp_path: Path, text: str, where: str) -> None:
     path = tmp_path / "indicators.yaml"
