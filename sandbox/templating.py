@@ -22,6 +22,8 @@ def environment() -> Environment:
     )
 
 
-def render(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    html = environment().get_template(name).render(**context)
+def render(template: str, /, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A template under ``sandbox/templates/`` (``"epoint/guide.html"``) as a page; ``template``
+    is positional only, so a context value may be called ``name``."""
+    html = environment().get_template(template).render(**context)
     return HTMLResponse(html, status_code=status_code)

@@ -24,10 +24,8 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -35,8 +33,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from sandbox.model import City, Guide, Site, World
+from sandbox.templating import render
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "jsonapi"
 PAGE_SIZE = 10
 ERROR_EVERY = 10  # every n-th detail request of a site answers an HTML 502 page
 NOT_FOUND = {"errCode": 0, "msg": "未找到匹配的信息"}
@@ -72,8 +70,6 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 
 _DAYS = re.compile(r"(\d+)(个工作日|工作日|个自然日|自然日|天|日|个月)")
 _ICP = {"广东": "粤ICP备17076233号", "湖南": "湘ICP备05002133号"}
-
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
 
 
 def task_code(city: City, guide: Guide) -> str:
@@ -206,10 +202,6 @@ def _chrome(site: Site, city: City) -> dict:
     }
 
 
-def _html(template: str, **context) -> HTMLResponse:
-    return HTMLResponse(_env.get_template(template).render(**context))
-
-
 class JsonApiArchetype:
     id = "jsonapi"
     firewall = False
@@ -253,7 +245,7 @@ class JsonApiArchetype:
             city = region_city(request)
             if city is None:
                 return unknown_region()
-            return _html("home.html", **context(request, city, mobile))
+            return render("jsonapi/home.html", **context(request, city, mobile))
 
         async def search_page(request: Request) -> Response:
             mobile = request.url.path.startswith("/portal/h5")
@@ -261,7 +253,7 @@ class JsonApiArchetype:
             if city is None:
                 return unknown_region()
             keyword = request.query_params.get("keyword", "")
-            return _html("search.html", keyword=keyword, **context(request, city, mobile))
+            return render("jsonapi/search.html", keyword=keyword, **context(request, city, mobile))
 
         async def theme_page(request: Request) -> Response:
             mobile = request.url.path.startswith("/portal/h5")
@@ -271,15 +263,20 @@ class JsonApiArchetype:
             theme = request.query_params.get("theme")
             guides = [g for g in city.guides.get(_ch(mobile), ()) if g.category == theme]
             links = [(g, self.guide_path(site, city, g, _ch(mobile))) for g in guides]
-            return _html("theme.html", theme=theme, links=links, **context(request, city, mobile))
+            return render(
+                "jsonapi/theme.html", theme=theme, links=links, **context(request, city, mobile)
+            )
 
         async def guide_page(request: Request) -> Response:
             mobile = request.url.path.startswith("/portal/h5")
             code = request.path_params["task_code"]
             entry = index.get((_ch(mobile), code))
             city = entry.city if entry else cities[0]
-            return _html(
-                "guide.html", task_code=code, sections=SECTIONS, **context(request, city, mobile)
+            return render(
+                "jsonapi/guide.html",
+                task_code=code,
+                sections=SECTIONS,
+                **context(request, city, mobile),
             )
 
         async def item_list(request: Request) -> Response:

@@ -18,10 +18,8 @@ import asyncio
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -29,8 +27,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from sandbox.model import City, Guide, Site, World
+from sandbox.templating import render
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "listfw"
 PAGE_SIZE = 10
 VISIBLE_MATERIALS = 3  # more rows than this fold under 更多
 
@@ -59,8 +57,6 @@ BLOCKS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("设定依据", (("设定依据", "设定依据"),)),
 )
 FOLDED = frozenset({"设定依据", "受理条件"})  # long texts shown folded under 展开
-
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
 
 
 def task_uuid(site: Site, guide: Guide) -> str:
@@ -128,14 +124,14 @@ class ListFwArchetype:
             }
 
         def missing() -> HTMLResponse:
-            return HTMLResponse(_env.get_template("missing.html").render(), status_code=404)
+            return render("listfw/missing.html", status_code=404)
 
         async def home(request: Request) -> Response:
             mobile = request.url.path.startswith("/wap")
             city = chosen(request)
             if city is None:
                 return missing()
-            return _html("home.html", **context(city, mobile))
+            return render("listfw/home.html", **context(city, mobile))
 
         async def wap_search(request: Request) -> Response:
             city = chosen(request)
@@ -146,14 +142,16 @@ class ListFwArchetype:
                 (g, self.guide_path(site, city, g, "mobile"))
                 for g in search(city.guides.get("mobile", ()), keyword)
             ]
-            return _html("wap_search.html", keyword=keyword, found=found, **context(city, True))
+            return render(
+                "listfw/wap_search.html", keyword=keyword, found=found, **context(city, True)
+            )
 
         async def wap_category(request: Request) -> Response:
             city = chosen(request)
             if city is None:
                 return missing()
             name = request.query_params.get("name", "")
-            return _html("wap_category.html", name=name, **context(city, True))
+            return render("listfw/wap_category.html", name=name, **context(city, True))
 
         async def task_list(request: Request) -> Response:
             q = request.query_params
@@ -206,8 +204,8 @@ class ListFwArchetype:
             consult = "/hdjl/consult/new?" + urlencode(
                 {"matter": guide.name, "region": entry.city.region_code}
             )
-            return _html(
-                "guide.html",
+            return render(
+                "listfw/guide.html",
                 guide=guide,
                 blocks=blocks,
                 consult=consult,
@@ -226,10 +224,6 @@ class ListFwArchetype:
                 Route("/wap/pubtask/task/1/{location}/{uuid}.html", guide_page),
             ]
         )
-
-
-def _html(template: str, **context) -> HTMLResponse:
-    return HTMLResponse(_env.get_template(template).render(**context))
 
 
 def _int(value: object, default: int) -> int:

@@ -24,10 +24,8 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -35,8 +33,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from sandbox.model import City, Guide, Site, World
+from sandbox.templating import render
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "zjsearch"
 PAGE_SIZE = 10
 AREA_COOKIE = "zj_areacode"
 
@@ -58,8 +56,6 @@ LABELS: tuple[tuple[str, str], ...] = (
     ("结果名称", "办理结果"),
 )
 _CALLBACK = re.compile(r"[A-Za-z_$][\w$.]{0,63}")
-
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
 
 
 def inner_code(site: Site, guide: Guide) -> str:
@@ -118,27 +114,24 @@ class ZjSearchArchetype:
         def page(request: Request, template: str, city: City, mobile: bool, **extra) -> Response:
             channel = "mobile" if mobile else "pc"
             categories = sorted({g.category for g in city.guides.get(channel, ())})
-            response = HTMLResponse(
-                _env.get_template(template).render(
-                    site=site,
-                    city=city,
-                    cities=cities,
-                    mobile=mobile,
-                    categories=categories,
-                    prefix="/zjmobile" if mobile else "/zjservice/item",
-                    home=self.entry_path(site, city, channel),
-                    hdjl="/hdjl/?" + urlencode({"region": city.region_code}),
-                    **extra,
-                )
+            response = render(
+                f"zjsearch/{template}",
+                site=site,
+                city=city,
+                cities=cities,
+                mobile=mobile,
+                categories=categories,
+                prefix="/zjmobile" if mobile else "/zjservice/item",
+                home=self.entry_path(site, city, channel),
+                hdjl="/hdjl/?" + urlencode({"region": city.region_code}),
+                **extra,
             )
             if request.query_params.get("areacode") == city.region_code:
                 response.set_cookie(AREA_COOKIE, city.region_code, samesite="lax")
             return response
 
         def missing() -> HTMLResponse:
-            return HTMLResponse(
-                _env.get_template("missing.html").render(site=site), status_code=404
-            )
+            return render("zjsearch/missing.html", status_code=404, site=site)
 
         def listing(city: City, channel: str, guides: list[Guide]) -> list[tuple[Guide, str]]:
             return [(g, self.guide_path(site, city, g, channel)) for g in guides]
