@@ -15,9 +15,7 @@ Tests that need no sockets use ``build_apps(world)`` and httpx's ``ASGITransport
 from __future__ import annotations
 
 import asyncio
-import importlib
 import socket
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,33 +24,16 @@ import uvicorn
 from starlette.routing import Mount, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sandbox.archetypes import Archetype
+from sandbox.archetypes import Archetype, registry
 from sandbox.clock import DEFAULT_START, SandboxClock
 from sandbox.control import control_app
 from sandbox.faults import FaultLayer
 from sandbox.firewall import DEFAULT_STYLE, STYLES, FirewallLayer
 from sandbox.interaction import interaction_routes
-from sandbox.model import ARCHETYPES, World
+from sandbox.model import World
 from sandbox.state import SandboxState
 
 READY_LINE = "govprobe sandbox listening on http://{host}:{port}"
-FALLBACK = "epoint"
-
-
-def load_archetypes(warn=None) -> dict[str, Archetype]:
-    """The archetype modules that exist, by id; a missing module is skipped with a warning."""
-    warn = warn or (lambda msg: print(msg, file=sys.stderr, flush=True))
-    found: dict[str, Archetype] = {}
-    for name in ARCHETYPES:
-        try:
-            module = importlib.import_module(f"sandbox.archetypes.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"sandbox.archetypes.{name}":
-                raise
-            warn(f"sandbox: archetype {name!r} not available; its sites are served by {FALLBACK}")
-            continue
-        found[module.ARCHETYPE.id] = module.ARCHETYPE
-    return found
 
 
 class Accounting:
@@ -93,13 +74,11 @@ def build_apps(
     archetypes: Mapping[str, Archetype] | None = None,
 ) -> SandboxApps:
     """The control app and every site's wrapped app, sharing one state."""
-    loaded = dict(archetypes) if archetypes is not None else load_archetypes()
-    if FALLBACK not in loaded:
-        raise RuntimeError("the epoint archetype is required (it serves unloaded archetypes)")
-    serving = {
-        site_id: loaded.get(site.archetype, loaded[FALLBACK])
-        for site_id, site in world.sites.items()
-    }
+    loaded = dict(archetypes) if archetypes is not None else registry()
+    unknown = sorted({s.archetype for s in world.sites.values()} - loaded.keys())
+    if unknown:
+        raise RuntimeError(f"no archetype {', '.join(unknown)} (known: {', '.join(loaded)})")
+    serving = {site_id: loaded[site.archetype] for site_id, site in world.sites.items()}
     state = SandboxState(
         world=world,
         clock=SandboxClock(clock_start),

@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from sandbox.archetypes.common import bigrams
 from sandbox.model import City, Guide, Site, World
 from sandbox.templating import render
 
@@ -77,24 +78,20 @@ def task_guid(site: Site, guide: Guide) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox/{site.site_id}/{guide.guide_id}"))
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
-
-
 def search(city: City, channel: str, keyword: str) -> list[Guide]:
     """Searchable guides matching the keyword: exact containment first, then loose matches
     (shared two-character words), or the other way round on noise_first cities."""
     keyword = keyword.strip()
     if not keyword:
         return []
-    wanted = _bigrams(keyword)
+    wanted = bigrams(keyword)
     exact, loose = [], []
     for guide in city.guides.get(channel, ()):
         if not guide.searchable:
             continue
         if keyword in guide.name:
             exact.append(guide)
-        elif wanted and len(wanted & _bigrams(guide.name)) * 3 >= len(wanted):
+        elif wanted and len(wanted & bigrams(guide.name)) * 3 >= len(wanted):
             loose.append(guide)
     return loose + exact if city.noise_first else exact + loose
 

@@ -32,6 +32,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from sandbox.archetypes.common import bigrams, int_param
 from sandbox.model import City, Guide, Site, World
 from sandbox.templating import render
 
@@ -164,10 +165,6 @@ def _guid(path: str | None) -> str:
     return hashlib.md5(path.encode()).hexdigest() if path else ""
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
-
-
 def search(guides: Iterable[Guide], keyword: str) -> list[Guide]:
     """The portal's search: whole-keyword hits first, then names sharing most of the keyword's
     character pairs (a segmenting search engine), each group in the portal's own order."""
@@ -176,9 +173,9 @@ def search(guides: Iterable[Guide], keyword: str) -> list[Guide]:
     if not keyword:
         return pool
     exact = [g for g in pool if keyword in g.name]
-    wanted = _bigrams(keyword)
+    wanted = bigrams(keyword)
     fuzzy = [
-        g for g in pool if g not in exact and len(wanted & _bigrams(g.name)) >= 0.6 * len(wanted)
+        g for g in pool if g not in exact and len(wanted & bigrams(g.name)) >= 0.6 * len(wanted)
     ]
     return exact + fuzzy
 
@@ -291,8 +288,8 @@ class JsonApiArchetype:
             found = (
                 search(city.guides.get(channel, ()), str(body.get("KEY_WORD", ""))) if city else []
             )
-            page_num = max(_int(body.get("pageNum"), 1), 1)
-            page_size = min(max(_int(body.get("pageSize"), PAGE_SIZE), 1), 50)
+            page_num = max(int_param(body.get("pageNum"), 1), 1)
+            page_size = min(max(int_param(body.get("pageSize"), PAGE_SIZE), 1), 50)
             page = found[(page_num - 1) * page_size : page_num * page_size]
             rows = [
                 {
@@ -343,13 +340,6 @@ class JsonApiArchetype:
 
 def _ch(mobile: bool) -> str:
     return "mobile" if mobile else "pc"
-
-
-def _int(value: object, default: int) -> int:
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return default
 
 
 def _html_error() -> HTMLResponse:

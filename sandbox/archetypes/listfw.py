@@ -26,6 +26,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from sandbox.archetypes.common import int_param
 from sandbox.model import City, Guide, Site, World
 from sandbox.templating import render
 
@@ -158,7 +159,7 @@ class ListFwArchetype:
             city = by_code.get(q.get("locationCode", ""))
             channel = "mobile" if q.get("source") == "wap" else "pc"
             found = search(city.guides.get(channel, ()), q.get("keyword", "")) if city else []
-            page_num = max(_int(q.get("pageNum"), 1), 1)
+            page_num = max(int_param(q.get("pageNum"), 1), 1)
             page = found[(page_num - 1) * PAGE_SIZE : page_num * PAGE_SIZE]
             rows = [
                 {
@@ -224,13 +225,6 @@ class ListFwArchetype:
                 Route("/wap/pubtask/task/1/{location}/{uuid}.html", guide_page),
             ]
         )
-
-
-def _int(value: object, default: int) -> int:
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return default
 
 
 ARCHETYPE = ListFwArchetype()

@@ -32,6 +32,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from sandbox.archetypes.common import bigrams, int_param
 from sandbox.model import City, Guide, Site, World
 from sandbox.templating import render
 
@@ -63,10 +64,6 @@ def inner_code(site: Site, guide: Guide) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{site.site_id}.{guide.guide_id}"))
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
-
-
 def search(guides: Iterable[Guide], keyword: str) -> list[Guide]:
     """A loose full-text search: names sharing at least half of the keyword's character pairs,
     the closest first (ties in the portal's own order), so near names crowd the target."""
@@ -74,8 +71,8 @@ def search(guides: Iterable[Guide], keyword: str) -> list[Guide]:
     pool = [g for g in guides if g.searchable]
     if not keyword:
         return pool
-    wanted = _bigrams(keyword)
-    scored = [(len(wanted & _bigrams(g.name)) / len(wanted), n, g) for n, g in enumerate(pool)]
+    wanted = bigrams(keyword)
+    scored = [(len(wanted & bigrams(g.name)) / len(wanted), n, g) for n, g in enumerate(pool)]
     return [g for score, _, g in sorted(scored, key=lambda s: (-s[0], s[1])) if score >= 0.5]
 
 
@@ -161,7 +158,7 @@ class ZjSearchArchetype:
                 return missing()
             keyword = request.query_params.get("keyword", "")
             found = search(city.guides.get(channel, ()), keyword)
-            page_no = max(_int(request.query_params.get("pageNo"), 1), 1)
+            page_no = max(int_param(request.query_params.get("pageNo"), 1), 1)
             pages = max((len(found) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
             shown = found[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE]
             return page(
@@ -252,13 +249,6 @@ class ZjSearchArchetype:
                 Route("/zjservice/item/online.do", online),
             ]
         )
-
-
-def _int(value: object, default: int) -> int:
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return default
 
 
 ARCHETYPE = ZjSearchArchetype()
