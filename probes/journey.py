@@ -155,6 +155,8 @@ class GuideJourney:
         self.config = config or JourneyConfig()
         self._doc_status: dict[Page, int | None] = {}
         self._inflight: dict[Page, int] = {}
+        self._requests: dict[Page, int] = {}
+        self._navigating: dict[Page, bool] = {}
 
     # -- public ---------------------------------------------------------------------------
 
@@ -218,30 +220,47 @@ class GuideJourney:
         return page
 
     def _watch(self, page: Page) -> None:
+        """Count the page's requests (all, and in flight) and note a pending navigation, so
+        that settling can tell a page still loading from one that is done."""
         if page in self._inflight:
             return
         self._inflight[page] = 0
+        self._requests[page] = 0
+        self._navigating[page] = False
 
         def started(request):
             self._inflight[page] = self._inflight.get(page, 0) + 1
+            self._requests[page] = self._requests.get(page, 0) + 1
+            if request.is_navigation_request() and request.frame == page.main_frame:
+                self._navigating[page] = True
 
         def ended(request):
             self._inflight[page] = max(0, self._inflight.get(page, 0) - 1)
+            failed_navigation = request.is_navigation_request() and request.failure is not None
+            if failed_navigation and request.frame == page.main_frame:
+                self._navigating[page] = False
 
         def response(resp):
             if resp.request.is_navigation_request() and resp.frame == page.main_frame:
                 self._doc_status[page] = resp.status
 
+        def navigated(frame):
+            if frame == page.main_frame:
+                self._navigating[page] = False
+
         page.on("request", started)
         page.on("requestfinished", ended)
         page.on("requestfailed", ended)
         page.on("response", response)
+        page.on("framenavigated", navigated)
 
     async def _close_pages(self) -> None:
         for page in list(self.context.pages):
             with contextlib.suppress(PlaywrightError):
                 await page.close()
         self._inflight.clear()
+        self._requests.clear()
+        self._navigating.clear()
         self._doc_status.clear()
 
     async def _arrive(self, page: Page, trace: _Trace) -> None:
@@ -304,7 +323,11 @@ class GuideJourney:
             return ""
 
     async def _settle(self, page: Page) -> None:
-        """Wait until no request is in flight and the text stops changing (XHR-filled pages)."""
+        """Wait until a pending navigation has landed, no request is in flight and the text
+        stops changing (XHR-filled pages)."""
+        navigation_deadline = time.monotonic() + self.config.nav_timeout_ms / 1000
+        while self._navigating.get(page) and time.monotonic() < navigation_deadline:
+            await asyncio.sleep(0.05)
         deadline = time.monotonic() + self.config.settle_max_ms / 1000
         with contextlib.suppress(PlaywrightTimeout):
             await page.wait_for_load_state("domcontentloaded", timeout=self.config.nav_timeout_ms)
@@ -448,14 +471,25 @@ class GuideJourney:
             trace.add("next_page", f"第{page_no + 1}页", page.url, started)
         return None
 
-    async def _follow(self, page: Page, before: set[Page]) -> Page:
-        """After a click: switch to a tab it opened, else wait for this one to settle."""
-        await asyncio.sleep(0.15)
-        opened = [p for p in self.context.pages if p not in before]
-        if opened:
-            page = opened[-1]
-            self._watch(page)
-            await page.wait_for_load_state("domcontentloaded", timeout=self.config.nav_timeout_ms)
+    async def _follow(self, page: Page, before: set[Page], *, expect_tab: bool = False) -> Page:
+        """After a click: switch to a tab it opened (waiting for it when the link said
+        ``target=_blank``), else wait for this page's navigation or requests to settle."""
+        url, requests = page.url, self._requests.get(page, 0)
+        deadline = time.monotonic() + (10.0 if expect_tab else 1.5)
+        while time.monotonic() < deadline:
+            opened = [p for p in self.context.pages if p not in before]
+            if opened:
+                page = opened[-1]
+                self._watch(page)
+                await page.wait_for_load_state(
+                    "domcontentloaded", timeout=self.config.nav_timeout_ms
+                )
+                break
+            if page.url != url or self._navigating.get(page):
+                break
+            if not expect_tab and self._requests.get(page, 0) != requests:
+                break
+            await asyncio.sleep(0.05)
         await self._settle(page)
         return page
 
@@ -505,7 +539,7 @@ class GuideJourney:
         locator = frame.locator(f"[data-govprobe-link='{item['i']}']").first
         before = set(self.context.pages)
         await locator.click(timeout=8000)
-        page = await self._follow(page, before)
+        page = await self._follow(page, before, expect_tab=item.get("target") == "_blank")
         await self._pass_challenge(page)
         await self._check_portal(page)
         note = "new tab" if page not in before else ""
