@@ -472,7 +472,9 @@ class _Page:
     def kind(self, el: etree._Element) -> str | None:
         """The label an element *is* (its whole text), or None."""
         t = self.flat.get(el, "")
-        if not t or len(t) > 24 or _tag(el) in ("a", "button", "option", "html", "body"):
+        if not t or len(t) > 24 or _tag(el) in ("button", "option", "html", "body"):
+            return None
+        if _tag(el) == "a" and not _is_toggle(el):  # a link goes somewhere: it is not a label
             return None
         if el in self.value_cells or _tag(el) == "dd":
             return None
@@ -487,9 +489,11 @@ class _Page:
         parent = el.getparent()
         if parent is not None and self.flat.get(parent) == self.flat[el] and self.kind(parent):
             return False
-        # a link or button carrying the text is an action, not a label
+        # a link or button carrying the text is an action, not a label; but a link that only
+        # toggles its section open (href "#" or "javascript:") is the section's header
         return not any(
-            _tag(x) in ("a", "button") and self.flat.get(x) == self.flat[el] for x in el.iter()
+            _tag(x) in ("a", "button") and self.flat.get(x) == self.flat[el] and not _is_toggle(x)
+            for x in el.iter()
         )
 
     def starts_with_label(self, el: etree._Element) -> bool:
@@ -619,6 +623,12 @@ def _panels_after(box: etree._Element, count: int) -> list[etree._Element]:
         if len(marked) >= count:
             return marked
     return []
+
+
+def _is_toggle(el: etree._Element) -> bool:
+    """A link that goes nowhere: it opens or closes something on the page."""
+    href = (el.get("href") or "").strip().lower()
+    return _tag(el) == "a" and (href in ("", "#") or href.startswith("javascript"))
 
 
 def _structural_pairs(page: _Page) -> Iterator[_Pair]:
@@ -850,6 +860,9 @@ def _material_cards(
         for parent in node.iter():
             kids = [c for c in parent if isinstance(c.tag, str)]
             if not kids or len({(_tag(c), c.get("class")) for c in kids}) != 1:
+                continue
+            # one child is a card only when it says so; else it is a wrapper to look inside
+            if len(kids) == 1 and not re.search(r"card|item|material", kids[0].get("class") or ""):
                 continue
             if _tag(kids[0]) in ("ul", "ol", "li", "tr", "table", "a", "span", "br"):
                 continue

@@ -508,3 +508,22 @@ def test_materials_laid_out_as_cards_are_read_with_their_links():
     assert ex.materials[0].form_url == "http://portal.example/f/1"
     assert ex.materials[0].sample_url == "http://portal.example/s/1"
     assert ex.materials[1].required == "非必要"
+
+
+def test_a_section_header_that_only_toggles_is_a_label_and_its_cards_are_materials():
+    html = """<html><body><h1>企业设立登记</h1><section>
+    <a class="m-head" href="javascript:void(0)">申请材料</a><div class="m-body"><div id="ml">
+    <div class="m-card"><div>1. 公司登记（备案）申请书</div><div>纸质 | 必要</div></div>
+    <div class="m-card"><div>2. 公司章程</div><div>纸质 | 容缺后补</div></div></div></div>
+    </section><p><a href="/materials">申请材料</a> 办理流程：受理→审查</p></body></html>"""
+    ex = extract(html, "http://portal.example/")
+    assert [(m.name, m.required) for m in ex.materials] == [
+        ("公司登记（备案）申请书", "必要"),
+        ("公司章程", "容缺后补"),
+    ]
+
+
+def test_a_link_that_goes_somewhere_is_not_a_label():
+    html = """<html><body><h1>企业设立登记</h1>
+    <div><a href="/guide/fees">收费标准</a><span>点击查看全部事项</span></div></body></html>"""
+    assert "收费标准" not in extract(html).elements
