@@ -799,6 +799,7 @@ def _cell_value(cell: etree._Element) -> str | None:
     return None if is_placeholder(text) else text
 
 
+_META_WORDS = re.compile(r"份|纸质|电子|必要|容缺|申请人自备|政府部门")
 _META = re.compile(r"[（(]([^（()）]*(?:份|纸质|电子|必要|容缺|来源|扫描)[^（()）]*)[)）]\s*$")
 
 
@@ -828,13 +829,18 @@ def _material_list(
                             form = href
                         elif kind == "sample" and sample is None:
                             sample = href
-                text = " ".join(_text(li).split("\n"))
+                lines = _text(li).split("\n")
                 for lt in link_texts:
-                    text = text.replace(lt.strip(), " ")
+                    lines = [x.replace(lt.strip(), " ").strip() for x in lines]
+                lines = [x for x in lines if x]
+                text = " ".join(lines)
                 meta_match = _META.search(text.strip())
                 meta = meta_match.group(1) if meta_match else ""
                 if meta_match:
                     text = text.strip()[: meta_match.start()]
+                elif len(lines) > 1 and _META_WORDS.search(" ".join(lines[1:])):
+                    # the name on its own line, then a line of form · copies · source · need
+                    text, meta = lines[0], " ".join(lines[1:])
                 name = _material_name(text)
                 if not name or is_placeholder(name):
                     continue

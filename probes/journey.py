@@ -611,9 +611,10 @@ class GuideJourney:
     # -- capture --------------------------------------------------------------------------
 
     async def _expand(self, page: Page, trace: _Trace) -> list[str]:
-        """Open tabs and collapsed sections; return snapshots of content that a tab replaced."""
+        """Open tabs and collapsed sections; return the page's states after each click, as
+        (html, text) pairs, so content that a tab replaced can be kept."""
         started = time.monotonic()
-        snapshots: list[str] = []
+        snapshots: list[tuple[str, str]] = []
         try:
             count = await page.evaluate(js.MARK_EXPANDERS)
         except PlaywrightError:
@@ -639,9 +640,7 @@ class GuideJourney:
                 await page.go_back()
                 break
             await self._settle(page)
-            snapshots.append(
-                await page.evaluate("() => document.body ? document.body.innerHTML : ''")
-            )
+            snapshots.append(await page.evaluate(js.BODY_SNAPSHOT))
         trace.add("expand", f"{len(targets)} tabs/sections", page.url, started)
         return snapshots
 
@@ -651,11 +650,18 @@ class GuideJourney:
         snapshots = await self._expand(page, trace)
         started = time.monotonic()
         html = await page.content()
-        if snapshots:
-            # a tab may replace the panel it shows: keep each state, hidden, for extraction
-            unique = list(dict.fromkeys(snapshots))
+        final_text = set((await page.evaluate(js.BODY_SNAPSHOT))[1].splitlines())
+        # a tab may replace the panel it shows: keep, hidden, each state that held text the
+        # final page no longer has (tabs that only show and hide panels add nothing)
+        kept = []
+        for snapshot_html, text in snapshots:
+            lines = set(text.splitlines())
+            if lines - final_text:
+                kept.append(snapshot_html)
+                final_text |= lines
+        if kept:
             extra_html = "".join(
-                f'<div hidden data-govprobe-snapshot="{n}">{s}</div>' for n, s in enumerate(unique)
+                f'<div hidden data-govprobe-snapshot="{n}">{s}</div>' for n, s in enumerate(kept)
             )
             html = (
                 html.replace("</body>", extra_html + "</body>")
