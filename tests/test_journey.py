@@ -44,18 +44,31 @@ def truth_of(sandbox_url: str, city_id: str) -> dict:
         return client.get(f"{sandbox_url}/__sandbox/truth/{city_id}").json()
 
 
-def one_city_per_archetype(directory: dict) -> list[str]:
+def cities_to_walk(sandbox_url: str, directory: dict) -> list[str]:
+    """One city per archetype, and one more whose search misses a guide that only category
+    navigation finds (on a shared provincial site when there is one)."""
     chosen: dict[str, str] = {}
+    navigation = None
     for name, city in sorted(directory.items(), key=lambda kv: kv[1]["city_id"]):
         chosen.setdefault(city["archetype"], name)
-    return sorted(chosen.values())
+        truth = truth_of(sandbox_url, city["city_id"])
+        hidden = any(
+            channel["findable_by"] == "navigation"
+            for scenario in truth["scenarios"].values()
+            for matter in scenario["matters"].values()
+            for channel in matter.values()
+        )
+        shared = sum(c["platform"] == city["platform"] for c in directory.values()) > 1
+        if hidden and (navigation is None or shared):
+            navigation = name
+    return sorted({*chosen.values(), navigation})
 
 
 def test_the_journey_finds_every_guide_the_truth_shows_on_each_archetype(
     sandbox_url, directory, tmp_path
 ):
-    cities = one_city_per_archetype(directory)
-    assert len(cities) >= 4
+    cities = cities_to_walk(sandbox_url, directory)
+    assert len(cities) >= 5
     args = ["run", "--sandbox-url", sandbox_url, "--db", str(tmp_path / "g.db")]
     for city in cities:
         args += ["--city", city]
@@ -64,13 +77,13 @@ def test_the_journey_finds_every_guide_the_truth_shows_on_each_archetype(
     assert len(probes) == len(cities) * 5 * 2  # five matters, two channels
     truths = {p["city"]: truth_of(sandbox_url, p["city"]) for p in probes}
     figures = compare(probes, truths)
-    # the right guide every time it is found, never a decoy; no element invented
+    # the issue's figures: every outcome as the truth says, the right guide every time it is
+    # found (never a decoy), element presence precision and recall at least 0.98
+    assert figures["outcomes_matching"] == figures["probes"], figures["mismatches"]
     assert figures["right_variant"] == figures["found"], figures["mismatches"]
     assert figures["precision"] >= 0.98, figures["mismatches"]
-    # issue 3 targets 0.98 recall and every outcome; the jsonapi H5 guide still loses
-    # 申请材料 and 实施编码 (see the issue note), and a loaded machine may time out one probe
-    assert figures["recall"] >= 0.9, figures["mismatches"]
-    assert figures["outcomes_matching"] >= figures["probes"] - 2, figures["mismatches"]
+    assert figures["recall"] >= 0.98, figures["mismatches"]
+    assert any(p["found_by"] == "navigation" for p in probes)
     assert not any(p["outcome"] == "probe_error" for p in probes)
 
 
