@@ -73,7 +73,7 @@ def classify_error(exc: BaseException) -> tuple[Outcome, str]:
     """Map an exception met while walking to an outcome. Unknown errors are ours."""
     if isinstance(exc, PortalFailure):
         return exc.outcome, exc.reason
-    if isinstance(exc, PlaywrightTimeout | asyncio.TimeoutError | TimeoutError):
+    if isinstance(exc, PlaywrightTimeout):
         return Outcome.TIMEOUT, "页面在限定时间内未响应: " + str(exc).splitlines()[0][:160]
     message = str(exc)
     if isinstance(exc, PlaywrightError):
@@ -174,6 +174,12 @@ class GuideJourney:
                 outcome, reason = Outcome.GUIDE_MISSING, extra.pop("reason")
             else:
                 outcome, reason = Outcome.OK, f"found by {capture.found_by}"
+        except TimeoutError:
+            # the whole walk ran out of time: say so, with the last page it was on (it may be
+            # a slow portal or a walk with too many steps; a retry confirms which)
+            last = trace.steps[-1].url if trace.steps else self.portal_url
+            outcome = Outcome.TIMEOUT
+            reason = f"journey exceeded {self.config.matter_timeout_s:.0f} s (last page {last})"
         except Exception as exc:  # every failure becomes an outcome, never a crash of the round
             outcome, reason = classify_error(exc)
         finally:
