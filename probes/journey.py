@@ -662,7 +662,8 @@ class GuideJourney:
         kept = []
         for snapshot_html, text in snapshots:
             lines = set(text.splitlines())
-            if lines - final_text:
+            # a toggle's own label (展开 -> 收起) is not content worth a copy of the page
+            if any(len(line) > 4 for line in lines - final_text):
                 kept.append(snapshot_html)
                 final_text |= lines
         if kept:
