@@ -2,8 +2,9 @@
 every target guide on each channel shows the elements the truth calls present (with the same
 value) and does not show the absent ones with a value.
 
-Client-rendered archetypes (jsonapi, zjsearch) and listfw are checked by their own developer's
-tests; here only server-rendered Epoint pages are parsed, over in-process HTTP.
+Here server-rendered Epoint pages are parsed over in-process HTTP; the script-rendered and
+firewalled archetypes (jsonapi, listfw, zjsearch) are read in Chromium by
+``test_sandbox_rendering.py``.
 """
 
 from __future__ import annotations
