@@ -122,6 +122,13 @@ class _Trace:
 
 
 @dataclass(frozen=True)
+class _Mark:
+    pages: frozenset[Page]
+    url: str
+    requests: int
+
+
+@dataclass(frozen=True)
 class _Found:
     """A guide page reached, and how."""
 
@@ -271,10 +278,11 @@ class GuideJourney:
 
     async def _arrive(self, page: Page, trace: _Trace) -> None:
         started = time.monotonic()
-        response = await page.goto(
+        # the status is noted by the page's response handler (_watch): a script challenge may
+        # already have reloaded the page by the time goto returns the first answer
+        await page.goto(
             self.portal_url, wait_until="domcontentloaded", timeout=self.config.nav_timeout_ms
         )
-        self._doc_status[page] = response.status if response else None
         await self._pass_challenge(page)
         await self._check_portal(page)
         await self._settle(page)
@@ -292,15 +300,15 @@ class GuideJourney:
         """A script-challenge firewall answers 412/521 and sets a cookie by script; a browser
         passes after the page reloads itself. Wait for that, then try once more."""
         for attempt in range(2):
-            for _ in range(24):
+            for _ in range(60):
                 if self._doc_status.get(page) not in CHALLENGE_STATUSES:
+                    await self._settle(page)
                     return
-                await page.wait_for_timeout(250)
+                await asyncio.sleep(0.1)
             if attempt == 0:
-                response = await page.goto(
+                await page.goto(
                     page.url, wait_until="domcontentloaded", timeout=self.config.nav_timeout_ms
                 )
-                self._doc_status[page] = response.status if response else None
         raise PortalFailure(
             Outcome.BLOCKED,
             f"firewall: HTTP {self._doc_status.get(page)} script challenge not passed",
@@ -449,7 +457,7 @@ class GuideJourney:
         box = page.locator("[data-govprobe-search='1']").first
         await box.click(timeout=5000)
         await box.fill(query, timeout=5000)
-        before = set(self.context.pages)
+        before = self._mark(page)
         button = page.locator("[data-govprobe-search='button']")
         if await button.count():
             await button.first.click(timeout=5000)
@@ -477,13 +485,18 @@ class GuideJourney:
             trace.add("next_page", f"第{page_no + 1}页", page.url, started)
         return None
 
-    async def _follow(self, page: Page, before: set[Page], *, expect_tab: bool = False) -> Page:
+    def _mark(self, page: Page) -> _Mark:
+        """What a click is compared with afterwards: taken before the click, since a page may
+        navigate or fetch before the click call returns."""
+        return _Mark(frozenset(self.context.pages), page.url, self._requests.get(page, 0))
+
+    async def _follow(self, page: Page, before: _Mark, *, expect_tab: bool = False) -> Page:
         """After a click: switch to a tab it opened (waiting for it when the link said
         ``target=_blank``), else wait for this page's navigation or requests to settle."""
-        url, requests = page.url, self._requests.get(page, 0)
+        url, requests = before.url, before.requests
         deadline = time.monotonic() + (10.0 if expect_tab else 1.5)
         while time.monotonic() < deadline:
-            opened = [p for p in self.context.pages if p not in before]
+            opened = [p for p in self.context.pages if p not in before.pages]
             if opened:
                 page = opened[-1]
                 self._watch(page)
@@ -543,12 +556,12 @@ class GuideJourney:
         started = time.monotonic()
         frame, item = frame_link
         locator = frame.locator(f"[data-govprobe-link='{item['i']}']").first
-        before = set(self.context.pages)
+        before = self._mark(page)
         await locator.click(timeout=8000)
         page = await self._follow(page, before, expect_tab=item.get("target") == "_blank")
         await self._pass_challenge(page)
         await self._check_portal(page)
-        note = "new tab" if page not in before else ""
+        note = "new tab" if page not in before.pages else ""
         trace.add(
             "open_result",
             f"#{chosen.rank} {chosen.candidate.text} ({chosen.score:.0f})",
@@ -604,7 +617,7 @@ class GuideJourney:
         for _rank, frame, item in sorted(ranked, key=lambda r: r[0]):
             visited.add((item["href"], item["text"]))
             started = time.monotonic()
-            before = set(self.context.pages)
+            before = self._mark(page)
             try:
                 await frame.locator(f"[data-govprobe-link='{item['i']}']").first.click(timeout=5000)
             except PlaywrightError:
@@ -631,6 +644,7 @@ class GuideJourney:
         url = page.url
         # bottom up: a section that opens over the headers below it has then hidden nothing
         for target in reversed(targets[:40]):
+            requests = self._requests.get(page, 0)
             try:
                 if not await target.is_visible():
                     continue
@@ -645,7 +659,9 @@ class GuideJourney:
             if page.url != url:  # it navigated after all: go back and stop expanding
                 await page.go_back()
                 break
-            await self._settle(page)
+            await asyncio.sleep(0.03)
+            if self._requests.get(page, 0) != requests or self._navigating.get(page):
+                await self._settle(page)  # the section loads its content: wait for it
             snapshots.append(await page.evaluate(js.BODY_SNAPSHOT))
         trace.add("expand", f"{len(targets)} tabs/sections", page.url, started)
         return snapshots
