@@ -133,21 +133,34 @@ def rejudge(db_path: str, round_id: str | None = None) -> tuple[str, int]:
     return round_id, judge_round(db, evidence_for(db_path), round_id, load_scenarios())
 
 
+CHANNEL_ZH = {"pc": "电脑端", "mobile": "移动端"}
+
+
+def chinese_names() -> dict[str, str]:
+    """What evaluators read for the ids in a summary: cities, scenarios and matters."""
+    names = {c.id: c.name for c in load_registry().cities}
+    for scenario in load_scenarios().values():
+        names[scenario.id] = scenario.name
+        names.update({m.id: m.name for m in scenario.matters})
+    return names
+
+
 def print_summary(summary: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
     from probes.outcomes import LABELS_ZH, Outcome
 
+    names = chinese_names()
     table = Table(title=f"轮次 {summary['round']}")
     for col in ("城市", "场景", "渠道", "事项", "结果", "缺失要素", "步数", "秒"):
         table.add_column(col)
     for p in summary["probes"]:
         table.add_row(
-            str(p["city"] or "-"),
-            p["scenario"],
-            p["channel"],
-            p["matter"],
+            names.get(p["city"], p["city"] or "-"),
+            names.get(p["scenario"], p["scenario"]),
+            CHANNEL_ZH.get(p["channel"], p["channel"]),
+            names.get(p["matter"], p["matter"]),
             LABELS_ZH.get(Outcome(p["outcome"]), p["outcome"]),
             "、".join(p["missing"]) or "-",
             str(p["steps"]),
@@ -180,11 +193,11 @@ def print_city_table(summary: dict) -> None:
         row["found"] += p["outcome"] == "ok"
         row["missing"] += len(p["missing"]) if p["outcome"] == "ok" else 0
         row["errors"] += p["outcome"] == "probe_error"
+    names = chinese_names()
     table = Table(title=f"办事指南探测 轮次 {summary['round']}")
     for col in ("城市", "探测", "找到指南", "缺失要素合计", "探测程序错误"):
         table.add_column(col)
     for city, row in per_city.items():
-        table.add_row(
-            city, str(row["probes"]), str(row["found"]), str(row["missing"]), str(row["errors"])
-        )
+        cells = (row["probes"], row["found"], row["missing"], row["errors"])
+        table.add_row(names.get(city, city), *map(str, cells))
     Console().print(table)
