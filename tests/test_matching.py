@@ -87,4 +87,7 @@ def test_when_only_decoys_are_listed_nothing_is_picked(matter_id, results):
 def test_a_different_licence_sharing_the_tail_of_an_alias_is_not_the_matter():
     # 卫生许可证核发 is an alias; 建筑工程施工许可证核发 only shares 许可证核发 with it
     results = ["公共场所卫生许可证补办", "建筑工程施工许可证核发", "公共场所卫生许可（延续）"]
-    assert pick(matter("public-health-permit"), [Candidate(t, i) for i, t in enumerate(results)]) is None
+    assert (
+        pick(matter("public-health-permit"), [Candidate(t, i) for i, t in enumerate(results)])
+        is None
+    )
