@@ -46,6 +46,44 @@ def sandbox_serve(host: str, port: int, extra: tuple[str, ...]) -> None:
     raise SystemExit(subprocess.run(cmd, check=False).returncode)
 
 
+SHORT_DURATION = {"w": "P{}W", "d": "P{}D", "h": "PT{}H", "m": "PT{}M", "s": "PT{}S"}
+
+
+def iso_duration(text: str) -> str:
+    """``3d`` / ``4h`` / ``30m`` as ISO 8601 (``P3D``); an ISO duration passes unchanged."""
+    text = text.strip()
+    unit = text[-1:].lower()
+    if unit in SHORT_DURATION and text[:-1].isdigit():
+        return SHORT_DURATION[unit].format(int(text[:-1]))
+    if text.upper().startswith("P"):
+        return text.upper()
+    raise click.BadParameter(f"{text!r}: say 3d, 4h, 30m or an ISO 8601 duration such as P1DT2H")
+
+
+@sandbox.command("clock")
+@click.option("--sandbox-url", required=True, help="The sandbox's control address.")
+@click.option("--advance", help="Move the clock on: 3d, 4h, 30m, or an ISO duration.")
+@click.option("--set", "set_to", help="Set the clock to an ISO time (Beijing time if no offset).")
+def sandbox_clock(sandbox_url: str, advance: str | None, set_to: str | None) -> None:
+    """Read, advance or set the sandbox's simulated clock (what portals show as the time)."""
+    import httpx
+
+    if advance and set_to:
+        raise click.UsageError("give --advance or --set, not both")
+    url = sandbox_url.rstrip("/") + "/__sandbox/clock"
+    try:
+        if advance or set_to:
+            body = {"advance": iso_duration(advance)} if advance else {"set": set_to}
+            response = httpx.post(url, json=body, timeout=15)
+        else:
+            response = httpx.get(url, timeout=15)
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"{url}: {exc}") from exc
+    if response.status_code != 200:
+        raise click.ClickException(f"{url}: HTTP {response.status_code}: {response.text[:300]}")
+    click.echo(response.json()["now"])
+
+
 # -- shared options ------------------------------------------------------------------------
 
 DEFAULT_DB = "results/govprobe.db"
