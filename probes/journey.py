@@ -139,8 +139,9 @@ class _Found:
     candidates: tuple[str, ...]  # the titles listed beside it
 
 
-class GuideJourney:
-    """One portal on one channel, in one browser context: walks each matter in turn."""
+class PortalWalker:
+    """The browser machinery every journey shares: arriving past a script challenge and
+    overlays, settling, following clicks into new tabs, listing links, screenshots."""
 
     def __init__(
         self,
@@ -164,68 +165,6 @@ class GuideJourney:
         self._inflight: dict[Page, int] = {}
         self._requests: dict[Page, int] = {}
         self._navigating: dict[Page, bool] = {}
-
-    # -- public ---------------------------------------------------------------------------
-
-    async def walk(self, matter: Matter, *, city: str | None, scenario: str) -> ProbeResult:
-        started_at = datetime.now(UTC).isoformat(timespec="seconds")
-        t0 = time.monotonic()
-        trace = _Trace()
-        capture = None
-        extra: dict = {}
-        try:
-            capture, extra = await asyncio.wait_for(
-                self._walk(matter, trace), timeout=self.config.matter_timeout_s
-            )
-            if capture is None:
-                outcome, reason = Outcome.GUIDE_MISSING, extra.pop("reason")
-            else:
-                outcome, reason = Outcome.OK, f"found by {capture.found_by}"
-        except TimeoutError:
-            # the whole walk ran out of time: say so, with the last page it was on (it may be
-            # a slow portal or a walk with too many steps; a retry confirms which)
-            last = trace.steps[-1].url if trace.steps else self.portal_url
-            outcome = Outcome.TIMEOUT
-            reason = f"journey exceeded {self.config.matter_timeout_s:.0f} s (last page {last})"
-        except Exception as exc:  # every failure becomes an outcome, never a crash of the round
-            outcome, reason = classify_error(exc)
-        finally:
-            await self._close_pages()
-        return ProbeResult(
-            city=city,
-            scenario=scenario,
-            matter=matter.id,
-            channel=self.channel,
-            portal_url=self.portal_url,
-            outcome=outcome,
-            reason=reason,
-            started_at=started_at,
-            seconds=round(time.monotonic() - t0, 2),
-            steps=tuple(trace.steps),
-            capture=capture,
-            extra=extra,
-        )
-
-    # -- the walk -------------------------------------------------------------------------
-
-    async def _walk(self, matter: Matter, trace: _Trace) -> tuple[Capture | None, dict]:
-        page = await self._new_page()
-        await self._arrive(page, trace)
-        tried: list[str] = []
-        found: _Found | None = None
-        for query in matter.queries:
-            if tried:
-                page = await self._back_home(page, trace)
-            tried.append(query)
-            found = await self._search(page, matter, query, trace)
-            if found:
-                break
-        if found is None:
-            found = await self._navigate(page, matter, trace)
-        if found is None:
-            reason = f"未找到办事指南: 搜索 {'、'.join(tried)} 均无匹配结果, 按分类导航亦未找到"
-            return None, {"reason": reason, "queries": tried}
-        return await self._capture(found, trace)
 
     async def _new_page(self) -> Page:
         page = await self.context.new_page()
@@ -448,43 +387,6 @@ class GuideJourney:
 
     # -- search ---------------------------------------------------------------------------
 
-    async def _search(self, page: Page, matter: Matter, query: str, trace: _Trace) -> _Found | None:
-        started = time.monotonic()
-        described = await page.evaluate(js.MARK_SEARCH)
-        if not described:
-            trace.add("search", "no search box", page.url, started, note="未发现站内搜索")
-            return None
-        box = page.locator("[data-govprobe-search='1']").first
-        await box.click(timeout=5000)
-        await box.fill(query, timeout=5000)
-        before = self._mark(page)
-        button = page.locator("[data-govprobe-search='button']")
-        if await button.count():
-            await button.first.click(timeout=5000)
-        else:
-            await box.press("Enter")
-        page = await self._follow(page, before)
-        await self._pass_challenge(page)
-        await self._dismiss_overlays(page, trace)
-        trace.add("search", f"{described} ← {query}", page.url, started, await self._shot(page))
-        return await self._pick_across_pages(page, matter, trace, "search", query)
-
-    async def _pick_across_pages(
-        self, page: Page, matter: Matter, trace: _Trace, found_by: str, query: str | None
-    ) -> _Found | None:
-        """Look for the matter among the links listed here, then on the next pages."""
-        for page_no in range(1, self.config.max_result_pages + 1):
-            started = time.monotonic()
-            listed = await self._pick_on_page(page, matter)
-            if listed:
-                chosen, frame_link, candidates = listed
-                guide_page = await self._open(page, frame_link, trace, chosen)
-                return _Found(guide_page, chosen, found_by, query, candidates)
-            if page_no == self.config.max_result_pages or not await self._next_page(page):
-                return None
-            trace.add("next_page", f"第{page_no + 1}页", page.url, started)
-        return None
-
     def _mark(self, page: Page) -> _Mark:
         """What a click is compared with afterwards: taken before the click, since a page may
         navigate or fetch before the click call returns."""
@@ -522,6 +424,109 @@ class GuideJourney:
                 continue
             found.extend((frame, item) for item in items)
         return found
+
+
+class GuideJourney(PortalWalker):
+    """One portal on one channel, in one browser context: walks each matter in turn."""
+
+    # -- public ---------------------------------------------------------------------------
+
+    async def walk(self, matter: Matter, *, city: str | None, scenario: str) -> ProbeResult:
+        started_at = datetime.now(UTC).isoformat(timespec="seconds")
+        t0 = time.monotonic()
+        trace = _Trace()
+        capture = None
+        extra: dict = {}
+        try:
+            capture, extra = await asyncio.wait_for(
+                self._walk(matter, trace), timeout=self.config.matter_timeout_s
+            )
+            if capture is None:
+                outcome, reason = Outcome.GUIDE_MISSING, extra.pop("reason")
+            else:
+                outcome, reason = Outcome.OK, f"found by {capture.found_by}"
+        except TimeoutError:
+            # the whole walk ran out of time: say so, with the last page it was on (it may be
+            # a slow portal or a walk with too many steps; a retry confirms which)
+            last = trace.steps[-1].url if trace.steps else self.portal_url
+            outcome = Outcome.TIMEOUT
+            reason = f"journey exceeded {self.config.matter_timeout_s:.0f} s (last page {last})"
+        except Exception as exc:  # every failure becomes an outcome, never a crash of the round
+            outcome, reason = classify_error(exc)
+        finally:
+            await self._close_pages()
+        return ProbeResult(
+            city=city,
+            scenario=scenario,
+            matter=matter.id,
+            channel=self.channel,
+            portal_url=self.portal_url,
+            outcome=outcome,
+            reason=reason,
+            started_at=started_at,
+            seconds=round(time.monotonic() - t0, 2),
+            steps=tuple(trace.steps),
+            capture=capture,
+            extra=extra,
+        )
+
+    # -- the walk -------------------------------------------------------------------------
+
+    async def _walk(self, matter: Matter, trace: _Trace) -> tuple[Capture | None, dict]:
+        page = await self._new_page()
+        await self._arrive(page, trace)
+        tried: list[str] = []
+        found: _Found | None = None
+        for query in matter.queries:
+            if tried:
+                page = await self._back_home(page, trace)
+            tried.append(query)
+            found = await self._search(page, matter, query, trace)
+            if found:
+                break
+        if found is None:
+            found = await self._navigate(page, matter, trace)
+        if found is None:
+            reason = f"未找到办事指南: 搜索 {'、'.join(tried)} 均无匹配结果, 按分类导航亦未找到"
+            return None, {"reason": reason, "queries": tried}
+        return await self._capture(found, trace)
+
+    async def _search(self, page: Page, matter: Matter, query: str, trace: _Trace) -> _Found | None:
+        started = time.monotonic()
+        described = await page.evaluate(js.MARK_SEARCH)
+        if not described:
+            trace.add("search", "no search box", page.url, started, note="未发现站内搜索")
+            return None
+        box = page.locator("[data-govprobe-search='1']").first
+        await box.click(timeout=5000)
+        await box.fill(query, timeout=5000)
+        before = self._mark(page)
+        button = page.locator("[data-govprobe-search='button']")
+        if await button.count():
+            await button.first.click(timeout=5000)
+        else:
+            await box.press("Enter")
+        page = await self._follow(page, before)
+        await self._pass_challenge(page)
+        await self._dismiss_overlays(page, trace)
+        trace.add("search", f"{described} ← {query}", page.url, started, await self._shot(page))
+        return await self._pick_across_pages(page, matter, trace, "search", query)
+
+    async def _pick_across_pages(
+        self, page: Page, matter: Matter, trace: _Trace, found_by: str, query: str | None
+    ) -> _Found | None:
+        """Look for the matter among the links listed here, then on the next pages."""
+        for page_no in range(1, self.config.max_result_pages + 1):
+            started = time.monotonic()
+            listed = await self._pick_on_page(page, matter)
+            if listed:
+                chosen, frame_link, candidates = listed
+                guide_page = await self._open(page, frame_link, trace, chosen)
+                return _Found(guide_page, chosen, found_by, query, candidates)
+            if page_no == self.config.max_result_pages or not await self._next_page(page):
+                return None
+            trace.add("next_page", f"第{page_no + 1}页", page.url, started)
+        return None
 
     async def _pick_on_page(self, page: Page, matter: Matter):
         """(pick, (frame, link), the titles listed) when the matter is among the links here."""
