@@ -135,6 +135,7 @@ def city_truth(state: SandboxState, city: City) -> dict[str, Any]:
         },
         "captcha_on_forms": b.captcha_on_forms,
         "rating": b.rating,
+        "reply_time_shown": b.reply_time_shown,
         "defects": [
             {
                 "kind": d.kind,

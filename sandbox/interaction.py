@@ -33,6 +33,43 @@ USERNAME = "tester"
 PASSWORD = "govprobe-sandbox"
 KINDS = {"consult": ("我要咨询", "我的咨询", "ZX"), "complaint": ("我要投诉", "我的投诉", "TS")}
 
+# How each platform words its forms, receipts and lists (real portals differ: 受理编号 / 查询码 /
+# 信件编号, labels tied with `for` or set in table cells, 已回复 / 已答复 / 已办结). The form
+# fields are (canonical id, label, input name); the handler reads them by input name.
+_FIELDS = ("title", "matter", "content", "contact", "phone")
+WORDING: dict[str, dict] = {
+    "listfw": {
+        "layout": "labels",
+        "fields": dict(zip(_FIELDS, (("标题", "title"), ("事项", "matter"), ("内容", "content"),
+                                     ("联系人", "contact"), ("手机号码", "phone")), strict=True)),
+        "submit": "提交", "ticket": "受理编号", "time": "提交时间",
+        "status": ("已回复", "待回复"), "reply": "回复内容", "replied": "回复时间",
+    },
+    "epoint": {
+        "layout": "labels",
+        "fields": dict(zip(_FIELDS, (("留言标题", "txtTitle"), ("咨询事项", "txtMatter"),
+                                     ("留言内容", "txtContent"), ("姓名", "txtName"),
+                                     ("联系电话", "txtMobile")), strict=True)),
+        "submit": "提交留言", "ticket": "查询码", "time": "留言时间",
+        "status": ("已答复", "办理中"), "reply": "答复内容", "replied": "答复时间",
+    },
+    "jsonapi": {
+        "layout": "placeholders",
+        "fields": dict(zip(_FIELDS, (("主题", "subject"), ("所属事项", "itemName"),
+                                     ("问题描述", "question"), ("联系人姓名", "linkman"),
+                                     ("手机号", "mobile")), strict=True)),
+        "submit": "确认提交", "ticket": "业务编号", "time": "提交时间",
+        "status": ("已办结", "办理中"), "reply": "办理结果", "replied": "办结时间",
+    },
+    "zjsearch": {
+        "layout": "table",
+        "fields": dict(zip(_FIELDS, (("信件标题", "xjbt"), ("涉及事项", "sjsx"), ("信件内容", "xjnr"),
+                                     ("真实姓名", "xm"), ("手机", "sj")), strict=True)),
+        "submit": "提 交", "ticket": "信件编号", "time": "写信时间",
+        "status": ("已答复", "未答复"), "reply": "答复意见", "replied": "答复时间",
+    },
+}  # fmt: skip
+
 # a free-text matter name -> matter id, by keyword, most specific first
 _KEYWORDS = (
     ("养老", "pension-registration"),
@@ -105,9 +142,12 @@ def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
     def city_of(request: Request) -> City:
         return world.city_by_region(site.site_id, request.query_params.get("region"))
 
+    wording = WORDING.get(site.archetype, WORDING["listfw"])
+
     def context(request: Request, city: City, **extra) -> dict:
         archetype = state.archetypes[site.site_id]
         return {
+            "w": wording,
             "site": site,
             "city": city,
             "region": city.region_code,
@@ -222,26 +262,16 @@ def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
             if request.method == "GET":
                 return form_page(request, city, kind)
             form = await request.form()
-            values = {
-                k: str(form.get(k) or "").strip()
-                for k in (
-                    "title",
-                    "content",
-                    "matter",
-                    "contact",
-                    "phone",
-                    "public",
-                    "captcha",
-                    "captcha_id",
-                )
-            }
+            names = {k: name for k, (_label, name) in wording["fields"].items()}
+            names |= {k: k for k in ("public", "captcha", "captcha_id")}
+            values = {k: str(form.get(name) or "").strip() for k, name in names.items()}
             errors = []
-            if not values["title"]:
-                errors.append("请填写标题")
-            if not values["content"]:
-                errors.append("请填写内容")
+            labels = {k: label for k, (label, _name) in wording["fields"].items()}
+            for key in ("title", "content"):
+                if not values[key]:
+                    errors.append(f"请填写{labels[key]}")
             if not values["phone"].isdigit() or len(values["phone"]) != 11:
-                errors.append("请填写11位手机号码")
+                errors.append(f"请填写11位{labels['phone']}")
             if captcha_needed(city) and (
                 not values["captcha_id"]
                 or values["captcha"] != captcha_answer(values["captcha_id"])
@@ -295,11 +325,13 @@ def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
                     "title": sub.title,
                     "receipt": sub.receipt,
                     "submitted": shown(sub.submitted_at),
-                    "status": "已回复" if answered else "待回复",
+                    "status": wording["status"][0 if answered else 1],
                     "reply": world.reply_text(sub.scenario, kind, reply.quality)
                     if answered
                     else "",
-                    "replied": shown(due) if answered and due else "",
+                    "replied": shown(due)
+                    if answered and due and city.behaviour.reply_time_shown
+                    else "",
                 }
             )
         return render(

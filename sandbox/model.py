@@ -125,6 +125,7 @@ class Behaviour:
     complaint: Reply
     captcha_on_forms: bool = False  # 我要咨询 / 我要投诉 demand a captcha
     rating: bool = False  # a 好差评 rating entry exists
+    reply_time_shown: bool = True  # 我的咨询 shows when the reply came (some portals do not)
 
 
 @dataclass(frozen=True)

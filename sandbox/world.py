@@ -113,6 +113,7 @@ class RawCity(_Strict):
     complaint: RawReply
     rating: bool = False
     captcha_on_forms: bool = False
+    reply_time_shown: bool = True
     offline_matters: list[str] = []
     overlay: Literal["none", "notice", "agreement"] = "none"
     new_tab: bool = False
@@ -405,6 +406,7 @@ def _build_city(raw: RawCity, site: RawSite, matters: RawMatters, replies: RawRe
             complaint=reply(raw.complaint, "complaint"),
             captcha_on_forms=raw.captcha_on_forms,
             rating=raw.rating,
+            reply_time_shown=raw.reply_time_shown,
         ),
         defects=tuple(defects),
         overlay=raw.overlay,

@@ -48,4 +48,6 @@ class AsgiClient:
 
 def site_client(apps: Any, site_id: str) -> AsgiClient:
     """A client for one site of ``sandbox.server.build_apps``, on that site's own origin."""
-    return AsgiClient(apps.sites[site_id], base_url=apps.state.origins[site_id])
+    client = AsgiClient(apps.sites[site_id], base_url=apps.state.origins[site_id])
+    client.archetype = apps.state.world.sites[site_id].archetype
+    return client
