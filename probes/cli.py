@@ -184,3 +184,140 @@ def demo(out, concurrency):
     from probes import runner
 
     runner.demo(out, concurrency)
+
+
+# -- consultations and complaints ----------------------------------------------------------
+
+
+def _echo_json(value) -> None:
+    import json
+
+    click.echo(json.dumps(value, ensure_ascii=False))
+
+
+@main.group()
+def consult() -> None:
+    """Consultations and complaints (我要咨询 / 我要投诉): submit once, then `govprobe poll`."""
+
+
+@consult.command("submit")
+@click.option(
+    "--target", type=click.Choice(["sandbox", "live"]), default="sandbox", show_default=True
+)
+@click.option("--sandbox-url", help="A running sandbox (keep it running for `govprobe poll`).")
+@click.option("--city", "cities", multiple=True, help="City name or id (repeatable; default all).")
+@click.option("--scenario", "scenario_ids", multiple=True, help="Scenario id (repeatable).")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(["consult", "complaint"]))
+@db_option
+@click.option(
+    "--submit/--dry-run", "send", default=None,
+    help="Really send. Default: send on the sandbox, a dry run (fill, never send) on live.",
+)  # fmt: skip
+@click.option("--new-round", is_flag=True, help="Start a new interaction round (a new season).")
+@click.option("--headed", is_flag=True, help="A visible browser: an evaluator types captchas.")
+@click.option("--sessions", type=click.Path(file_okay=False), help="Saved login sessions.")
+@click.option("--contact", help="The sender's name on live portals.")
+@click.option("--phone", help="The sender's mobile number on live portals.")
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 16))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, send, new_round,
+                   headed, sessions, contact, phone, concurrency, per_host, as_json):  # fmt: skip
+    """Fill in and send each scenario's consultation and complaint, never twice."""
+    from probes import runner
+    from probes.interaction import Contact
+
+    if (contact is None) != (phone is None):
+        raise click.UsageError("give --contact and --phone together")
+    if (
+        target == "live"
+        and send
+        and not click.confirm(
+            "This sends real messages to government offices. Go on?", default=False
+        )
+    ):
+        raise click.Abort()
+
+    def report(r: dict) -> None:
+        if not as_json:
+            ticket = r.get("ticket") or r.get("reason") or ""
+            click.echo(
+                f"{r['city']:<14} {r['scenario']:<20} {r['kind']:<9} {r['action']:<11} {ticket}"
+            )
+
+    try:
+        summary = runner.consult_submit(
+            target=target, sandbox_url=sandbox_url, cities=cities, scenario_ids=scenario_ids,
+            kinds=kinds, db_path=db_path, send=send, new_round=new_round, headed=headed,
+            sessions=sessions, contact=Contact(contact, phone) if contact else None,
+            concurrency=concurrency, per_host=per_host, report=report,
+        )  # fmt: skip
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _echo_json(summary)
+    else:
+        mode = "dry run: nothing sent" if summary["dry_run"] else "sent"
+        click.echo(f"round {summary['round']}: {len(summary['results'])} items ({mode})")
+
+
+@main.command()
+@click.option(
+    "--target", type=click.Choice(["sandbox", "live"]), default="sandbox", show_default=True
+)
+@click.option("--sandbox-url", help="The sandbox the items were sent to.")
+@db_option
+@click.option("--sessions", type=click.Path(file_okay=False), help="Saved login sessions.")
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def poll(target, sandbox_url, db_path, sessions, concurrency, as_json):
+    """Look for replies to open consultations and complaints; close those past the window."""
+    from probes import runner
+
+    try:
+        summary = runner.consult_poll(
+            target=target, sandbox_url=sandbox_url, db_path=db_path, sessions=sessions,
+            concurrency=concurrency,
+        )  # fmt: skip
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _echo_json(summary)
+        return
+    runner.print_items(summary["items"])
+
+
+@main.command()
+@click.argument("item_id", type=int)
+@click.argument("value", type=click.Choice(["solved", "partly", "not"]))
+@click.option("--by", required=True, help="The evaluator's name.")
+@click.option("--note", default="", help="Why.")
+@db_option
+def label(item_id, value, by, note, db_path):
+    """Confirm or change a reply's effectiveness (solved / partly / not); audited."""
+    from probes import runner
+
+    try:
+        item = runner.label_item(db_path, item_id, value, by, note)
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    click.echo(f"item {item_id}: effectiveness {item['effectiveness']} (by {by})")
+
+
+@main.command()
+@click.option("--city", required=True, help="City name or id.")
+@click.option("--sessions", type=click.Path(file_okay=False), help="Where sessions are kept.")
+@click.option("--url", help="Where to log in (default: the city's portal).")
+def login(city, sessions, url):
+    """Log in to a city's portal in a visible browser and keep the session for journeys."""
+    from probes import runner
+
+    def wait(page) -> None:
+        click.echo("Log in in the browser window (real name, SMS code), then press Enter here.")
+        input()
+
+    try:
+        path = runner.login_session(city, wait=wait, sessions=sessions, url=url)
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    click.echo(f"session saved: {path} (mode 0600; never exported, never evidence)")

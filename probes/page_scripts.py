@@ -184,3 +184,72 @@ BODY_SNAPSHOT = r"""
 """
 
 TEXT_LENGTH = "() => (document.body && document.body.innerText || '').length"
+
+# Describe the fields of the form a citizen writes into (the one with a textarea, else the one
+# with the most text inputs): each visible field marked data-govprobe-field=i, with the words
+# that label it (label[for], a wrapping label, aria-label, placeholder, the table cell or the
+# element just before it, title, name). Returns {fields: [{i, tag, type, name, label}], submit}
+# where submit describes the marked (data-govprobe-submit) button, or null when no form.
+DESCRIBE_FORM = r"""
+() => {
+  document.querySelectorAll('[data-govprobe-field], [data-govprobe-submit]').forEach(e => {
+    e.removeAttribute('data-govprobe-field'); e.removeAttribute('data-govprobe-submit'); });
+  const visible = e => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
+  const clean = t => (t || '').replace(/[\s*＊:：]+/g, ' ').trim();
+  const inputs = 'input:not([type]), input[type=text], input[type=tel], input[type=email], input[type=number], textarea';
+  const forms = [...document.querySelectorAll('form')].filter(visible);
+  const pool = forms.length ? forms : [document.body];
+  const rank = f => (f.querySelector('textarea') ? 100 : 0) + f.querySelectorAll(inputs).length;
+  const form = pool.sort((a, b) => rank(b) - rank(a))[0];
+  if (!form || !form.querySelector(inputs)) return null;
+  const labelOf = e => {
+    if (e.id) { const l = document.querySelector(`label[for="${CSS.escape(e.id)}"]`); if (l) return clean(l.innerText); }
+    const wrap = e.closest('label'); if (wrap) return clean(wrap.innerText);
+    if (e.getAttribute('aria-label')) return clean(e.getAttribute('aria-label'));
+    const cell = e.closest('td, dd');
+    if (cell) { const prev = cell.previousElementSibling; if (prev && clean(prev.innerText)) return clean(prev.innerText); }
+    let prev = e.previousElementSibling;
+    while (prev && !clean(prev.innerText) && prev.previousElementSibling) prev = prev.previousElementSibling;
+    if (prev && clean(prev.innerText) && clean(prev.innerText).length <= 12) return clean(prev.innerText);
+    if (e.placeholder) return clean(e.placeholder);
+    return clean(e.title || e.name || '');
+  };
+  const fields = [];
+  [...form.querySelectorAll(inputs)].filter(visible).forEach((e, i) => {
+    e.setAttribute('data-govprobe-field', String(i));
+    fields.push({i, tag: e.tagName.toLowerCase(), type: (e.type || 'text').toLowerCase(),
+                 name: e.name || '', label: labelOf(e), placeholder: e.placeholder || ''});
+  });
+  const words = /^(提\s*交|确认提交|提交留言|提交咨询|提交投诉|发\s*送|确\s*定|保\s*存并提交)$/;
+  const candidates = [...form.querySelectorAll('button, input[type=submit], input[type=button], a, [role=button]')]
+    .filter(visible);
+  const button = candidates.find(b => words.test((b.innerText || b.value || '').trim())) ||
+    candidates.find(b => b.type === 'submit');
+  let submit = null;
+  if (button) { button.setAttribute('data-govprobe-submit', '1');
+    submit = (button.innerText || button.value || '').trim(); }
+  const images = [...form.querySelectorAll('img')].filter(visible)
+    .filter(img => /captcha|verify|yzm|code|验证码/i.test(img.src + ' ' + img.alt + ' ' + img.className));
+  return {fields, submit, captcha_image: images.length > 0};
+}
+"""
+
+# Every table with a header row: {headers: [...], rows: [[cell text, ...], ...]}; a list page
+# (我的咨询) is read from these.
+READ_TABLES = r"""
+() => [...document.querySelectorAll('table')].map(t => {
+  const text = c => (c.innerText || '').replace(/\s+/g, ' ').trim();
+  let head = t.querySelector('thead tr') || t.querySelector('tr');
+  const headers = head ? [...head.children].map(text) : [];
+  const rows = [...t.querySelectorAll('tr')].filter(r => r !== head && !r.closest('thead'))
+    .map(r => [...r.children].map(text)).filter(cells => cells.length === headers.length);
+  return {headers, rows};
+}).filter(t => t.headers.length >= 2)
+"""
+
+# Error messages a form shows after a refused submission.
+FORM_ERRORS = r"""
+() => [...document.querySelectorAll('.error, .err, .errors, .help-block, .tip-error, [role=alert], .layui-layer-content, .el-message, .el-form-item__error')]
+  .map(e => (e.innerText || '').trim()).filter(t => t && t.length < 120)
+"""

@@ -62,8 +62,12 @@ def plan(
     return jobs
 
 
-async def _context(browser: Browser, playwright, channel: str, options: RoundOptions):
+async def new_context(browser: Browser, playwright, channel: str, options, **extra):
+    """A fresh context for one journey: a phone (Pixel 7) or a PC window, China's locale and
+    time zone, the identifying user-agent suffix of ``options``; ``extra`` such as a saved
+    session's ``storage_state``."""
     common = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai", "ignore_https_errors": False}
+    common |= extra
     if channel == "mobile":
         device = dict(playwright.devices[MOBILE_DEVICE])
         device.pop("default_browser_type", None)
@@ -83,7 +87,7 @@ async def _context(browser: Browser, playwright, channel: str, options: RoundOpt
 async def _walk_job(
     browser, playwright, job: Job, evidence, options, skip: set
 ) -> list[ProbeResult]:
-    context = await _context(browser, playwright, job.target.channel, options)
+    context = await new_context(browser, playwright, job.target.channel, options)
     try:
         journey = GuideJourney(
             context,

@@ -8,6 +8,7 @@ profiles, resolve where each portal is (sandbox, live or one bare url), then han
 from __future__ import annotations
 
 import contextlib
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -200,4 +201,225 @@ def print_city_table(summary: dict) -> None:
     for city, row in per_city.items():
         cells = (row["probes"], row["found"], row["missing"], row["errors"])
         table.add_row(names.get(city, city), *map(str, cells))
+    Console().print(table)
+
+
+# --- consultations and complaints ---------------------------------------------------------
+
+DEFAULT_SESSIONS = Path("~/.config/govprobe/sessions").expanduser()
+
+
+def _city_targets(target: str, sandbox_url: str | None, cities) -> list[Target]:
+    registry = load_registry()
+    chosen = registry.select(list(cities))
+    if target == "sandbox":
+        return sandbox_targets(registry, chosen, ("pc",), sandbox_directory(sandbox_url))
+    return live_targets(chosen, ("pc",))
+
+
+def consult_submit(
+    *,
+    target: str = "sandbox",
+    sandbox_url: str | None = None,
+    cities=(),
+    scenario_ids=(),
+    kinds=(),
+    db_path: str = "results/govprobe.db",
+    send: bool | None = None,
+    new_round: bool = False,
+    headed: bool = False,
+    sessions: str | Path | None = None,
+    contact=None,
+    concurrency: int = 4,
+    per_host: int = 2,
+    report=lambda r: None,
+) -> dict:
+    """Submit the scenarios' consultations and complaints, once each (``probes/consult.py``).
+
+    ``send`` defaults to True on the sandbox and False (a dry run) on live portals."""
+    from probes import browser as browsers
+    from probes.consult import (
+        KINDS,
+        SANDBOX_ACCOUNT,
+        SANDBOX_CONTACT,
+        ConsultOptions,
+        Planned,
+        interaction_round,
+        submit_items,
+    )
+
+    scenarios = select_scenarios(scenario_ids)
+    kinds = tuple(kinds) or KINDS
+    send = (target == "sandbox") if send is None else send
+    if target == "live" and send and contact is None:
+        raise ScenarioError("--submit to live portals needs --contact NAME and --phone NUMBER")
+    options = ConsultOptions(
+        concurrency=concurrency,
+        per_host=per_host,
+        headless=not headed,
+        send=send,
+        contact=contact or SANDBOX_CONTACT,
+        account=SANDBOX_ACCOUNT if target == "sandbox" and sessions is None else None,
+        sessions=Path(sessions) if sessions else (DEFAULT_SESSIONS if target == "live" else None),
+        solve_captcha_s=300.0 if headed else 0.0,
+    )
+    db = store.open_db(db_path)
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(sandbox_url_for(sandbox_url)) if target == "sandbox" else None
+        targets = _city_targets(target, url, cities)
+        planned = [
+            Planned(t, scenario, kind)
+            for t in targets
+            for scenario in scenarios.values()
+            for kind in kinds
+        ]
+        params = {"cities": list(cities), "scenarios": list(scenarios), "kinds": list(kinds)}
+        if target == "sandbox":
+            params["sandbox_url"] = url
+        round_id = interaction_round(db, target, dry_run=not send, new=new_round, params=params)
+        launch = browsers.launch_options(headless=not headed)
+        try:
+            results = submit_items(
+                db, evidence_for(db_path), planned, round_id=round_id, options=options,
+                launch=launch, report=report,
+            )  # fmt: skip
+        except BaseException:
+            store.finish_round(db, round_id, status="interrupted")
+            raise
+        store.finish_round(db, round_id)
+    return {"round": round_id, "dry_run": not send, "results": results}
+
+
+def consult_poll(
+    *,
+    target: str = "sandbox",
+    sandbox_url: str | None = None,
+    db_path: str = "results/govprobe.db",
+    sessions: str | Path | None = None,
+    concurrency: int = 4,
+    per_host: int = 2,
+) -> dict:
+    """Read every open item's list page; record replies, close what the window ended."""
+    from probes import browser as browsers
+    from probes.consult import SANDBOX_ACCOUNT, ConsultOptions, item_summary, poll_items
+    from probes.indicators import load_indicators
+    from probes.targets import portal_clock
+    from probes.workdays import WorkCalendar
+
+    if target == "sandbox" and not sandbox_url:
+        raise ScenarioError(
+            "poll --target sandbox needs --sandbox-url: the sandbox the items went to"
+        )
+    db = store.open_db(db_path)
+    options = ConsultOptions(
+        concurrency=concurrency,
+        per_host=per_host,
+        account=SANDBOX_ACCOUNT if target == "sandbox" and sessions is None else None,
+        sessions=Path(sessions) if sessions else (DEFAULT_SESSIONS if target == "live" else None),
+    )
+    url = sandbox_url.rstrip("/") if sandbox_url else None
+    targets = {t.city.id: t for t in _city_targets(target, url, ())}
+    poll_items(
+        db,
+        evidence_for(db_path),
+        targets,
+        load_scenarios(),
+        now=portal_clock(target, url),
+        calendar=WorkCalendar.load(),
+        thresholds=load_indicators().thresholds,
+        options=options,
+        launch=browsers.launch_options(),
+    )
+    return {"items": [item_summary(i) for i in store.items_of(db)]}
+
+
+def label_item(db_path: str, item_id: int, value: str, by: str, note: str = "") -> dict:
+    """An evaluator confirms or changes a reply's effectiveness; the change is audited."""
+    from probes.consult import item_summary
+
+    if value not in ("solved", "partly", "not"):
+        raise ScenarioError(f"label {value!r}: expected solved, partly or not")
+    if not by.strip():
+        raise ScenarioError("--by: say who labels (an evaluator's name)")
+    db = store.open_db(db_path)
+    try:
+        store.get_item(db, item_id)
+    except store.StoreError as exc:
+        raise ScenarioError(f"{db_path}: {exc}") from exc
+    store.set_label(db, item_id, value, by.strip(), note)
+    return item_summary(store.get_item(db, item_id))
+
+
+def login_session(
+    city: str,
+    *,
+    wait,
+    sessions: str | Path | None = None,
+    url: str | None = None,
+    headless: bool = False,
+) -> Path:
+    """Open the city's portal for a person to log in; when ``wait(page)`` returns, keep the
+    session (cookies, local storage) in ``sessions/<city>.json``, readable by its owner only.
+    The folder lies outside ``results/``: sessions are never exported nor kept as evidence."""
+    import asyncio
+    import os
+
+    from playwright.async_api import async_playwright
+
+    from probes import browser as browsers
+    from probes.consult import session_file
+
+    chosen = load_registry().select([city])[0]
+    folder = Path(sessions) if sessions else DEFAULT_SESSIONS
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    path = session_file(folder, chosen.id)
+
+    async def run() -> None:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**browsers.launch_options(headless=headless))
+            try:
+                context = await browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+                page = await context.new_page()
+                await page.goto(url or chosen.pc_url, wait_until="domcontentloaded")
+                if asyncio.iscoroutinefunction(wait):
+                    await wait(page)
+                else:  # a person at the terminal: keep the browser's loop running meanwhile
+                    await asyncio.to_thread(wait, page)
+                state = await context.storage_state()
+            finally:
+                await browser.close()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(state, f)
+        os.chmod(path, 0o600)
+
+    asyncio.run(run())
+    return path
+
+
+def print_items(items: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    names = chinese_names()
+    kinds = {"consult": "咨询", "complaint": "投诉"}
+    timely = {"on_time": "及时", "late": "超时", "no_reply": "未回复", None: "-"}
+    effect = {"solved": "解决", "partly": "部分解决", "not": "未解决", None: "-"}
+    table = Table(title="互动交流")
+    for col in ("编号", "城市", "场景", "类型", "状态", "受理编号", "工作日", "及时性", "有效性"):
+        table.add_column(col)
+    for i in items:
+        source = "（评估员）" if i["effectiveness_source"] == "evaluator" else ""
+        table.add_row(
+            str(i["id"]),
+            names.get(i["city"], i["city"] or "-"),
+            names.get(i["scenario"], i["scenario"]),
+            kinds.get(i["kind"], i["kind"]),
+            i["status"],
+            i["ticket"] or "-",
+            "-" if i["working_days"] is None else f"{i['working_days']:g}",
+            timely.get(i["timeliness"], i["timeliness"]),
+            effect.get(i["effectiveness"], i["effectiveness"]) + source,
+        )
     Console().print(table)

@@ -352,8 +352,45 @@ def _m0001_initial(db: sqlite_utils.Database) -> None:
     create_tables(db, _INITIAL_TABLES)
 
 
+# Columns added to ``items`` by 0002: how a submission went, where its list is, how its reply
+# time was known.
+_ITEM_COLUMNS_0002: tuple[tuple[str, str, str], ...] = (
+    ("list_url", "TEXT", "the 我的咨询 / 我的投诉 page where its status and reply are read"),
+    ("rating_entry", "INTEGER", "1 when the portal offers a 好差评 rating entry (boolean)"),
+    ("outcome", "TEXT", "how the last submission attempt ended: ok, blocked, probe_error, ..."),
+    ("reason", "TEXT", "why it ended so, in words (blocked: login_expired, captcha, ...)"),
+    ("replied_at_source", "TEXT", "portal (shown by the portal) | first_seen (when we saw it)"),
+    ("reply_uncertainty_s", "INTEGER", "first_seen: the reply came up to this long before"),
+)
+
+_TABLES_0002: tuple[TableDef, ...] = (
+    _t(
+        "item_evidence",
+        "Evidence of a consultation or complaint: the filled form, the receipt, each list read.",
+        ("item_id", "INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE", "the item"),
+        ("kind", "TEXT NOT NULL", "form | receipt | list | list_html"),
+        ("sha256", "TEXT NOT NULL REFERENCES evidence(sha256)", "the file"),
+        ("at", "TEXT NOT NULL", "when it was taken"),
+        constraints=("PRIMARY KEY (item_id, kind, sha256)",),
+    ),
+)
+
+
+def _m0002_item_journeys(db: sqlite_utils.Database) -> None:
+    for name, sql_type, doc in _ITEM_COLUMNS_0002:
+        db.execute(f"ALTER TABLE items ADD COLUMN [{name}] {sql_type}")
+        db.execute(
+            "INSERT OR REPLACE INTO _meta (table_name, column_name, description) VALUES (?, ?, ?)",
+            ["items", name, doc],
+        )
+    create_tables(db, _TABLES_0002)
+
+
 # Append only: never reorder, rename or edit a migration that has shipped.
-MIGRATIONS: tuple[Migration, ...] = (Migration("0001_initial", _m0001_initial),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001_initial", _m0001_initial),
+    Migration("0002_item_journeys", _m0002_item_journeys),
+)
 
 
 def check_migrations(migrations: Sequence[Migration]) -> None:
@@ -1105,8 +1142,17 @@ def record_reply(
     reply_text: str,
     status_text: str | None = None,
     seen_at: str | None = None,
+    source: str = "portal",
+    uncertainty_s: int | None = None,
 ) -> None:
-    """A reply appeared: keep its text, the portal's reply time and when we saw it."""
+    """A reply appeared: keep its text, its time and when we saw it.
+
+    ``source`` says where ``replied_at`` comes from: ``portal`` (the time the portal shows) or
+    ``first_seen`` (the portal shows none: the poll that first saw it, the reply having come
+    up to ``uncertainty_s`` seconds before, the time since the poll before).
+    """
+    if source not in ("portal", "first_seen"):
+        raise StoreError(f"reply time source {source!r} is not 'portal' or 'first_seen'")
     seen = seen_at or now_iso()
     _set_state(
         db,
@@ -1117,11 +1163,111 @@ def record_reply(
             "reply_text": reply_text,
             "status_text": status_text,
             "reply_seen_at": seen,
+            "replied_at_source": source,
+            "reply_uncertainty_s": uncertainty_s,
         },
         "replied",
         seen,
-        {"replied_at": replied_at, "status_text": status_text},
+        {"replied_at": replied_at, "status_text": status_text, "source": source},
     )
+
+
+ITEM_EVIDENCE_KINDS = frozenset({"form", "receipt", "list", "list_html"})
+
+
+def add_item_evidence(
+    db: sqlite_utils.Database, item_id: int, kind: str, ref: EvidenceRef, *, at: str | None = None
+) -> None:
+    """Keep an evidence file (already in the evidence store) as part of an item's record."""
+    if kind not in ITEM_EVIDENCE_KINDS:
+        raise StoreError(
+            f"unknown item evidence kind {kind!r}; expected {sorted(ITEM_EVIDENCE_KINDS)}"
+        )
+    when = at or now_iso()
+    with transaction(db):
+        db.execute(
+            "INSERT OR IGNORE INTO evidence (sha256, relpath, size, media_type, first_seen)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [ref.sha256, ref.relpath, ref.size, ref.media_type, when],
+        )
+        db.execute(
+            "INSERT OR IGNORE INTO item_evidence (item_id, kind, sha256, at) VALUES (?, ?, ?, ?)",
+            [item_id, kind, ref.sha256, when],
+        )
+
+
+def evidence_of_item(db: sqlite_utils.Database, item_id: int) -> list[dict]:
+    """The item's evidence files, oldest first: kind, sha256, relpath, media_type, at."""
+    return list(
+        db.query(
+            "SELECT ie.kind, ie.sha256, ie.at, e.relpath, e.media_type, e.size"
+            " FROM item_evidence ie JOIN evidence e USING (sha256)"
+            " WHERE ie.item_id = ? ORDER BY ie.at, ie.rowid",
+            [item_id],
+        )
+    )
+
+
+# Fields a journey may set on an item beside its state.
+_NOTE_FIELDS = frozenset({"list_url", "rating_entry", "outcome", "reason", "portal_url", "matter"})
+
+
+def note_item(
+    db: sqlite_utils.Database,
+    item_id: int,
+    event: str,
+    *,
+    at: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    **fields: Any,
+) -> None:
+    """Record what a journey learnt about an item (its list page, a rating entry, how an
+    attempt ended) as an event, keeping the newest value of each field on the item;
+    ``detail`` goes into the event only."""
+    unknown = set(fields) - _NOTE_FIELDS
+    if unknown:
+        raise StoreError(
+            f"cannot note {sorted(unknown)} on an item; expected {sorted(_NOTE_FIELDS)}"
+        )
+    when = at or now_iso()
+    with transaction(db):
+        _item(db, item_id)
+        if fields:
+            assignments = ", ".join(f"[{k}] = ?" for k in fields)
+            db.conn.execute(
+                f"UPDATE items SET {assignments} WHERE id = ?",
+                [*(_sql(v) for v in fields.values()), item_id],
+            )
+        _event(db, item_id, event, when, **fields, **dict(detail or {}))
+
+
+def claimed_tickets(
+    db: sqlite_utils.Database, city: str | None, kind: str, *, besides: int | None = None
+) -> set[str]:
+    """Tickets of a city's items of a kind already known to be someone's: a list row with one
+    of these is not the item being reconciled."""
+    rows = db.query(
+        "SELECT ticket FROM items WHERE ifnull(city, '') = ifnull(?, '') AND kind = ?"
+        " AND ticket IS NOT NULL AND id IS NOT ?",
+        [city, kind, besides],
+    )
+    return {r["ticket"] for r in rows}
+
+
+def items_of(
+    db: sqlite_utils.Database, *, round_id: str | None = None, include_dry_run: bool = False
+) -> list[dict]:
+    """Every item (of a round), in the order they were decided, ``dry_run`` as a bool."""
+    sql, params = "SELECT * FROM items WHERE 1 = 1", []
+    if round_id is not None:
+        sql += " AND round_id = ?"
+        params.append(round_id)
+    if not include_dry_run:
+        sql += " AND dry_run = 0"
+    rows = list(db.query(sql + " ORDER BY intent_at, id", params))
+    for row in rows:
+        row["dry_run"] = bool(row["dry_run"])
+    return rows
 
 
 def close_item(

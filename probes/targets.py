@@ -12,7 +12,9 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 import httpx
 
@@ -20,6 +22,7 @@ from probes.profiles import City, Registry
 from probes.scenarios import ScenarioError
 
 READY_PREFIX = "govprobe sandbox listening on "
+CHINA = timezone(timedelta(hours=8), "CST")
 
 
 @dataclass(frozen=True)
@@ -131,3 +134,20 @@ def live_targets(cities: tuple[City, ...], channels: tuple[str, ...]) -> list[Ta
     """Real addresses (unverified). Mobile is probed on the same address with a phone's
     viewport and user agent: most portals send phones to their H5 site from there."""
     return [Target(city, channel, city.pc_url) for city in cities for channel in channels]
+
+
+def portal_clock(target: str, sandbox_url: str | None = None) -> Callable[[], datetime]:
+    """ "Now" as the portals live it: the sandbox's simulated clock (it moves only when a test
+    or an evaluator moves it), or the real time in China for live portals."""
+    if target != "sandbox":
+        return lambda: datetime.now(CHINA)
+    if not sandbox_url:
+        raise ValueError("the sandbox's clock needs --sandbox-url")
+    url = sandbox_url.rstrip("/") + "/__sandbox/clock"
+
+    def now() -> datetime:
+        response = httpx.get(url, timeout=15)
+        response.raise_for_status()
+        return datetime.fromisoformat(response.json()["now"])
+
+    return now
