@@ -51,7 +51,9 @@ in ``write_csv`` (``<dir>/<file>.csv``, UTF-8 with a BOM so that Excel reads the
     线上线下   offline.csv              each city with an offline score (header only without)
     材料差异   material_differences.csv each (city, matter) whose materials differ
 
-Not measured is written 未测; a change that cannot be computed is left empty.
+Not measured is written 未测; a change that cannot be computed is left empty. Portal text is
+never a formula: an XLSX cell starting with ``=`` is stored as text, and a CSV cell starting
+with ``=``, ``+``, ``-`` or ``@`` gets a leading ``'`` (what spreadsheets read as "text").
 """
 
 from __future__ import annotations
@@ -227,18 +229,20 @@ def build_report_data(
     score: Mapping[str, Any],
     system: IndicatorSystem,
     names: Mapping[str, str] | None = None,
-    probes: Iterable[ProbeRow] = (),
+    probes: Iterable[Mapping[str, Any]] = (),
     threads: Iterable[Mapping[str, Any]] = (),
     offline: OfflineSection | None = None,
     previous: tuple[str, Mapping[str, Any]] | None = None,
     generated_at: str | None = None,
 ) -> ReportData:
-    """Assemble ``ReportData``: probes and threads grouped by their ``city`` (rows without one,
-    a bare portal url, are left out); ``previous`` is (older round id, its score JSON)."""
+    """Assemble ``ReportData``: probe and thread rows (``ProbeRow``, ``ThreadRow`` keys plus
+    ``city``; other keys are dropped, missing ones are None) grouped by city; rows without a
+    city (a bare portal url) are left out. ``previous`` is (older round id, its score JSON)."""
     cities: dict[str, CityEvidence] = {}
     for p in probes:
         if p.get("city"):
-            cities.setdefault(p["city"], {"probes": [], "threads": []})["probes"].append(p)
+            row = _row(p, ProbeRow)
+            cities.setdefault(p["city"], {"probes": [], "threads": []})["probes"].append(row)
     for t in threads:
         if t.get("city"):
             row = _row(t, ThreadRow)
@@ -484,6 +488,27 @@ def _offline_view(data: ReportData, names: _Names) -> dict[str, Any] | None:
     }
 
 
+# probes.scoring's reasons for leaving an observation out, as evaluators read them.
+_EXCLUDED_ZH = {
+    "missing": "缺失",
+    "probe_error": LABELS_ZH[Outcome.PROBE_ERROR],
+    "blocked (needs review)": "被拦截（待复核）",
+    "waiting for a reply": "等待回复",
+    "handling not determined": "办理情况未能判定",
+}
+
+
+def _excluded_name(text: str, names: _Names) -> str:
+    """``beauty-salon/public-health-permit/pc: timeout not confirmed`` in Chinese."""
+    key, _, reason = text.partition(": ")
+    parts = [CHANNEL_ZH.get(k) or KIND_ZH.get(k) or names.of(k) for k in key.split("/")]
+    if reason.endswith(" not confirmed") and reason.removesuffix(" not confirmed") in (
+        Outcome._value2member_map_
+    ):
+        reason = _outcome_name(reason.removesuffix(" not confirmed")) + "（未确认）"
+    return "/".join(parts) + "：" + _EXCLUDED_ZH.get(reason, reason)
+
+
 def _probe_view(probe: Mapping[str, Any], names: _Names) -> dict[str, Any]:
     p = _row(probe, ProbeRow)
     return {
@@ -587,7 +612,7 @@ def _view(data: ReportData) -> dict[str, Any]:
                     }
                     for ind in data["indicators"]
                 ],
-                "excluded": c.get("excluded", []),
+                "excluded": [_excluded_name(e, names) for e in c.get("excluded", [])],
                 "probes": [_probe_view(p, names) for p in city_evidence.get("probes", [])],
                 "threads": [_thread_view(t, names) for t in city_evidence.get("threads", [])],
             }
@@ -638,6 +663,7 @@ def _environment() -> Environment:
     env.filters["score"] = _fmt
     env.filters["change"] = _fmt_change
     env.filters["rank_change"] = _fmt_rank_change
+    env.globals.update(NOT_MEASURED=NOT_MEASURED, INCOMPLETE=INCOMPLETE, MARK=EVALUATOR_MARK)
     return env
 
 
@@ -791,7 +817,7 @@ def report_tables(data: ReportData) -> list[Table]:
                     names.of(city),
                     _cell(online.get(city)),
                     off,
-                    _cell(combined.get(city)),
+                    _cell(None if city not in combined else round(combined[city], 2)),
                     QUADRANTS[quadrant] if quadrant else "",
                     *(_cell(offline["indicators"].get(city, {}).get(i)) for i, _ in offline_heads),
                 )
@@ -898,10 +924,19 @@ def write_xlsx(data: ReportData, path: Path | str) -> Path:
             for cell in row:
                 if isinstance(cell.value, float):
                     cell.number_format = "0.00"
+                elif isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # portal text, never a formula
         sheet.freeze_panes = "A2"
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
+
+
+def _csv_text(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) gets a leading '."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def write_csv(data: ReportData, dir_or_path: Path | str) -> list[Path]:
@@ -919,6 +954,6 @@ def write_csv(data: ReportData, dir_or_path: Path | str) -> list[Path]:
         with path.open("w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(table.headers)
-            writer.writerows(table.rows)
+            writer.writerows([_csv_text(v) for v in row] for row in table.rows)
         written.append(path)
     return written
