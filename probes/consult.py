@@ -52,6 +52,7 @@ from probes.interaction import (
 )
 from probes.journey import JourneyConfig
 from probes.outcomes import Outcome
+from probes.profiles import Profile
 from probes.rounds import new_context
 from probes.scenarios import Scenario
 from probes.scoring import suggest_effectiveness, timeliness
@@ -75,6 +76,7 @@ class ConsultOptions:
     solve_captcha_s: float = 0.0  # > 0 with a visible browser: a person types captchas
     user_agent_suffix: str = ""
     journey: JourneyConfig = field(default_factory=JourneyConfig)
+    profiles: dict[str, Profile] = field(default_factory=dict)  # platform id -> its profile
 
 
 def session_file(sessions: Path, city_id: str) -> Path:
@@ -134,6 +136,21 @@ def _has_sending(db, item_id: int) -> bool:
     return any(e["event"] == "sending" for e in store.item_events(db, item_id))
 
 
+def _steps(attempt: Attempt) -> list[dict]:
+    """The attempt's steps as the item's event keeps them (screenshots by their sha256)."""
+    return [
+        {
+            "seq": s.seq,
+            "action": s.action,
+            "matched": s.matched,
+            "url": s.url,
+            "ms": s.duration_ms,
+            "screenshot": s.screenshot.sha256 if s.screenshot else None,
+        }
+        for s in attempt.steps
+    ]
+
+
 def _keep(db, item_id: int, attempt: Attempt) -> None:
     for kind, ref in attempt.evidence:
         store.add_item_evidence(db, item_id, kind, ref)
@@ -158,6 +175,7 @@ async def _submit_city(
             target.url,
             "pc",
             city_name=city.name,
+            profile=options.profiles.get(city.platform),
             config=options.journey,
             account=options.account if session is None or not session.exists() else None,
             session_note=note,
@@ -217,7 +235,7 @@ async def _submit_one(db, journey, round_id, planned: Planned, options, guides) 
         noted["rating_entry"] = attempt.rating_entry
     if attempt.list_url:
         noted["list_url"] = attempt.list_url
-    store.note_item(db, item_id, "attempt", **noted)
+    store.note_item(db, item_id, "attempt", detail={"steps": _steps(attempt)}, **noted)
     if attempt.sent and attempt.ticket:
         store.mark_submitted(db, item_id, attempt.ticket, attempt.submitted_at)
         return {**result, "action": "submitted", "state": "submitted", "ticket": attempt.ticket}
@@ -333,6 +351,7 @@ async def _poll_city(
             target.url,
             "pc",
             city_name=city.name,
+            profile=options.profiles.get(city.platform),
             config=options.journey,
             account=options.account if not context_args else None,
             session_note=note,

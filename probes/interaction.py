@@ -300,6 +300,8 @@ class InteractionJourney(PortalWalker):
         self.session_note = session_note  # how to renew a saved session, for the message
         self.solve_captcha_s = solve_captcha_s  # > 0: a person solves captchas (--headed)
         self._rating: bool | None = None  # a 好差评 entry seen on the portal (once per portal)
+        self._forms: dict[str, str] = {}  # kind -> the form's address, once reached
+        self._lists: dict[str, str] = {}  # kind -> 我的咨询 / 我的投诉's address, once seen
 
     # -- finding things -------------------------------------------------------------------
 
@@ -446,7 +448,14 @@ class InteractionJourney(PortalWalker):
 
     async def _submit(self, letter, contact, send, before_click, guide_url, trace, attempt):
         page = None
-        if guide_url and letter.kind == "consult":  # from the matter's guide, when known
+        known = self._forms.get(letter.kind)
+        if known:  # the entry this portal's form was reached by before: straight there
+            with contextlib.suppress(PortalFailure, PlaywrightError):
+                page = await self._start(trace, known)
+                if not await self._on_form(page):
+                    page = None
+                    await self._close_pages()
+        if page is None and guide_url and letter.kind == "consult":  # from the matter's guide
             with contextlib.suppress(PortalFailure, PlaywrightError):
                 page = await self._start(trace, guide_url)
                 page = await self._reach(page, ENTRY[letter.kind], trace, self._on_form)
@@ -470,7 +479,7 @@ class InteractionJourney(PortalWalker):
         if not self._rating:
             self._rating = await self._has_link(page, RATING) or self._rating
         attempt.rating_entry = self._rating
-        attempt.form_url = page.url
+        attempt.form_url = self._forms[letter.kind] = page.url
         described = await page.evaluate(js.DESCRIBE_FORM)
         started = time.monotonic()
         values = {
@@ -520,9 +529,11 @@ class InteractionJourney(PortalWalker):
         attempt.receipt_text = text[:2000]
         attempt.ticket, attempt.submitted_at = receipt.ticket, receipt.submitted_at
         if receipt.ticket or receipt.success_words:
-            list_page = await self._click_link(page, LISTS[letter.kind], trace)
-            if list_page is not None and not await self._login_wall(list_page):
-                attempt.list_url = list_page.url
+            attempt.list_url = self._lists.get(letter.kind)
+            if attempt.list_url is None:
+                list_page = await self._click_link(page, LISTS[letter.kind], trace)
+                if list_page is not None and not await self._login_wall(list_page):
+                    attempt.list_url = self._lists[letter.kind] = list_page.url
             return
         errors = []
         with contextlib.suppress(PlaywrightError):

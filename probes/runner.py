@@ -261,6 +261,7 @@ def consult_submit(
         contact=contact or SANDBOX_CONTACT,
         account=SANDBOX_ACCOUNT if target == "sandbox" and sessions is None else None,
         sessions=Path(sessions) if sessions else (DEFAULT_SESSIONS if target == "live" else None),
+        profiles=load_profiles(),
         solve_captcha_s=300.0 if headed else 0.0,
     )
     db = store.open_db(db_path)
@@ -316,6 +317,7 @@ def consult_poll(
         per_host=per_host,
         account=SANDBOX_ACCOUNT if target == "sandbox" and sessions is None else None,
         sessions=Path(sessions) if sessions else (DEFAULT_SESSIONS if target == "live" else None),
+        profiles=load_profiles(),
     )
     url = sandbox_url.rstrip("/") if sandbox_url else None
     targets = {t.city.id: t for t in _city_targets(target, url, ())}

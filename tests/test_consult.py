@@ -1,0 +1,346 @@
+"""Consultations and complaints end to end: real sandbox process, real Chromium, real SQLite.
+
+The full cycle runs over all 36 cities: submit (killed with SIGKILL part-way, then run again),
+submit a third time (nothing new), poll while the sandbox clock moves through the observation
+window, and compare every city's timeliness and suggested effectiveness with the sandbox's
+truth and the national means with the published ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from sandbox_client import run_async
+
+from probes import store
+from probes.browser import launch_options
+from probes.consult import SANDBOX_ACCOUNT, SANDBOX_CONTACT
+from probes.evidence import EvidenceStore
+from probes.interaction import InteractionJourney, Letter
+from probes.outcomes import Outcome
+from probes.scenarios import load_scenarios
+from probes.targets import SandboxProcess
+
+GOVPROBE = str(Path(sys.executable).parent / "govprobe")
+POINTS = {"on_time": 100, "late": 50, "no_reply": 0, "solved": 100, "partly": 50, "not": 0}
+
+
+def govprobe(*args: str, timeout: float = 600) -> dict:
+    done = subprocess.run(
+        [GOVPROBE, *args, "--json"], capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def submissions(url: str) -> list[dict]:
+    return httpx.get(url + "/__sandbox/submissions", timeout=15).json()
+
+
+def clock(url: str, **body) -> str:
+    return httpx.post(url + "/__sandbox/clock", json=body, timeout=15).json()["now"]
+
+
+@pytest.fixture
+def sandbox():
+    with SandboxProcess() as process:
+        yield process.url
+
+
+def expected(truth: dict, kind: str) -> tuple[str, str]:
+    delay = truth[kind]["delay_working_days"]
+    if delay is None:
+        return "no_reply", "not"
+    return ("on_time" if delay <= 5 else "late"), truth[kind]["quality"]
+
+
+@pytest.mark.timeout(1200)
+def test_the_full_cycle_over_all_36_cities(sandbox, tmp_path) -> None:
+    db = str(tmp_path / "g.db")
+    submit = [GOVPROBE, "consult", "submit", "--sandbox-url", sandbox, "--db", db, "--json"]
+
+    # 1. killed part-way (the whole process group: govprobe, its driver and Chromium)
+    proc = subprocess.Popen(
+        submit, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 300
+    while len(submissions(sandbox)) < 40 and time.monotonic() < deadline:
+        assert proc.poll() is None, "the submission ended before it could be killed"
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    sent_before_kill = len(submissions(sandbox))
+    assert 40 <= sent_before_kill < 144
+
+    # 2. run again: it finishes, reconciling what the kill left unconfirmed
+    again = govprobe("consult", "submit", "--sandbox-url", sandbox, "--db", db)
+    sent = submissions(sandbox)
+    per_key = Counter((s["city"], s["scenario"], s["kind"]) for s in sent)
+    assert len(per_key) == 36 * 2 * 2 and set(per_key.values()) == {1}
+    assert {r["action"] for r in again["results"]} <= {"kept", "submitted", "reconciled"}
+
+    # 3. a third time: nothing new is sent
+    third = govprobe("consult", "submit", "--sandbox-url", sandbox, "--db", db)
+    assert len(submissions(sandbox)) == 144
+    assert {r["action"] for r in third["results"]} == {"kept"}
+    assert len(third["results"]) == 144 and third["round"] == again["round"]
+
+    # every item holds the portal's ticket and time, the same as the sandbox recorded
+    con = sqlite3.connect(db)
+    ours = {
+        (c, s, k): (t, at)
+        for c, s, k, t, at in con.execute(
+            "SELECT city, scenario, kind, ticket, submitted_at FROM items"
+        )
+    }
+    assert ours == {(s["city"], s["scenario"], s["kind"]): (s["receipt"], s["submitted_at"])
+                    for s in sent}  # fmt: skip
+    evidence = con.execute(
+        "SELECT count(DISTINCT item_id) FROM item_evidence WHERE kind = 'receipt'"
+    )
+    assert evidence.fetchone()[0] >= 144 - sent_before_kill  # receipts seen by this process
+
+    # 4. poll every working day of the first week and more, then past the window
+    for advance in ("P1D", "P1D", "P1D", "P1D", "P3D", "P1D"):
+        clock(sandbox, advance=advance)
+        govprobe("poll", "--sandbox-url", sandbox, "--db", db)
+    clock(sandbox, advance="P40D")
+    items = govprobe("poll", "--sandbox-url", sandbox, "--db", db)["items"]
+    assert len(items) == 144 and {i["status"] for i in items} <= {"replied", "closed"}
+
+    # 5. every city's timeliness and suggested effectiveness are the sandbox's truth
+    truths = {}
+    for item in items:
+        city = item["city"]
+        truths[city] = truths.get(city) or httpx.get(f"{sandbox}/__sandbox/truth/{city}").json()
+        want = expected(truths[city], item["kind"])
+        assert (item["timeliness"], item["effectiveness"]) == want, item
+        assert item["effectiveness_source"] == "auto"
+        if item["status"] == "replied" and not truths[city]["reply_time_shown"]:
+            assert item["replied_at_source"] == "first_seen"
+        assert item["rating_entry"] == truths[city]["rating"], item
+    for kind, (timely, effective) in {"consult": (87.50, 70.83),
+                                      "complaint": (83.33, 69.44)}.items():  # fmt: skip
+        mine = [i for i in items if i["kind"] == kind]
+        assert round(sum(POINTS[i["timeliness"]] for i in mine) / len(mine), 2) == timely
+        assert round(sum(POINTS[i["effectiveness"]] for i in mine) / len(mine), 2) == effective
+
+    # 6. an evaluator changes one suggestion: kept, audited, never overwritten by a poll
+    item = next(i for i in items if i["effectiveness"] == "solved")
+    done = subprocess.run(
+        [GOVPROBE, "label", str(item["id"]), "partly", "--by", "李评估", "--note", "只答了材料",
+         "--db", db], capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    items = govprobe("poll", "--sandbox-url", sandbox, "--db", db)["items"]
+    labelled = next(i for i in items if i["id"] == item["id"])
+    assert (labelled["effectiveness"], labelled["effectiveness_source"]) == ("partly", "evaluator")
+    audit = con.execute("SELECT old, new, by, note FROM labels WHERE item_id = ?", [item["id"]])
+    assert audit.fetchall() == [("solved", "partly", "李评估", "只答了材料")]
+
+
+def _run_one(sandbox: str, db: str, *extra: str) -> dict:
+    return govprobe(
+        "consult", "submit", "--sandbox-url", sandbox, "--db", db, "--city", "成都",
+        "--scenario", "beauty-salon", "--kind", "consult", *extra,
+    )  # fmt: skip
+
+
+def _pretend_sent_before_a_crash(sandbox: str, db_path: str, *, received: bool) -> int:
+    """The state a kill leaves between the click and the receipt: the intent and the sending
+    mark stored; the portal received the message (or not)."""
+    scenario = load_scenarios()["beauty-salon"]
+    db = store.open_db(db_path)
+    round_id = store.start_round(db, "consult", "sandbox", {"dry_run": False})
+    store.finish_round(db, round_id, "interrupted")
+    item = store.record_intent(
+        db, city="chengdu", scenario="beauty-salon", kind="consult", round_id=round_id,
+        title=scenario.consult.title, content=scenario.consult.question,
+    )  # fmt: skip
+    store.note_item(db, item, "sending")
+    db.close()
+    if received:
+        with httpx.Client(base_url=_site(sandbox, "chengdu"), timeout=15) as c:
+            login = {"username": SANDBOX_ACCOUNT.username, "password": SANDBOX_ACCOUNT.password}
+            c.post("/login", data=login)
+            form = {"txtTitle": scenario.consult.title, "txtContent": scenario.consult.question,
+                    "txtMatter": "公共场所卫生许可", "txtName": "测评员", "txtMobile": "13800000000"}  # fmt: skip
+            assert c.post("/hdjl/consult/new?region=510100", data=form).status_code == 200
+    return item
+
+
+def _site(sandbox: str, city_id: str) -> str:
+    cities = httpx.get(sandbox + "/__sandbox/cities", timeout=15).json()
+    pc = next(c["pc_url"] for c in cities if c["city_id"] == city_id)
+    return pc[: pc.index("/", len("http://"))]
+
+
+def test_a_message_received_before_a_crash_is_reconciled_not_sent_again(sandbox, tmp_path):
+    db = str(tmp_path / "g.db")
+    item = _pretend_sent_before_a_crash(sandbox, db, received=True)
+    (result,) = _run_one(sandbox, db)["results"]
+    assert result["action"] == "reconciled" and result["item"] == item
+    assert len(submissions(sandbox)) == 1
+    assert result["ticket"] == submissions(sandbox)[0]["receipt"]
+
+
+def test_a_message_lost_before_the_portal_got_it_is_sent_once(sandbox, tmp_path):
+    db = str(tmp_path / "g.db")
+    _pretend_sent_before_a_crash(sandbox, db, received=False)
+    (result,) = _run_one(sandbox, db)["results"]
+    assert result["action"] == "submitted" and len(submissions(sandbox)) == 1
+    events = [e["event"] for e in store.item_events(store.open_db(db), result["item"])]
+    assert events.index("not_in_list") < events.index("submitted")
+
+
+def test_a_captcha_blocks_and_nothing_is_sent(sandbox, tmp_path):
+    httpx.post(sandbox + "/__sandbox/faults", json={"city": "chengdu", "mode": "captcha"})
+    (result,) = _run_one(sandbox, str(tmp_path / "g.db"))["results"]
+    assert result["action"] == "blocked" and result["reason"].startswith("captcha")
+    assert submissions(sandbox) == []
+    item = store.get_item(store.open_db(str(tmp_path / "g.db")), result["item"])
+    assert item["state"] == "intent" and item["outcome"] == "blocked"
+
+
+def test_with_a_person_at_a_visible_browser_a_captcha_is_solved_and_sent(sandbox, tmp_path):
+    """--headed: the journey waits while the evaluator types the captcha (here: a task that
+    reads the digits off the captcha image, as a person would)."""
+    httpx.post(sandbox + "/__sandbox/faults", json={"city": "chengdu", "mode": "captcha"})
+    portal = next(
+        c["pc_url"]
+        for c in httpx.get(sandbox + "/__sandbox/cities").json()
+        if c["city_id"] == "chengdu"
+    )
+    scenario = load_scenarios()["beauty-salon"]
+    letter = Letter(
+        "consult", scenario.consult.title, scenario.consult.question, "公共场所卫生许可"
+    )
+
+    async def main():
+        from playwright.async_api import async_playwright
+
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(**launch_options())
+            context = await browser.new_context()
+            journey = InteractionJourney(
+                context, EvidenceStore(tmp_path / "evidence"), portal, "pc",
+                account=SANDBOX_ACCOUNT, solve_captcha_s=60,
+            )  # fmt: skip
+
+            async def person() -> None:
+                while True:
+                    for page in context.pages:
+                        image = page.locator("img.captcha")
+                        if await image.count():
+                            svg = await page.evaluate(
+                                "src => fetch(src).then(r => r.text())",
+                                await image.first.get_attribute("src"),
+                            )
+                            import re
+
+                            digits = "".join(re.findall(r">(\d)</text>", svg))
+                            await page.locator("input[name=captcha]").fill(digits)
+                            return
+                    await asyncio.sleep(0.2)
+
+            async def no_op() -> None:
+                return None
+
+            helper = asyncio.create_task(person())
+            attempt = await journey.submit(letter, SANDBOX_CONTACT, send=True, before_click=no_op)
+            helper.cancel()
+            await browser.close()
+            return attempt
+
+    attempt = run_async(main)
+    assert attempt.outcome == Outcome.OK and attempt.sent and attempt.ticket
+    assert [s["receipt"] for s in submissions(sandbox)] == [attempt.ticket]
+    assert any(s.action == "captcha" for s in attempt.steps)
+
+
+def test_a_dry_run_fills_the_form_and_sends_nothing(sandbox, tmp_path):
+    db = str(tmp_path / "g.db")
+    summary = _run_one(sandbox, db, "--dry-run")
+    (result,) = summary["results"]
+    assert summary["dry_run"] and result["action"] == "filled"
+    assert submissions(sandbox) == []
+    con = store.open_db(db)
+    item = store.get_item(con, result["item"])
+    assert item["dry_run"] and item["state"] == "intent" and item["reason"].startswith("dry_run")
+    assert [e["kind"] for e in store.evidence_of_item(con, item["id"])] == ["form"]
+    assert store.open_items(con) == []  # a dry run is never polled
+
+
+def test_live_portals_get_a_dry_run_unless_submit_is_given(tmp_path):
+    db = str(tmp_path / "g.db")
+    summary = govprobe(
+        "consult", "submit", "--target", "live", "--city", "北京", "--kind", "consult",
+        "--scenario", "beauty-salon", "--db", db, "--sessions", str(tmp_path / "s"),
+    )  # fmt: skip
+    assert summary["dry_run"] is True
+    con = store.open_db(db)
+    (item,) = store.items_of(con, include_dry_run=True)
+    assert item["dry_run"] and "sending" not in [
+        e["event"] for e in store.item_events(con, item["id"])
+    ]
+    # --submit to live portals needs the sender's details, and a yes at the prompt
+    done = subprocess.run(
+        [GOVPROBE, "consult", "submit", "--target", "live", "--submit", "--city", "北京",
+         "--db", db], input="n\n", capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+
+
+def test_a_saved_session_is_used_and_an_expired_one_blocks_with_how_to_renew(sandbox, tmp_path):
+    from probes.runner import login_session
+
+    sessions = tmp_path / "secrets"
+    site = _site(sandbox, "chengdu")
+
+    async def person_logs_in(page) -> None:
+        await page.goto(site + "/login?region=510100")
+        await page.fill("#username", SANDBOX_ACCOUNT.username)
+        await page.fill("#password", SANDBOX_ACCOUNT.password)
+        await page.click("#login-form button")
+        await page.wait_for_load_state()
+
+    # in a thread: login_session runs its own event loop
+    with ThreadPoolExecutor(1) as pool:
+        path = pool.submit(
+            login_session, "成都", wait=person_logs_in, sessions=sessions, url=site + "/",
+            headless=True,
+        ).result()  # fmt: skip
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(sessions.stat().st_mode) == 0o700
+    db = str(tmp_path / "g.db")
+    (ok,) = _run_one(sandbox, db, "--sessions", str(sessions))["results"]
+    assert ok["action"] == "submitted"  # no account given: the session did it
+    state = json.loads(path.read_text())
+    secrets = [c["value"] for c in state["cookies"] if c["name"].startswith("gp_session")]
+    assert secrets
+    # the session never lands in the database or the evidence
+    for file in (p for p in tmp_path.rglob("*") if p.is_file() and sessions not in p.parents):
+        assert not any(v.encode() in file.read_bytes() for v in secrets), file
+    for cookie in state["cookies"]:
+        cookie["value"] = "expired"
+    path.write_text(json.dumps(state))
+    (blocked,) = govprobe(
+        "consult", "submit", "--sandbox-url", sandbox, "--db", db, "--city", "成都",
+        "--scenario", "beauty-salon", "--kind", "complaint", "--sessions", str(sessions),
+    )["results"]  # fmt: skip
+    assert blocked["action"] == "blocked" and blocked["reason"].startswith("login_expired")
+    assert "govprobe login --city 成都" in blocked["reason"]
+    assert len(submissions(sandbox)) == 1
