@@ -321,3 +321,72 @@ def login(city, sessions, url):
     except (ValueError, RuntimeError) as exc:
         raise _fail(exc) from exc
     click.echo(f"session saved: {path} (mode 0600; never exported, never evidence)")
+
+
+# -- scoring and reports -------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--round", "round_id", help="Guide round (default: the latest).")
+@click.option("--compare", "compare_round", help="An earlier guide round to compare with.")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def score(round_id, compare_round, db_path, as_json):
+    """Score a round on the indicator system: cities, regions, the nation."""
+    from probes import evaluation
+
+    try:
+        result = evaluation.score(db_path, round_id, compare=compare_round)
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _echo_json(result)
+    else:
+        from probes.runner import print_score
+
+        print_score(result)
+
+
+@main.group()
+def offline() -> None:
+    """Offline (service hall) results, imported to compare with the online side."""
+
+
+@offline.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@db_option
+@click.option("--by", default="", help="Who hands the file in.")
+def offline_import(path, db_path, by):
+    """Import a CSV or XLSX of offline scores (and materials per matter)."""
+    from probes import evaluation
+
+    try:
+        result = evaluation.import_offline(db_path, path, by=by)
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    sample = "（示例数据）" if result["sample"] else ""
+    click.echo(
+        f"imported {result['source']}{sample}: {result['cities']} cities, "
+        f"{result['matters']} matters with materials"
+    )
+
+
+@main.command()
+@click.option("--round", "round_id", help="Guide round (default: the latest).")
+@click.option("--out", required=True, help="The report file (html, xlsx) or folder (csv).")
+@click.option("--format", "fmt", type=click.Choice(["html", "xlsx", "csv"]), default="html",
+              show_default=True)  # fmt: skip
+@click.option("--compare", "compare_round", help="An earlier guide round to compare with.")
+@db_option
+def report(round_id, out, fmt, compare_round, db_path):
+    """Write the evaluation's report: tables, charts and every city's evidence."""
+    from probes import evaluation
+
+    try:
+        paths = evaluation.write_report(
+            db_path, out, round_id=round_id, fmt=fmt, compare=compare_round
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    for path in paths:
+        click.echo(f"written: {path}")

@@ -425,3 +425,49 @@ def print_items(items: list[dict]) -> None:
             effect.get(i["effectiveness"], i["effectiveness"]) + source,
         )
     Console().print(table)
+
+
+def print_score(result: dict) -> None:
+    """The national figures, the regions and the city ranking, in Chinese."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from probes.indicators import load_indicators
+
+    system = load_indicators()
+    names = chinese_names()
+    console = Console()
+    n = result["national"]
+
+    def fmt(v) -> str:
+        return "未测" if v is None else f"{v:.2f}"
+
+    table = Table(title=f"全国 轮次 {result['round']}")
+    table.add_column("指标")
+    table.add_column("得分")
+    table.add_row("总分", fmt(n["score"]))
+    for ind in system.indicators:
+        table.add_row(ind.name, fmt(n["indicators"].get(ind.id)))
+        for item in ind.items:
+            table.add_row(f"  {item.name}", fmt(n["items"].get(item.id)))
+    console.print(table)
+    full = n.get("full_online_cities") or {}
+    for scenario, count in full.items():
+        console.print(f"{names.get(scenario, scenario)} 全程网办城市: {count}")
+    regions = Table(title="区域")
+    for col in ("区域", "得分", "最佳", "最差"):
+        regions.add_column(col)
+    for r in result["regions"]:
+        regions.add_row(r["region"], fmt(r["score"]), names.get(r["best"], r["best"] or "-"),
+                        names.get(r["worst"], r["worst"] or "-"))  # fmt: skip
+    console.print(regions)
+    cities = Table(title="城市排名")
+    for col in ("排名", "城市", "区域", "得分", *(i.name for i in system.indicators), "备注"):
+        cities.add_column(col)
+    for c in result["cities"]:
+        cities.add_row(
+            str(c["rank"] or "-"), c["name"], c["region"], fmt(c["score"]),
+            *(fmt(c["indicators"].get(i.id)) for i in system.indicators),
+            "" if c["complete"] else "数据不全",
+        )  # fmt: skip
+    console.print(cities)

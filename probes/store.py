@@ -386,10 +386,31 @@ def _m0002_item_journeys(db: sqlite_utils.Database) -> None:
     create_tables(db, _TABLES_0002)
 
 
+_TABLES_0003: tuple[TableDef, ...] = (
+    _t(
+        "offline_imports",
+        "Offline (service hall) results handed in by evaluators; the file itself is evidence.",
+        ("id", "INTEGER PRIMARY KEY", "import id"),
+        ("source", "TEXT NOT NULL", "the file's name as imported"),
+        ("sha256", "TEXT NOT NULL REFERENCES evidence(sha256)", "the file, kept as imported"),
+        ("suffix", "TEXT NOT NULL", ".csv or .xlsx: how to read it again"),
+        ("sample", "INTEGER NOT NULL", "1 when the file says it is sample data (boolean)"),
+        ("cities", "INTEGER NOT NULL", "how many cities it scores"),
+        ("imported_at", "TEXT NOT NULL", "when"),
+        ("imported_by", "TEXT NOT NULL DEFAULT ''", "who imported it"),
+    ),
+)
+
+
+def _m0003_offline(db: sqlite_utils.Database) -> None:
+    create_tables(db, _TABLES_0003)
+
+
 # Append only: never reorder, rename or edit a migration that has shipped.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _m0001_initial),
     Migration("0002_item_journeys", _m0002_item_journeys),
+    Migration("0003_offline", _m0003_offline),
 )
 
 
@@ -1417,3 +1438,46 @@ def save_check(
                 "at": at or now_iso(),
             },
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Offline results
+
+
+def record_offline_import(
+    db: sqlite_utils.Database,
+    ref: EvidenceRef,
+    *,
+    source: str,
+    suffix: str,
+    sample: bool,
+    cities: int,
+    by: str = "",
+    at: str | None = None,
+) -> int:
+    """Keep an imported offline results file (already in the evidence store); return its id."""
+    when = at or now_iso()
+    with transaction(db):
+        db.conn.execute(
+            "INSERT OR IGNORE INTO evidence (sha256, relpath, size, media_type, first_seen)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [ref.sha256, ref.relpath, ref.size, ref.media_type, when],
+        )
+        return _insert(
+            db,
+            "offline_imports",
+            {
+                "source": source,
+                "sha256": ref.sha256,
+                "suffix": suffix,
+                "sample": sample,
+                "cities": cities,
+                "imported_at": when,
+                "imported_by": by,
+            },
+        )
+
+
+def latest_offline_import(db: sqlite_utils.Database) -> dict | None:
+    """The newest offline import, or None."""
+    return _one(db, "SELECT * FROM offline_imports ORDER BY id DESC LIMIT 1")

@@ -1,0 +1,229 @@
+"""What ``govprobe score``, ``govprobe offline import`` and ``govprobe report`` do.
+
+Steps 6 and 7 of the data flow (README, "Architecture"): read a round's observations out of
+the database (``probes/observations.py``), score them on the indicator system
+(``probes/scoring.py``, ``scenarios/indicators.yaml``), and lay the figures out for evaluators
+(``probes/report.py``), with the offline side imported from the evaluators' spreadsheet
+(``probes/offline.py``).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from probes import store
+from probes.evidence import EvidenceStore
+from probes.indicators import load_indicators
+from probes.observations import read_observations
+from probes.offline import OfflineResults, read_offline
+from probes.profiles import load_registry
+from probes.scenarios import ScenarioError, load_scenarios
+from probes.scoring import score_round
+
+THUMBNAIL_WIDTH = 480
+
+
+def _evidence(db_path: str | Path) -> EvidenceStore:
+    return EvidenceStore(Path(db_path).resolve().parent / "evidence")
+
+
+def _guide_round(db, db_path, round_id: str | None) -> str:
+    round_id = round_id or store.latest_round(db, "guides")
+    if round_id is None:
+        raise ScenarioError(f"{db_path}: no guide round to score (run `govprobe run` first)")
+    row = store.get_round(db, round_id)
+    if row is None:
+        raise ScenarioError(f"{db_path}: no round {round_id!r}")
+    if row["kind"] != "guides":
+        raise ScenarioError(
+            f"{db_path}: round {round_id} is a {row['kind']} round, not a guide round"
+        )
+    return round_id
+
+
+def score_of(db, round_id: str, *, interaction_round: str | None = None) -> dict[str, Any]:
+    """The score JSON of a guide round with its interaction round (``RoundScore.to_json``
+    plus ``round`` and ``interaction_round``)."""
+    registry = load_registry()
+    obs = read_observations(db, round_id, registry, interaction_round=interaction_round)
+    result = score_round(
+        obs.cities, obs.guides, obs.interactions, obs.handling, (), load_indicators()
+    ).to_json()
+    return {"round": round_id, "interaction_round": obs.interaction_round, **result}
+
+
+def score(
+    db_path: str, round_id: str | None = None, *, compare: str | None = None
+) -> dict[str, Any]:
+    """``govprobe score``: the round's score; with ``compare``, the change from that round."""
+    from probes.report import compare as changes
+
+    db = store.open_db(db_path)
+    round_id = _guide_round(db, db_path, round_id)
+    result = score_of(db, round_id)
+    if compare:
+        old = score_of(db, _guide_round(db, db_path, compare))
+        result["compare"] = {"round": compare, **changes(result, old)}
+    return result
+
+
+# --- offline ------------------------------------------------------------------------------
+
+
+def import_offline(db_path: str, path: str | Path, *, by: str = "") -> dict[str, Any]:
+    """Validate an offline results file and keep it (as evidence) for scoring and reports."""
+    path = Path(path)
+    results = read_offline(path)  # OfflineError names the file, row and column
+    db = store.open_db(db_path)
+    data = path.read_bytes()
+    media = "text/csv" if path.suffix.lower() == ".csv" else "application/octet-stream"
+    ref = _evidence(db_path).put(data, media)
+    import_id = store.record_offline_import(
+        db, ref, source=path.name, suffix=path.suffix.lower(), sample=results.sample,
+        cities=len(results.scores), by=by,
+    )  # fmt: skip
+    return {
+        "import": import_id,
+        "source": path.name,
+        "sample": results.sample,
+        "cities": len(results.scores),
+        "matters": len(results.materials),
+        "ignored_columns": list(results.ignored_columns),
+    }
+
+
+def stored_offline(db, db_path) -> OfflineResults | None:
+    """The newest imported offline results, read again from the kept file."""
+    row = store.latest_offline_import(db)
+    if row is None:
+        return None
+    data = store.read_evidence(db, _evidence(db_path), row["sha256"])
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / (Path(row["source"]).stem + row["suffix"])
+        copy.write_bytes(data)
+        results = read_offline(copy)
+    return OfflineResults(
+        Path(row["source"]), results.sample, results.scores, results.indicators,
+        results.materials, results.ignored_columns,
+    )  # fmt: skip
+
+
+def online_materials(db, round_id: str) -> dict[tuple[str, str], list[str]]:
+    """(city, matter) -> the 申请材料 its PC guide lists, in the round."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for r in db.query(
+        "SELECT p.city, p.matter, m.name FROM materials m JOIN probes p ON p.id = m.probe_id"
+        " WHERE p.round_id = ? AND p.channel = 'pc' AND p.city IS NOT NULL"
+        " ORDER BY p.id, m.seq",
+        [round_id],
+    ):
+        out.setdefault((r["city"], r["matter"]), []).append(r["name"])
+    return out
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def _thumbnail(data: bytes) -> str | None:
+    """A small JPEG as a data: URI, so a report of 36 cities stays a few megabytes."""
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow comes with matplotlib
+        return "data:image/jpeg;base64," + base64.b64encode(data).decode()
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    if image.width > THUMBNAIL_WIDTH:
+        height = int(image.height * THUMBNAIL_WIDTH / image.width)
+        image = image.resize((THUMBNAIL_WIDTH, height))
+    image = image.crop((0, 0, image.width, min(image.height, 1200)))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=60)
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def report_data(db_path: str, round_id: str | None = None, *, compare: str | None = None):
+    """Everything a report shows for a round, as ``probes.report.ReportData``."""
+    import json
+
+    from probes.report import build_report_data, offline_section
+    from probes.runner import chinese_names
+
+    db = store.open_db(db_path)
+    evidence = _evidence(db_path)
+    round_id = _guide_round(db, db_path, round_id)
+    result = score_of(db, round_id)
+    missing = {
+        r["probe_id"]: json.loads(r["missing"])
+        for r in db.query(
+            "SELECT j.probe_id, j.missing FROM judgements j JOIN probes p ON p.id = j.probe_id"
+            " WHERE p.round_id = ?",
+            [round_id],
+        )
+    }
+    shown: dict[int, dict[str, str]] = {}
+    for r in db.query(
+        "SELECT e.probe_id, e.element, e.value FROM elements e JOIN probes p ON p.id = e.probe_id"
+        " WHERE p.round_id = ? AND e.present",
+        [round_id],
+    ):
+        shown.setdefault(r["probe_id"], {})[r["element"]] = r["value"]
+    probes = []
+    for p in store.probes_of_round(db, round_id):
+        capture = store.capture_of_probe(db, p["id"])
+        screenshot = None
+        if capture and capture.get("screenshot_sha256") and p["channel"] == "pc":
+            screenshot = _thumbnail(store.read_evidence(db, evidence, capture["screenshot_sha256"]))
+        probes.append(
+            {**p, "screenshot": screenshot, "elements": shown.get(p["id"], {}),
+             "missing": missing.get(p["id"], [])}
+        )  # fmt: skip
+    threads = []
+    if result["interaction_round"]:
+        for item in store.items_of(db, round_id=result["interaction_round"]):
+            threads.append({**item, "question": item["content"]})
+    offline = stored_offline(db, db_path)
+    previous = None
+    if compare:
+        previous = (compare, score_of(db, _guide_round(db, db_path, compare)))
+    row = store.get_round(db, round_id)
+    return build_report_data(
+        round_id=round_id,
+        round_time=row["started_at"],
+        score=result,
+        system=load_indicators(),
+        names=chinese_names(),
+        probes=probes,
+        threads=threads,
+        offline=offline_section(offline, online_materials(db, round_id)) if offline else None,
+        previous=previous,
+        generated_at=store.now_iso(),
+    )
+
+
+def write_report(
+    db_path: str,
+    out: str | Path,
+    *,
+    round_id: str | None = None,
+    fmt: str = "html",
+    compare: str | None = None,
+) -> list[Path]:
+    """``govprobe report``: one self-contained HTML file, an XLSX workbook, or CSV files."""
+    from probes.report import render_html, write_csv, write_xlsx
+
+    load_scenarios()  # a malformed scenario file fails here, naming itself
+    data = report_data(db_path, round_id, compare=compare)
+    out = Path(out)
+    if fmt == "html":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_html(data), encoding="utf-8")
+        return [out]
+    if fmt == "xlsx":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return [write_xlsx(data, out)]
+    if fmt == "csv":
+        return write_csv(data, out)
+    raise ScenarioError(f"--format {fmt!r}: expected html, xlsx or csv")
