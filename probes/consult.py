@@ -109,14 +109,27 @@ def interaction_round(db, target: str, *, dry_run: bool, new: bool, params: dict
     """The round items belong to: the latest consultation round for this target (so a second
     ``consult submit`` finds the items of the first), or a new one."""
     if not new:
-        for row in db.query(
-            "SELECT id, params FROM rounds WHERE kind = 'consult' AND target = ?"
-            " ORDER BY started_at DESC, rowid DESC",
-            [target],
-        ):
-            if bool(json.loads(row["params"]).get("dry_run")) == dry_run:
-                return row["id"]
+        for round_id in rounds_for(db, target, params.get("sandbox_url"), dry_run=dry_run):
+            return round_id
     return store.start_round(db, "consult", target, {**params, "dry_run": dry_run})
+
+
+def rounds_for(db, target: str, sandbox_url: str | None, *, dry_run: bool = False) -> list[str]:
+    """Interaction rounds sent to these portals, newest first: on the sandbox, only those sent
+    to this very sandbox (another sandbox process never received them)."""
+    out = []
+    for row in db.query(
+        "SELECT id, params FROM rounds WHERE kind = 'consult' AND target = ?"
+        " ORDER BY started_at DESC, rowid DESC",
+        [target],
+    ):
+        params = json.loads(row["params"])
+        if bool(params.get("dry_run")) != dry_run:
+            continue
+        if target == "sandbox" and params.get("sandbox_url") != sandbox_url:
+            continue
+        out.append(row["id"])
+    return out
 
 
 def _guide_urls(db) -> dict[tuple[str, str, str], str]:
@@ -183,8 +196,23 @@ async def _submit_city(
         )
         for planned in items:
             report(await _submit_one(db, journey, round_id, planned, options, guides))
+        _share_rating(db, round_id, city.id, journey.rating_entry)
     finally:
         await context.close()
+
+
+def _share_rating(db, round_id: str, city: str, seen: bool | None) -> None:
+    """A 好差评 entry is the portal's, not one message's: an item reconciled from the list (its
+    journey never looked) takes what the city's other journeys saw."""
+    rows = store.items_of(db, round_id=round_id, include_dry_run=True)
+    mine = [i for i in rows if i["city"] == city]
+    if seen is None:
+        seen = next((bool(i["rating_entry"]) for i in mine if i["rating_entry"] is not None), None)
+    if seen is None:
+        return
+    for item in mine:
+        if item["rating_entry"] is None:
+            store.note_item(db, item["id"], "rating_entry", rating_entry=seen)
 
 
 async def _submit_one(db, journey, round_id, planned: Planned, options, guides) -> dict:
@@ -441,12 +469,14 @@ def poll_items(
     thresholds: Thresholds,
     options: ConsultOptions,
     launch: dict,
+    round_ids: Sequence[str] | None = None,
 ) -> None:
     """Read each open item's list page once per city and kind; record replies; close items
-    whose window has ended; score what is answered or closed."""
+    whose window has ended; score what is answered or closed. ``round_ids``: only the items
+    of these rounds (those sent to these portals)."""
     by_city: dict[str, list[dict]] = defaultdict(list)
     for item in pollable(db):
-        if item["city"] in targets:
+        if item["city"] in targets and (round_ids is None or item["round_id"] in round_ids):
             by_city[item["city"]].append(item)
     if not by_city:
         return

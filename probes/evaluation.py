@@ -51,7 +51,7 @@ def score_of(db, round_id: str, *, interaction_round: str | None = None) -> dict
     registry = load_registry()
     obs = read_observations(db, round_id, registry, interaction_round=interaction_round)
     result = score_round(
-        obs.cities, obs.guides, obs.interactions, obs.handling, (), load_indicators()
+        obs.cities, obs.guides, obs.interactions, obs.handling, obs.direct, load_indicators()
     ).to_json()
     return {"round": round_id, "interaction_round": obs.interaction_round, **result}
 

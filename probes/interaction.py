@@ -303,6 +303,11 @@ class InteractionJourney(PortalWalker):
         self._forms: dict[str, str] = {}  # kind -> the form's address, once reached
         self._lists: dict[str, str] = {}  # kind -> 我的咨询 / 我的投诉's address, once seen
 
+    @property
+    def rating_entry(self) -> bool | None:
+        """Whether this portal offers a 好差评 entry; None until a journey has looked."""
+        return self._rating
+
     # -- finding things -------------------------------------------------------------------
 
     async def _click_link(self, page: Page, pattern: re.Pattern[str], trace: _Trace) -> Page | None:

@@ -14,6 +14,8 @@ reads observations; this module reads them out of SQLite.
 * **Interaction** (one per item of the interaction round, never a dry run): timeliness and
   effectiveness as stored, an evaluator's label winning over the suggestion. An item still
   waiting has no timeliness yet; one whose submission was blocked is left out.
+* **好差评** (one per city): 100 when the consultation journeys saw a rating entry on the
+  portal, 0 when they looked and saw none; not measured when they never looked.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from probes.scoring import (
     CityInfo,
     GuideObservation,
     HandlingObservation,
+    HardwareObservation,
     InteractionObservation,
 )
 
@@ -43,6 +46,7 @@ class RoundObservations:
     guides: tuple[GuideObservation, ...]
     handling: tuple[HandlingObservation, ...]
     interactions: tuple[InteractionObservation, ...]
+    direct: tuple[HardwareObservation, ...] = ()  # items measured directly (好差评 entry)
 
 
 def interaction_round_for(db, guide_round: str) -> str | None:
@@ -137,9 +141,11 @@ def read_observations(
                 )
             )
 
-    interactions = []
+    interactions, rating = [], {}
     if interaction_round is not None:
         for item in store.items_of(db, round_id=interaction_round):
+            if item["city"] and item["rating_entry"] is not None:
+                rating[item["city"]] = rating.get(item["city"]) or bool(item["rating_entry"])
             if not item["city"] or item["outcome"] == Outcome.BLOCKED.value:
                 continue
             seen.add(item["city"])
@@ -161,4 +167,5 @@ def read_observations(
         tuple(guides),
         tuple(handling),
         tuple(interactions),
+        tuple(HardwareObservation(c, "rating", 100.0 if r else 0.0) for c, r in rating.items()),
     )

@@ -173,14 +173,68 @@ def print_summary(summary: dict) -> None:
     console.print("  ".join(f"{LABELS_ZH[Outcome(k)]} {v}" for k, v in counts.items()))
 
 
+# Wed, Fri, the next Monday (the 5th working day after Monday's submissions: on time ends), then
+# past the 20-working-day window
+DEMO_POLLS = ("P2D", "P2D", "P3D", "P40D")
+
+
 def demo(out: str = "results/demo", concurrency: int = 4) -> dict:
-    """The main job on the sandbox (so far: the guide round over every city, scenario and
-    channel, stored and judged); returns the round's summary."""
-    db_path = str(Path(out) / "govprobe.db")
-    summary = run_guides(target="sandbox", db_path=db_path, concurrency=concurrency, progress=True)
-    print_city_table(summary)
-    print(f"数据库: {db_path}  证据: {Path(out) / 'evidence'}")
-    return summary
+    """The main job on the sandbox, end to end: start it; walk every city, scenario and
+    channel; send each scenario's consultation and complaint; poll while the sandbox's clock
+    moves through the observation window; import the sample offline results; score; write the
+    report. Prints the figures in Chinese; returns the score."""
+    import time
+
+    import httpx
+
+    from probes import evaluation
+
+    out_dir = Path(out)
+    db_path = str(out_dir / "govprobe.db")
+    started = time.monotonic()
+
+    def say(text: str) -> None:
+        print(f"[{time.monotonic() - started:5.0f} s] {text}", flush=True)
+
+    with SandboxProcess() as sandbox:
+        url = sandbox.url
+        say(f"沙盒已启动: {url}")
+        summary = run_guides(
+            target="sandbox", sandbox_url=url, db_path=db_path, concurrency=concurrency,
+            progress=True,
+        )  # fmt: skip
+        print_city_table(summary)
+        say("办事指南探测完成; 提交咨询与投诉")
+        sent = consult_submit(target="sandbox", sandbox_url=url, db_path=db_path,
+                              concurrency=concurrency)  # fmt: skip
+        actions = Counter(r["action"] for r in sent["results"])
+        say(f"咨询投诉: {dict(actions)}")
+        for advance in DEMO_POLLS:
+            now = httpx.post(f"{url}/__sandbox/clock", json={"advance": advance}, timeout=15)
+            consult_poll(target="sandbox", sandbox_url=url, db_path=db_path,
+                         concurrency=concurrency)  # fmt: skip
+            say(f"沙盒时钟 {now.json()['now']}: 已查看回复")
+    items = consult_poll_summary(db_path, url)
+    print_items(items)
+    sample = Path(__file__).resolve().parent.parent / "scenarios" / "offline-sample.csv"
+    evaluation.import_offline(db_path, sample, by="demo")
+    say(f"线下示例数据已导入: {sample.name}（示例数据, 非真实结果）")
+    result = evaluation.score(db_path)
+    print_score(result)
+    report = evaluation.write_report(db_path, out_dir / "report.html")[0]
+    evaluation.write_report(db_path, out_dir / "report.xlsx", fmt="xlsx")
+    say(f"报告: {report}  表格: {out_dir / 'report.xlsx'}")
+    print(f"数据库: {db_path}  证据: {out_dir / 'evidence'}")
+    return result
+
+
+def consult_poll_summary(db_path: str, sandbox_url: str) -> list[dict]:
+    """The items sent to one sandbox, as ``poll --json`` lists them (no browser)."""
+    from probes.consult import item_summary, rounds_for
+
+    db = store.open_db(db_path)
+    rounds = rounds_for(db, "sandbox", sandbox_url.rstrip("/"))
+    return [item_summary(i) for i in store.items_of(db) if i["round_id"] in rounds]
 
 
 def print_city_table(summary: dict) -> None:
@@ -302,7 +356,13 @@ def consult_poll(
 ) -> dict:
     """Read every open item's list page; record replies, close what the window ended."""
     from probes import browser as browsers
-    from probes.consult import SANDBOX_ACCOUNT, ConsultOptions, item_summary, poll_items
+    from probes.consult import (
+        SANDBOX_ACCOUNT,
+        ConsultOptions,
+        item_summary,
+        poll_items,
+        rounds_for,
+    )
     from probes.indicators import load_indicators
     from probes.targets import portal_clock
     from probes.workdays import WorkCalendar
@@ -321,6 +381,7 @@ def consult_poll(
     )
     url = sandbox_url.rstrip("/") if sandbox_url else None
     targets = {t.city.id: t for t in _city_targets(target, url, ())}
+    rounds = rounds_for(db, target, url)
     poll_items(
         db,
         evidence_for(db_path),
@@ -331,8 +392,9 @@ def consult_poll(
         thresholds=load_indicators().thresholds,
         options=options,
         launch=browsers.launch_options(),
+        round_ids=rounds,
     )
-    return {"items": [item_summary(i) for i in store.items_of(db)]}
+    return {"items": [item_summary(i) for i in store.items_of(db) if i["round_id"] in rounds]}
 
 
 def label_item(db_path: str, item_id: int, value: str, by: str, note: str = "") -> dict:
