@@ -465,8 +465,9 @@ async def check_https(
 
 @dataclass(frozen=True)
 class LinkResult:
-    """A form or sample link of a guide: ``ok``, ``broken`` (HTTP >= 400), ``unreachable`` (no
-    answer within the bound) or ``refused`` (not http(s), or a private address we do not
+    """A form or sample link of a guide: ``ok``, ``broken`` (HTTP >= 400), ``protected`` (a
+    script challenge answered: a browser would pass, a plain client cannot tell), ``unreachable``
+    (no answer within the bound) or ``refused`` (not http(s), or a private address we do not
     follow)."""
 
     url: str
@@ -526,9 +527,10 @@ async def check_link(
                 )
                 response = await client.send(request, stream=True)
                 try:
-                    size = 0
+                    size, head = 0, bytearray()
                     async for chunk in response.aiter_bytes():
                         size += len(chunk)
+                        head += chunk[: max(0, 4096 - len(head))]
                         if size >= limits.link_bytes:
                             break
                 finally:
@@ -539,9 +541,13 @@ async def check_link(
                     hops.append(current)
                     continue
                 status = response.status_code
+                if is_challenge(status, decode(bytes(head), response.charset_encoding)):
+                    result = "protected"  # a browser would pass; not judged broken
+                else:
+                    result = "ok" if status < 400 else "broken"
                 return LinkResult(
                     url,
-                    "ok" if status < 400 else "broken",
+                    result,
                     status=status,
                     final_url=current,
                     size=size,

@@ -106,7 +106,7 @@ class LocalServer(ThreadingHTTPServer):
 @contextlib.contextmanager
 def serving(tls: ssl.SSLContext | None = None) -> Iterator[LocalServer]:
     server = LocalServer(tls)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
     thread.start()
     try:
         yield server
@@ -399,3 +399,9 @@ def test_links_are_checked_bounded_and_never_followed_to_other_schemes_or_privat
     assert found["to_private"][0].redirects == ["http://10.1.2.3/a.doc"]
     assert "private address" in found["to_private"][0].note
     assert found["missing"][0].status == 404
+
+
+def test_a_link_behind_a_script_challenge_is_protected_not_broken(directory) -> None:
+    url = directory["beijing"]["pc_url"] + "files/110000-t1/form/1.doc"
+    found = run_with_client(lambda c: check_link(c, url, portal_host="127.0.0.1"))
+    assert (found.result, found.status) == ("protected", 521)
