@@ -390,3 +390,13 @@ def report(round_id, out, fmt, compare_round, db_path):
         raise _fail(exc) from exc
     for path in paths:
         click.echo(f"written: {path}")
+
+
+def _register() -> None:
+    """Commands that live beside their library code."""
+    from probes.checks import check
+
+    main.add_command(check)
+
+
+_register()

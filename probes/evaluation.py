@@ -48,12 +48,24 @@ def _guide_round(db, db_path, round_id: str | None) -> str:
 def score_of(db, round_id: str, *, interaction_round: str | None = None) -> dict[str, Any]:
     """The score JSON of a guide round with its interaction round (``RoundScore.to_json``
     plus ``round`` and ``interaction_round``)."""
+    from probes.checks import check_rounds_of_week, hardware_observations
+
     registry = load_registry()
     obs = read_observations(db, round_id, registry, interaction_round=interaction_round)
+    target = store.get_round(db, round_id)["target"]
+    checks = check_rounds_of_week(db, target=target)
+    known = {c.city for c in obs.cities}
+    hardware = [h for h in hardware_observations(db, *checks) if h.city in known] if checks else []
     result = score_round(
-        obs.cities, obs.guides, obs.interactions, obs.handling, obs.direct, load_indicators()
-    ).to_json()
-    return {"round": round_id, "interaction_round": obs.interaction_round, **result}
+        obs.cities, obs.guides, obs.interactions, obs.handling, [*obs.direct, *hardware],
+        load_indicators(),
+    ).to_json()  # fmt: skip
+    return {
+        "round": round_id,
+        "interaction_round": obs.interaction_round,
+        "check_rounds": checks,
+        **result,
+    }
 
 
 def score(

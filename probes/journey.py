@@ -222,9 +222,8 @@ class PortalWalker:
         await page.goto(
             self.portal_url, wait_until="domcontentloaded", timeout=self.config.nav_timeout_ms
         )
-        await self._pass_challenge(page)
+        await self._pass_challenge(page)  # settles the page it lands on
         await self._check_portal(page)
-        await self._settle(page)
         trace.add("goto", self.portal_url, page.url, started, await self._shot(page))
         await self._dismiss_overlays(page, trace)
         steps = (
@@ -781,32 +780,35 @@ class GuideJourney(PortalWalker):
         only; a private address is followed only when the portal itself lives there."""
         from probes.extract import extract
 
-        try:
-            links = extract(html, page.url).links
+        try:  # in a thread: parsing a long guide would stall the other journeys' pages
+            links = (await asyncio.to_thread(extract, html, page.url)).links
         except Exception:  # extraction is judged again later; a failure here costs only checks
             return []
-        results = []
         portal_host = urlsplit(self.portal_url).hostname
-        for url in list(dict.fromkeys(links))[: self.config.link_checks]:
+        at_once = asyncio.Semaphore(3)  # a few at a time: the portal is a real office
+
+        async def check(url: str) -> dict:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https"):
-                results.append({"url": url, "status": None, "note": "not http(s)"})
-                continue
+                return {"url": url, "status": None, "note": "not http(s)"}
             if not _allowed_host(parts.hostname, portal_host):
-                results.append({"url": url, "status": None, "note": "private address refused"})
-                continue
-            try:
-                resp = await self.context.request.get(
-                    url,
-                    timeout=self.config.link_timeout_ms,
-                    max_redirects=3,
-                    headers={"Range": "bytes=0-65535"},
-                )
-                results.append({"url": url, "status": resp.status})
+                return {"url": url, "status": None, "note": "private address refused"}
+            async with at_once:
+                try:
+                    resp = await self.context.request.get(
+                        url,
+                        timeout=self.config.link_timeout_ms,
+                        max_redirects=3,
+                        headers={"Range": "bytes=0-65535"},
+                    )
+                except PlaywrightError as exc:
+                    return {"url": url, "status": None, "note": str(exc).splitlines()[0][:120]}
+                status = resp.status
                 await resp.dispose()
-            except PlaywrightError as exc:
-                results.append({"url": url, "status": None, "note": str(exc).splitlines()[0][:120]})
-        return results
+                return {"url": url, "status": status}
+
+        urls = list(dict.fromkeys(links))[: self.config.link_checks]
+        return list(await asyncio.gather(*(check(url) for url in urls)))
 
 
 def _allowed_host(host: str | None, portal_host: str | None) -> bool:

@@ -184,10 +184,12 @@ def demo(out: str = "results/demo", concurrency: int = 4) -> dict:
     moves through the observation window; import the sample offline results; score; write the
     report. Prints the figures in Chinese; returns the score."""
     import time
+    from concurrent.futures import ThreadPoolExecutor
 
     import httpx
 
     from probes import evaluation
+    from probes.checks import check_portals
 
     out_dir = Path(out)
     db_path = str(out_dir / "govprobe.db")
@@ -199,16 +201,25 @@ def demo(out: str = "results/demo", concurrency: int = 4) -> dict:
     with SandboxProcess() as sandbox:
         url = sandbox.url
         say(f"沙盒已启动: {url}")
-        summary = run_guides(
-            target="sandbox", sandbox_url=url, db_path=db_path, concurrency=concurrency,
-            progress=True,
-        )  # fmt: skip
+
+        def interaction() -> None:
+            # the consultations go to the same portals while the guide round walks them:
+            # other pages, other browser contexts, the same per-site politeness
+            sent = consult_submit(target="sandbox", sandbox_url=url, db_path=db_path,
+                                  concurrency=2, per_host=1)  # fmt: skip
+            say(f"咨询投诉已提交: {dict(Counter(r['action'] for r in sent['results']))}")
+            checked = check_portals(target="sandbox", sandbox_url=url, db_path=db_path)
+            say(f"门户健康检查: {checked['counts']}")
+
+        with ThreadPoolExecutor(1) as pool:
+            sending = pool.submit(interaction)
+            summary = run_guides(
+                target="sandbox", sandbox_url=url, db_path=db_path, concurrency=concurrency,
+                progress=False,
+            )  # fmt: skip
+            say("办事指南探测完成")
+            sending.result()
         print_city_table(summary)
-        say("办事指南探测完成; 提交咨询与投诉")
-        sent = consult_submit(target="sandbox", sandbox_url=url, db_path=db_path,
-                              concurrency=concurrency)  # fmt: skip
-        actions = Counter(r["action"] for r in sent["results"])
-        say(f"咨询投诉: {dict(actions)}")
         for advance in DEMO_POLLS:
             now = httpx.post(f"{url}/__sandbox/clock", json={"advance": advance}, timeout=15)
             consult_poll(target="sandbox", sandbox_url=url, db_path=db_path,
