@@ -1,0 +1,389 @@
+"""The scheduler (``probes/schedule.py``): a real APScheduler on real SQLite job store files,
+and ``schedule start`` as a real child process stopped by SIGTERM.
+
+Jobs here are of the ``touch`` kind (a file written by the job), so no test needs a browser.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import types
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from probes import schedule as sched
+from probes.schedule import ScheduleError, load_schedule, schedule
+
+# the same click group that `govprobe schedule` registers, run as its own process
+COMMAND = [sys.executable, "-m", "probes.schedule"]
+
+
+def cli(*args: str, ok: bool = True):
+    result = CliRunner().invoke(schedule, list(args))
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def listed(jobs: Path) -> dict[str, dict]:
+    out = cli("list", "--jobs", str(jobs), "--json").output
+    return {j["id"]: j for j in json.loads(out)["jobs"]}
+
+
+def write_config(path: Path, jobs: str) -> Path:
+    path.write_text(f"timezone: Asia/Shanghai\njobs:\n{jobs}", encoding="utf-8")
+    return path
+
+
+class Child:
+    """``schedule start`` in a child process, its log in a file."""
+
+    def __init__(self, tmp: Path, jobs: Path, config: Path):
+        self.log = tmp / f"scheduler-{time.monotonic_ns()}.log"
+        args = ["start", "--jobs", str(jobs), "--config", str(config), "--db", str(tmp / "g.db")]
+        with self.log.open("w") as err:
+            self.process = subprocess.Popen(
+                [*COMMAND, *args, "--wakeup", "0.2"], stderr=err, cwd=tmp
+            )
+        wait_for(lambda: "scheduler started" in self.text(), self, what="the scheduler to start")
+
+    def text(self) -> str:
+        return self.log.read_text(encoding="utf-8")
+
+    def stop(self, signum: int = signal.SIGTERM) -> int:
+        self.process.send_signal(signum)
+        return self.process.wait(timeout=30)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def wait_for(condition, child: Child | None = None, *, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if child is not None and child.process.poll() is not None:
+            pytest.fail(f"the scheduler exited ({child.process.returncode}):\n{child.text()}")
+        time.sleep(0.05)
+    log = child.text() if child else ""
+    pytest.fail(f"timed out waiting for {what}\n{log}")
+
+
+@pytest.fixture
+def started(tmp_path):
+    """Start children; whatever a test leaves running is killed after it."""
+    children: list[Child] = []
+
+    def start(jobs: Path, config: Path) -> Child:
+        children.append(Child(tmp_path, jobs, config))
+        return children[-1]
+
+    yield start
+    for child in children:
+        child.kill()
+
+
+def lines(path: Path) -> list[str]:
+    return [line.split()[0] for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_jobs_and_their_next_runs_survive_a_restart(tmp_path, started):
+    jobs = tmp_path / "schedule.db"
+    config = write_config(
+        tmp_path / "schedule.yaml",
+        f"""  - id: beat
+    kind: touch
+    cron: "0 4 * * *"
+    jitter: 3000
+    args: {{path: {tmp_path / "beat"}}}
+""",
+    )
+    # added before any scheduler ran: the store is created by `add`
+    cli("add", "extra", "--kind", "touch", "--cron", "30 2 * * mon-fri", "--jitter", "600",
+        "--arg", f"path={tmp_path / 'extra'}", "--jobs", str(jobs), "--config", str(config))  # fmt: skip
+    before = listed(jobs)
+    assert list(before) == ["extra"]
+
+    first = started(jobs, config)
+    running = listed(jobs)
+    assert set(running) == {"extra", "beat"}
+    assert running["extra"]["next_run"] == before["extra"]["next_run"]
+    assert "job beat added from the schedule file" in first.text()
+    # one scheduler per job store
+    second = subprocess.run(
+        [*COMMAND, "start", "--jobs", str(jobs), "--config", str(config)],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert second.returncode == 1
+    assert (
+        f"{jobs}: a scheduler is already running on it (pid {first.process.pid})" in second.stderr
+    )
+    assert first.stop() == 0
+
+    stopped = listed(jobs)
+    assert stopped == running
+    with sqlite3.connect(jobs) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+    again = started(jobs, config)
+    assert listed(jobs) == running  # the same jobs, the same (jittered) next runs
+    assert "from the schedule file" not in again.text()
+    assert "job extra: touch, cron 30 2 * * mon-fri, next run " + running["extra"]["next_run"] in (
+        again.text()
+    )
+    assert again.stop() == 0
+    beat = running["beat"]
+    assert beat["kind"] == "touch" and beat["schedule"] == "cron 0 4 * * *"
+    assert beat["jitter"] == 3000 and beat["max_instances"] == 1 and beat["coalesce"] is True
+    assert datetime.fromisoformat(beat["next_run"]).utcoffset().total_seconds() == 8 * 3600
+
+
+def test_pause_resume_and_remove_change_what_list_shows(tmp_path):
+    jobs = tmp_path / "schedule.db"
+    config = write_config(tmp_path / "schedule.yaml", "  []\n")
+    add = ("add", "a", "--kind", "touch", "--every", "2h", "--arg", f"path={tmp_path / 'a'}")
+    cli(*add, "--jobs", str(jobs), "--config", str(config))
+    cli("add", "b", "--kind", "touch", "--cron", "0 3 * * *", "--arg", f"path={tmp_path / 'b'}",
+        "--jobs", str(jobs), "--config", str(config))  # fmt: skip
+    assert [j["paused"] for j in listed(jobs).values()] == [False, False]
+
+    assert cli("pause", "a", "--jobs", str(jobs)).output == "a: paused\n"
+    shown = listed(jobs)
+    assert shown["a"]["paused"] is True and shown["a"]["next_run"] is None
+    assert list(shown) == ["b", "a"]  # paused jobs come last
+    assert "a\ttouch\tevery 2h\tnext paused\t" in cli("list", "--jobs", str(jobs)).output
+    refused = cli("run-now", "a", "--jobs", str(jobs), ok=False)
+    assert refused.exit_code == 1 and "job 'a' is paused: resume it first" in refused.output
+
+    cli("resume", "a", "--jobs", str(jobs))
+    resumed = listed(jobs)["a"]
+    assert resumed["paused"] is False
+    next_run = datetime.fromisoformat(resumed["next_run"])
+    assert 7000 < (next_run - datetime.now(ZoneInfo("Asia/Shanghai"))).total_seconds() <= 7200
+
+    cli("remove", "a", "--jobs", str(jobs))
+    assert list(listed(jobs)) == ["b"]
+    gone = cli("remove", "a", "--jobs", str(jobs), ok=False)
+    assert gone.exit_code == 1 and f"{jobs}: no job 'a' (jobs: b)" in gone.output
+    taken = cli("add", "b", "--kind", "touch", "--every", "1h", "--arg", "path=x",
+                "--jobs", str(jobs), "--config", str(config), ok=False)  # fmt: skip
+    assert "job 'b' exists already" in taken.output
+    missing = cli("list", "--jobs", str(tmp_path / "none.db"), ok=False)
+    assert "none.db: no job store yet" in missing.output
+
+
+def test_run_now_runs_the_job_once_and_keeps_its_schedule(tmp_path, started):
+    jobs = tmp_path / "schedule.db"
+    out = tmp_path / "out" / "beat"
+    config = write_config(
+        tmp_path / "schedule.yaml",
+        f"""  - id: beat
+    kind: touch
+    cron: "0 4 1 1 *"
+    args: {{path: {out}}}
+""",
+    )
+    child = started(jobs, config)
+    planned = listed(jobs)["beat"]["next_run"]
+    assert cli("run-now", "beat", "--jobs", str(jobs)).output.startswith("beat: due now")
+    wait_for(lambda: lines(out) == ["started", "finished"], child, what="the job to run")
+    time.sleep(1.0)  # several wake-ups later, it has not run again
+    assert lines(out) == ["started", "finished"]
+    assert listed(jobs)["beat"]["next_run"] == planned  # January 1st, 04:00, as before
+    assert 'Job "beat (trigger: cron' in child.text() and "executed successfully" in child.text()
+    assert child.stop() == 0
+
+
+def test_sigterm_while_a_job_runs_lets_it_finish_and_exits_0(tmp_path, started):
+    jobs = tmp_path / "schedule.db"
+    out = tmp_path / "slow"
+    config = write_config(
+        tmp_path / "schedule.yaml",
+        f"""  - id: slow
+    kind: touch
+    every: 1d
+    args: {{path: {out}, seconds: 2}}
+  - id: other
+    kind: touch
+    every: 1d
+    args: {{path: {tmp_path / "other"}}}
+""",
+    )
+    child = started(jobs, config)
+    cli("run-now", "slow", "--jobs", str(jobs))
+    wait_for(lambda: lines(out) == ["started"], child, what="the job to start")
+
+    child.process.send_signal(signal.SIGTERM)
+    wait_for(lambda: "waiting for running jobs" in child.text(), child, what="the stop to begin")
+    cli("run-now", "other", "--jobs", str(jobs))  # due while the scheduler stops
+    assert child.process.wait(timeout=30) == 0
+    assert lines(out) == ["started", "finished"]  # the job ran to its end
+    assert not (tmp_path / "other").exists()
+    # the job that fell due while stopping was not started, nor its run lost: still due
+    other = datetime.fromisoformat(listed(jobs)["other"]["next_run"])
+    assert abs((other - datetime.now(ZoneInfo("Asia/Shanghai"))).total_seconds()) < 30
+    assert "Error submitting job" not in child.text()
+    log = child.text()
+    assert "SIGTERM received: stopping once the running jobs finish" in log
+    assert "stopping: waiting for running jobs to finish" in log
+    assert log.rstrip().endswith("INFO probes.schedule: scheduler stopped cleanly")
+    assert log.index("waiting for running jobs") < log.index('Job "slow (trigger')
+
+
+def test_sigint_stops_an_idle_scheduler_cleanly(tmp_path, started):
+    jobs = tmp_path / "schedule.db"
+    config = write_config(tmp_path / "schedule.yaml", "  []\n")
+    child = started(jobs, config)
+    assert child.stop(signal.SIGINT) == 0
+    assert "SIGINT received" in child.text() and "scheduler stopped cleanly" in child.text()
+
+
+def jobs_yaml(*entries: str) -> str:
+    return "jobs:\n" + "".join(f"  - {{{e}}}\n" for e in entries)
+
+
+TOUCH = "kind: touch, args: {path: x}"
+GUIDES = "id: a, kind: guides, cron: '0 1 * * sun'"
+
+MALFORMED = [
+    ("jobz: []\n", "jobz", "Extra inputs are not permitted"),
+    ("timezone: Mars/Olympus\n", "timezone", "unknown time zone 'Mars/Olympus'"),
+    (jobs_yaml("id: a, kind: crawl, cron: '0 1 * * *'"), "jobs[0].kind", "'guides'"),
+    (
+        jobs_yaml(f"id: a, {TOUCH}, cron: '0 1 * * *'", f"id: b, {TOUCH}, cron: '61 1 * * *'"),
+        "jobs[1].cron",
+        "61",
+    ),
+    (jobs_yaml(f"id: a, {TOUCH}, cron: '0 1 * * 0'"), "jobs[0].cron", "name the days of the week"),
+    (jobs_yaml(f"id: a, {TOUCH}, cron: '0 1 * *'"), "jobs[0].cron", "5 fields"),
+    (jobs_yaml(f"id: a, {TOUCH}, every: 2 hours"), "jobs[0].every", "say 90s, 30m, 2h, 1d or 1w"),
+    (jobs_yaml(f"id: a, {TOUCH}"), "jobs[0]", "give either cron or every"),
+    (jobs_yaml(f"id: a, {TOUCH}, every: 2h, jitter: -1"), "jobs[0].jitter", "greater than or"),
+    (
+        jobs_yaml(f"{GUIDES}, args: {{target: live, citys: [广州]}}"),
+        "jobs[0].args",
+        "citys: Extra inputs are not permitted",
+    ),
+    (jobs_yaml(f"{GUIDES}, args: {{cities: [广州]}}"), "jobs[0].args", "target: Field required"),
+    (
+        jobs_yaml(f"{GUIDES}, args: {{target: live, cities: [火星]}}"),
+        "jobs[0].args",
+        "unknown city '火星'",
+    ),
+    (
+        jobs_yaml(f"{GUIDES}, args: {{target: live, scenario_ids: [bakery]}}"),
+        "jobs[0].args",
+        "scenario_ids: unknown scenario 'bakery'",
+    ),
+    (
+        jobs_yaml("id: a, kind: poll, every: 2h, args: {target: sandbox}"),
+        "jobs[0].args",
+        "sandbox_url: polling the sandbox needs",
+    ),
+    (
+        jobs_yaml(f"id: a, {TOUCH}, every: 1h", f"id: a, {TOUCH}, every: 2h"),
+        "jobs",
+        "duplicate job id 'a'",
+    ),
+    ("jobs: [oops\n", "not valid YAML", ""),
+]
+
+
+@pytest.mark.parametrize(("body", "where", "says"), MALFORMED)
+def test_a_malformed_schedule_names_the_file_and_the_key(tmp_path, body, where, says):
+    path = tmp_path / "schedule.yaml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ScheduleError) as caught:
+        load_schedule(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: {where}"), message
+    assert says in message
+
+
+def test_start_refuses_a_malformed_schedule_before_touching_the_store(tmp_path):
+    path = write_config(tmp_path / "schedule.yaml", "  - {id: a, kind: touch, cron: '0 1 * * 7'}\n")
+    result = cli("start", "--jobs", str(tmp_path / "s.db"), "--config", str(path), ok=False)
+    assert result.exit_code == 1
+    assert f"Error: {path}: jobs[0].cron: " in result.output
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_add_checks_its_arguments_as_the_file_would(tmp_path):
+    config = write_config(tmp_path / "schedule.yaml", "  []\n")
+    result = cli("add", "g", "--kind", "guides", "--cron", "0 1 * * sun", "--arg", "target=live",
+                 "--arg", "citys=[广州]", "--jobs", str(tmp_path / "s.db"), "--config", str(config),
+                 ok=False)  # fmt: skip
+    assert "schedule add: args: citys: Extra inputs are not permitted" in result.output
+    added = cli("add", "g", "--kind", "guides", "--cron", "0 1 * * sun", "--arg", "target=live",
+                "--arg", "cities=[广州, 深圳]", "--arg", "concurrency=2", "--db", "x/g.db",
+                "--jobs", str(tmp_path / "s.db"), "--config", str(config))  # fmt: skip
+    assert added.output.startswith("g: next run ")
+    assert listed(tmp_path / "s.db")["g"]["args"] == {
+        "target": "live", "cities": ["广州", "深圳"], "concurrency": 2, "db_path": "x/g.db"
+    }  # fmt: skip
+
+
+def fire_times(trigger, start: datetime, end: datetime) -> list[datetime]:
+    times, previous, now = [], None, start
+    while (t := trigger.get_next_fire_time(previous, now)) and t < end:
+        times.append(t)
+        previous = now = t
+    return times
+
+
+def test_the_default_schedule_runs_guides_weekly_at_night_polls_in_working_hours_checks_daily():
+    config = load_schedule()
+    specs = {j.id: j for j in config.jobs}
+    assert {s.kind for s in specs.values()} == {"guides", "poll", "checks"}
+    china = ZoneInfo("Asia/Shanghai")
+    monday = datetime(2026, 11, 30, tzinfo=china)
+    week = monday + timedelta(days=7)
+
+    def times(job_id: str) -> list[datetime]:
+        return fire_times(specs[job_id].trigger(config.timezone, None), monday, week)
+
+    guides = times("guides")
+    assert len(guides) == 1 and guides[0].weekday() == 6 and guides[0].hour < 6
+    polls = times("poll")
+    assert {t.weekday() for t in polls} == {0, 1, 2, 3, 4}
+    assert sorted({t.hour for t in polls}) == [9, 11, 13, 15, 17] and len(polls) == 25
+    assert len(times("checks")) == 7
+    for spec in specs.values():
+        options = spec.options(config.defaults)
+        assert options.coalesce and options.misfire_grace_time >= 3600 and options.jitter > 0
+        assert spec.kwargs("results/govprobe.db")["db_path"] == "results/govprobe.db"
+
+
+def test_the_health_check_job_fails_clearly_without_probes_checks(monkeypatch):
+    monkeypatch.setitem(sys.modules, "probes.checks", types.ModuleType("probes.checks"))
+    with pytest.raises(ScheduleError, match=r"probes\.checks\.check_portals is not available"):
+        sched.checks_job(target="live")
+
+
+@pytest.mark.parametrize(
+    ("kind", "function"),
+    [
+        ("guides", "probes.runner:run_guides"),
+        ("poll", "probes.runner:consult_poll"),
+        ("checks", "probes.checks:check_portals"),
+    ],
+)
+def test_each_kind_takes_the_arguments_of_the_library_function_it_calls(kind, function):
+    import importlib
+    import inspect
+
+    module, name = function.split(":")
+    parameters = inspect.signature(getattr(importlib.import_module(module), name)).parameters
+    assert set(sched.KINDS[kind].args.model_fields) <= set(parameters)
