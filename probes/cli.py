@@ -113,9 +113,16 @@ def _fail(exc: Exception) -> click.ClickException:
 @click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 16))
 @click.option("--resume", "resume_round", help="Finish an interrupted round.")
 @click.option("--user-agent-suffix", default="", help="An identifying token for the user agent.")
+@click.option("--retries", default=1, show_default=True, type=click.IntRange(0, 5),
+              help="Tries again after a timeout or portal error before believing it.")  # fmt: skip
+@click.option("--backoff", default=5.0, show_default=True, type=click.FloatRange(0, 600),
+              help="Seconds before the first retry (doubling after).")  # fmt: skip
+@click.option("--browser-endpoint", "endpoints", multiple=True,
+              help="A Playwright browser server (ws://...) to walk in; repeatable.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path, concurrency,
-        per_host, resume_round, user_agent_suffix, as_json):  # fmt: skip
+        per_host, resume_round, user_agent_suffix, retries, backoff, endpoints,
+        as_json):  # fmt: skip
     """Walk the guide journeys of a round, store the evidence and judge it."""
     from probes import runner
 
@@ -132,6 +139,9 @@ def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path
             per_host=per_host,
             resume_round=resume_round,
             user_agent_suffix=user_agent_suffix,
+            retries=retries,
+            backoff_s=backoff,
+            endpoints=endpoints,
             progress=not as_json,
         )
     except (ValueError, RuntimeError) as exc:
@@ -395,8 +405,10 @@ def report(round_id, out, fmt, compare_round, db_path):
 def _register() -> None:
     """Commands that live beside their library code."""
     from probes.checks import check
+    from probes.schedule import schedule
 
     main.add_command(check)
+    main.add_command(schedule)
 
 
 _register()

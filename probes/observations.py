@@ -3,7 +3,8 @@
 Step 6 of the data flow (README, "Architecture") starts here: ``probes/scoring.py`` is pure and
 reads observations; this module reads them out of SQLite.
 
-* **Guide** (one per probe of the guide round): outcome, how it was found, steps, seconds, rank;
+* **Guide** (one per probe of the guide round): outcome, how it was found, steps, seconds, rank
+  (a transient outcome only counts when a retry confirmed it, else it is left out and listed);
   completeness from the judgement; accuracy as findings over checks, where the checks made on a
   found guide are its form and sample links that were checked plus the four rules every guide
   gets (time limits, phone numbers, 是否网办 against the online-apply entry, PC and mobile
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 
 from probes import store
 from probes.judge import parse_visits
-from probes.outcomes import Outcome
+from probes.outcomes import TRANSIENT, Outcome
 from probes.profiles import Registry
 from probes.scoring import (
     CityInfo,
@@ -105,6 +106,7 @@ def read_observations(
             continue
         seen.add(p["city"])
         found = p["outcome"] == Outcome.OK.value
+        extra = p["extra"] if isinstance(p["extra"], dict) else json.loads(p["extra"] or "{}")
         findings = counts["findings"].get(p["id"], 0)
         checks = counts["links"].get(p["id"], 0) + FIXED_ACCURACY_CHECKS if found else 0
         guides.append(
@@ -121,10 +123,11 @@ def read_observations(
                 completeness=judgements.get(p["id"]) if found else None,
                 findings=findings if found else 0,
                 checks=max(checks, findings) if found else 0,
+                # a transient failure counts only once a retry confirmed it (probes/rounds.py)
+                confirmed=Outcome(p["outcome"]) not in TRANSIENT or bool(extra.get("confirmed")),
             )
         )
         if found:
-            extra = p["extra"] if isinstance(p["extra"], dict) else json.loads(p["extra"] or "{}")
             apply = extra.get("online_apply") or {}
             shown = elements.get(p["id"], {})
             visits = parse_visits(shown.get("到办事现场次数", ""))

@@ -12,7 +12,7 @@ import asyncio
 import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, async_playwright
@@ -23,6 +23,7 @@ from probes.evidence import EvidenceStore
 from probes.journey import GuideJourney, JourneyConfig
 from probes.judging import judge_round
 from probes.model import ProbeResult
+from probes.outcomes import TRANSIENT
 from probes.profiles import Profile
 from probes.scenarios import Scenario
 from probes.targets import Target
@@ -38,6 +39,13 @@ class RoundOptions:
     user_agent_suffix: str = ""  # an identifying token appended to the browser's user agent
     journey: JourneyConfig = field(default_factory=JourneyConfig)
     headless: bool = True
+    # a transient outcome (timeout, portal_error, portal_unreachable) is tried again this many
+    # times, after backoff_s, 2 x backoff_s, ...; it counts against a city only once confirmed
+    retries: int = 1
+    backoff_s: float = 5.0
+    # Playwright browser servers (`playwright launch-server` / `run-server`) to walk in, jobs
+    # spread over them in turn; empty: a local Chromium
+    endpoints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,10 +111,34 @@ async def _walk_job(
         for matter in job.scenario.matters:
             if (city, job.scenario.id, matter.id, job.target.channel) in skip:
                 continue
-            results.append(await journey.walk(matter, city=city, scenario=job.scenario.id))
+            results.append(await _walk_confirmed(journey, matter, city, job.scenario.id, options))
         return results
     finally:
         await context.close()
+
+
+async def _walk_confirmed(journey, matter, city, scenario: str, options) -> ProbeResult:
+    """Walk a matter; a transient failure is tried again (with backoff) before it is believed,
+    as monitoring services confirm an outage. The last attempt is stored, with the earlier
+    ones' outcomes in ``extra["attempts"]``; passing only on a retry marks the probe flaky, and
+    a transient outcome that every attempt met is ``extra["confirmed"]``."""
+    result = await journey.walk(matter, city=city, scenario=scenario)
+    earlier: list[dict] = []
+    while result.outcome in TRANSIENT and len(earlier) < options.retries:
+        earlier.append(
+            {"attempt": result.attempt, "outcome": result.outcome.value, "reason": result.reason,
+             "started_at": result.started_at, "seconds": result.seconds}
+        )  # fmt: skip
+        await asyncio.sleep(options.backoff_s * len(earlier))
+        retry = await journey.walk(matter, city=city, scenario=scenario)
+        result = replace(retry, attempt=result.attempt + 1)
+    if not earlier:
+        return result
+    extra = dict(result.extra)
+    extra["attempts"] = earlier
+    extra["flaky"] = result.outcome not in TRANSIENT
+    extra["confirmed"] = result.outcome in TRANSIENT
+    return replace(result, extra=extra)
 
 
 async def walk_jobs(
@@ -131,20 +163,47 @@ async def walk_jobs(
     limit = asyncio.Semaphore(options.concurrency)
     hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(options.per_host))
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(**launch)
+        browsers = await open_browsers(playwright, launch, options.endpoints)
         try:
 
-            async def one(job: Job) -> None:
+            async def one(n: int, job: Job) -> None:
                 host = urlsplit(job.target.url).netloc
+                browser = browsers[n % len(browsers)]
                 async with hosts[host], limit:
                     results = await _walk_job(browser, playwright, job, evidence, options, done)
                 for result in results:
                     store.save_probe(db, round_id, result)
                     on_probe(result)
 
-            await asyncio.gather(*(one(job) for job in todo))
+            await asyncio.gather(*(one(n, job) for n, job in enumerate(todo)))
         finally:
-            await browser.close()
+            for browser in browsers:
+                await browser.close()
+
+
+async def open_browsers(playwright, launch: dict, endpoints: Sequence[str]) -> list[Browser]:
+    """A local Chromium, or one connection per browser server. The database and the evidence
+    stay here: a server only drives pages. A server of another Playwright version is refused
+    with both versions named."""
+    if not endpoints:
+        return [await playwright.chromium.launch(**launch)]
+    from importlib.metadata import version
+
+    from playwright.async_api import Error as PlaywrightError
+
+    browsers = []
+    for endpoint in endpoints:
+        try:
+            browsers.append(await playwright.chromium.connect(endpoint, timeout=30_000))
+        except PlaywrightError as exc:
+            for browser in browsers:
+                await browser.close()
+            message = str(exc).splitlines()[0]
+            hint = ""
+            if "version" in message.lower():
+                hint = f" (this side runs Playwright {version('playwright')}; they must match)"
+            raise RuntimeError(f"browser endpoint {endpoint}: {message}{hint}") from exc
+    return browsers
 
 
 def run_round(
@@ -164,7 +223,7 @@ def run_round(
     if round_id is None:
         round_id = store.start_round(db, "guides", target, params)
     try:
-        launch = browsers.launch_options(headless=options.headless)
+        launch = {} if options.endpoints else browsers.launch_options(headless=options.headless)
         asyncio.run(walk_jobs(db, evidence, round_id, jobs, options, launch, on_probe))
     except BaseException:
         store.finish_round(db, round_id, status="interrupted")
@@ -211,6 +270,8 @@ def summarize(db, round_id: str) -> dict:
                 "steps": p["steps"],
                 "seconds": p["seconds"],
                 "found_by": p["found_by"],
+                "attempt": p["attempt"],
+                "flaky": p["flaky"],
                 "rank": p["rank"],
                 "elements": found,
                 "missing": json.loads(missing) if missing else [],

@@ -58,6 +58,9 @@ def run_guides(
     per_host: int = 2,
     resume_round: str | None = None,
     user_agent_suffix: str = "",
+    retries: int = 1,
+    backoff_s: float = 5.0,
+    endpoints=(),
     progress: bool = False,
 ) -> dict:
     scenarios = select_scenarios(scenario_ids)
@@ -67,8 +70,9 @@ def run_guides(
     db = store.open_db(db_path)
     evidence = evidence_for(db_path)
     options = RoundOptions(
-        concurrency=concurrency, per_host=per_host, user_agent_suffix=user_agent_suffix
-    )
+        concurrency=concurrency, per_host=per_host, user_agent_suffix=user_agent_suffix,
+        retries=retries, backoff_s=backoff_s, endpoints=tuple(endpoints),
+    )  # fmt: skip
     if resume_round and store.get_round(db, resume_round) is None:
         raise ScenarioError(f"{db_path}: no round {resume_round!r} to resume")
     params = {

@@ -21,6 +21,9 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "bench"))
 from guides import compare, same_page  # noqa: E402
 from unseen_portal import Served  # noqa: E402
 
+from probes import store  # noqa: E402
+from probes.targets import SandboxProcess  # noqa: E402
+
 GOVPROBE = str(Path(sys.executable).parent / "govprobe")
 pytestmark = pytest.mark.browser
 
@@ -159,3 +162,76 @@ def test_an_unknown_city_is_refused_with_its_name():
     )
     assert done.returncode != 0
     assert "unknown city '纽约'" in done.stderr
+
+
+def test_a_transient_failure_is_retried_confirmed_or_marked_flaky(tmp_path):
+    """A portal that answers 503 once recovers on the retry (flaky, counted as found); one that
+    keeps answering 503 is confirmed by the retry before it counts against the city."""
+    with SandboxProcess() as sandbox:
+        url = sandbox.url
+        httpx.post(url + "/__sandbox/faults", json={"city": "chengdu", "mode": "5xx", "count": 1})
+        httpx.post(url + "/__sandbox/faults", json={"city": "lhasa", "mode": "5xx"})
+        summary = govprobe(
+            "run", "--sandbox-url", url, "--city", "成都", "--city", "拉萨", "--scenario",
+            "beauty-salon", "--channel", "pc", "--retries", "1", "--backoff", "0.2",
+            "--db", str(tmp_path / "r.db"),
+        )  # fmt: skip
+    by_city = {}
+    for p in summary["probes"]:
+        by_city.setdefault(p["city"], []).append(p)
+    first = next(p for p in by_city["chengdu"] if p["flaky"])
+    assert first["outcome"] == "ok" and first["attempt"] == 2
+    assert sum(p["flaky"] for p in by_city["chengdu"]) == 1  # the others passed at once
+    assert {(p["outcome"], p["attempt"], p["flaky"]) for p in by_city["lhasa"]} == {
+        ("portal_error", 2, False)
+    }
+    db = store.open_db(tmp_path / "r.db")
+    extra = json.loads(
+        db.execute("SELECT extra FROM probes WHERE city = 'lhasa' LIMIT 1").fetchone()[0]
+    )
+    assert extra["confirmed"] is True and extra["attempts"][0]["outcome"] == "portal_error"
+
+
+def test_journeys_through_a_playwright_browser_server_match_local_ones(tmp_path):
+    from probes.browser import launch_options
+
+    local = launch_options()
+    config = tmp_path / "server.json"
+    config.write_text(
+        json.dumps(
+            {
+                "executablePath": local.get("executable_path"),
+                "headless": True,
+                "args": local["args"],
+            }
+        )  # fmt: skip
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "playwright", "launch-server", "--browser", "chromium",
+         "--config", str(config)], stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        endpoint = server.stdout.readline().strip()
+        assert endpoint.startswith("ws://")
+        with SandboxProcess() as sandbox:
+            args = ["run", "--sandbox-url", sandbox.url, "--city", "成都", "--scenario",
+                    "beauty-salon", "--channel", "pc"]  # fmt: skip
+            here = govprobe(*args, "--db", str(tmp_path / "local.db"))
+            there = govprobe(
+                *args, "--db", str(tmp_path / "remote.db"), "--browser-endpoint", endpoint
+            )
+
+        def seen(summary):
+            return sorted((p["matter"], p["outcome"], p["guide_url"]) for p in summary["probes"])
+
+        assert seen(there) == seen(here) and {p["outcome"] for p in here["probes"]} == {"ok"}
+    finally:
+        server.terminate()
+        server.wait(10)
+        server.stdout.close()
+    done = subprocess.run(
+        [GOVPROBE, "run", "--target", "live", "--city", "北京", "--browser-endpoint",
+         "ws://127.0.0.1:9/nothing", "--db", str(tmp_path / "x.db")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0 and "browser endpoint ws://127.0.0.1:9/nothing" in done.stderr

@@ -17,11 +17,10 @@ import httpx
 import pytest
 import uvicorn
 from lxml import html as lxml_html
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sandbox_worlds import TARGETS, small_world
 
-from probes.browser import launch_options
 from sandbox.archetypes import jsonapi, listfw, zjsearch
 
 WORLD = small_world()
@@ -92,11 +91,9 @@ def zj_base() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(**launch_options())
-        yield b
-        b.close()
+def browser(chromium) -> Browser:
+    """The session's Chromium (conftest): one sync Playwright per process, as it must be."""
+    return chromium
 
 
 def asgi_test(test):

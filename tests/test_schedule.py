@@ -24,7 +24,7 @@ from probes import schedule as sched
 from probes.schedule import ScheduleError, load_schedule, schedule
 
 # the same click group that `govprobe schedule` registers, run as its own process
-COMMAND = [sys.executable, "-m", "probes.schedule"]
+COMMAND = [str(Path(sys.executable).parent / "govprobe"), "schedule"]
 
 
 def cli(*args: str, ok: bool = True):
