@@ -117,11 +117,13 @@ def _fail(exc: Exception) -> click.ClickException:
               help="Tries again after a timeout or portal error before believing it.")  # fmt: skip
 @click.option("--backoff", default=5.0, show_default=True, type=click.FloatRange(0, 600),
               help="Seconds before the first retry (doubling after).")  # fmt: skip
+@click.option("--gap", type=click.FloatRange(0, 60), default=None,
+              help="Seconds between requests to one host (default: 0 on the sandbox, 1 live).")  # fmt: skip
 @click.option("--browser-endpoint", "endpoints", multiple=True,
               help="A Playwright browser server (ws://...) to walk in; repeatable.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path, concurrency,
-        per_host, resume_round, user_agent_suffix, retries, backoff, endpoints,
+        per_host, resume_round, user_agent_suffix, retries, backoff, gap, endpoints,
         as_json):  # fmt: skip
     """Walk the guide journeys of a round, store the evidence and judge it."""
     from probes import runner
@@ -142,6 +144,7 @@ def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path
             retries=retries,
             backoff_s=backoff,
             endpoints=endpoints,
+            gap_s=gap,
             progress=not as_json,
         )
     except (ValueError, RuntimeError) as exc:

@@ -52,6 +52,7 @@ from probes.interaction import (
 )
 from probes.journey import JourneyConfig
 from probes.outcomes import Outcome
+from probes.politeness import HostGate
 from probes.profiles import Profile
 from probes.rounds import new_context
 from probes.scenarios import Scenario
@@ -170,8 +171,9 @@ def _keep(db, item_id: int, attempt: Attempt) -> None:
 
 
 async def _submit_city(
-    browser, playwright, db, evidence, round_id, items: list[Planned], options, guides, report
-) -> None:
+    browser, playwright, db, evidence, round_id, items: list[Planned], options, guides, report,
+    gate: HostGate,
+) -> None:  # fmt: skip
     target = items[0].target
     city = target.city
     session = session_file(options.sessions, city.id) if options.sessions else None
@@ -181,6 +183,7 @@ async def _submit_city(
         context_args["storage_state"] = str(session)
         note = f"请运行 govprobe login --city {city.name} 重新登录并保存会话"
     context = await new_context(browser, playwright, "pc", options, **context_args)
+    await gate.attach(context)
     try:
         journey = InteractionJourney(
             context,
@@ -277,6 +280,7 @@ async def _submit_one(db, journey, round_id, planned: Planned, options, guides) 
 async def _run_cities(groups, work, options: ConsultOptions, launch: dict) -> None:
     limit = asyncio.Semaphore(options.concurrency)
     hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(options.per_host))
+    gate = HostGate(options.per_host)  # requests per host, across the cities' contexts
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(**launch)
         try:
@@ -284,7 +288,7 @@ async def _run_cities(groups, work, options: ConsultOptions, launch: dict) -> No
             async def one(items) -> None:
                 host = urlsplit(items[0].target.url).netloc
                 async with hosts[host], limit:
-                    await work(browser, playwright, items)
+                    await work(browser, playwright, items, gate)
 
             await asyncio.gather(*(one(items) for items in groups))
         finally:
@@ -312,9 +316,9 @@ def submit_items(
         results.append(result)
         report(result)
 
-    async def work(browser, playwright, items) -> None:
+    async def work(browser, playwright, items, gate) -> None:
         await _submit_city(
-            browser, playwright, db, evidence, round_id, items, options, guides, keep
+            browser, playwright, db, evidence, round_id, items, options, guides, keep, gate
         )
 
     asyncio.run(_run_cities(list(by_city.values()), work, options, launch))
@@ -362,8 +366,9 @@ def window_end(item: dict, calendar: WorkCalendar, thresholds: Thresholds) -> da
 
 
 async def _poll_city(
-    browser, playwright, db, evidence, target: Target, items, options, now, scenarios, cal, th
-) -> None:
+    browser, playwright, db, evidence, target: Target, items, options, now, scenarios, cal, th,
+    gate: HostGate,
+) -> None:  # fmt: skip
     city = target.city
     session = session_file(options.sessions, city.id) if options.sessions else None
     context_args = {}
@@ -372,6 +377,7 @@ async def _poll_city(
         context_args["storage_state"] = str(session)
         note = f"请运行 govprobe login --city {city.name} 重新登录并保存会话"
     context = await new_context(browser, playwright, "pc", options, **context_args)
+    await gate.attach(context)
     try:
         journey = InteractionJourney(
             context,
@@ -488,11 +494,11 @@ def poll_items(
 
     groups = [[_G(c)] for c in by_city]
 
-    async def work(browser, playwright, group) -> None:
+    async def work(browser, playwright, group, gate) -> None:
         g = group[0]
         await _poll_city(
             browser, playwright, db, evidence, g.target, g.items, options, now, scenarios,
-            calendar, thresholds,
+            calendar, thresholds, gate,
         )  # fmt: skip
 
     asyncio.run(_run_cities(groups, work, options, launch))

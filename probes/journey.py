@@ -39,6 +39,7 @@ from probes.evidence import EvidenceRef, EvidenceStore
 from probes.matching import Candidate, Pick, pick, score
 from probes.model import Capture, ProbeResult, Step
 from probes.outcomes import Outcome
+from probes.politeness import HostGate
 from probes.profiles import Profile, ProfileStep
 from probes.scenarios import Matter
 
@@ -153,8 +154,10 @@ class PortalWalker:
         profile: Profile | None = None,
         city_name: str | None = None,
         config: JourneyConfig | None = None,
+        gate: HostGate | None = None,
     ):
         self.context = context
+        self.gate = gate  # the round's per-host limit, for requests made outside pages
         self.evidence = evidence
         self.portal_url = portal_url
         self.channel = channel
@@ -787,13 +790,22 @@ class GuideJourney(PortalWalker):
         portal_host = urlsplit(self.portal_url).hostname
         at_once = asyncio.Semaphore(3)  # a few at a time: the portal is a real office
 
+        @contextlib.asynccontextmanager
+        async def slot(url: str):
+            async with at_once:
+                if self.gate is None:
+                    yield
+                else:
+                    async with self.gate.slot(url):
+                        yield
+
         async def check(url: str) -> dict:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https"):
                 return {"url": url, "status": None, "note": "not http(s)"}
             if not _allowed_host(parts.hostname, portal_host):
                 return {"url": url, "status": None, "note": "private address refused"}
-            async with at_once:
+            async with slot(url):
                 try:
                     resp = await self.context.request.get(
                         url,

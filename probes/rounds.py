@@ -24,6 +24,7 @@ from probes.journey import GuideJourney, JourneyConfig
 from probes.judging import judge_round
 from probes.model import ProbeResult
 from probes.outcomes import TRANSIENT
+from probes.politeness import HostGate
 from probes.profiles import Profile
 from probes.scenarios import Scenario
 from probes.targets import Target
@@ -46,6 +47,10 @@ class RoundOptions:
     # Playwright browser servers (`playwright launch-server` / `run-server`) to walk in, jobs
     # spread over them in turn; empty: a local Chromium
     endpoints: tuple[str, ...] = ()
+    # at most `per_host` requests at once per host across the round, `gap_s` apart
+    # (probes/politeness.py); False leaves requests ungated (journeys stay limited per host)
+    gate_requests: bool = True
+    gap_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -93,9 +98,11 @@ async def new_context(browser: Browser, playwright, channel: str, options, **ext
 
 
 async def _walk_job(
-    browser, playwright, job: Job, evidence, options, skip: set
+    browser, playwright, job: Job, evidence, options, skip: set, gate: HostGate | None = None
 ) -> list[ProbeResult]:
     context = await new_context(browser, playwright, job.target.channel, options)
+    if gate is not None:
+        await gate.attach(context)
     try:
         journey = GuideJourney(
             context,
@@ -105,6 +112,7 @@ async def _walk_job(
             profile=job.profile,
             city_name=job.target.city.name if job.target.city else None,
             config=options.journey,
+            gate=gate,
         )
         results = []
         city = job.target.city.id if job.target.city else None
@@ -162,6 +170,7 @@ async def walk_jobs(
         return
     limit = asyncio.Semaphore(options.concurrency)
     hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(options.per_host))
+    gate = HostGate(options.per_host, options.gap_s) if options.gate_requests else None
     async with async_playwright() as playwright:
         browsers = await open_browsers(playwright, launch, options.endpoints)
         try:
@@ -170,7 +179,9 @@ async def walk_jobs(
                 host = urlsplit(job.target.url).netloc
                 browser = browsers[n % len(browsers)]
                 async with hosts[host], limit:
-                    results = await _walk_job(browser, playwright, job, evidence, options, done)
+                    results = await _walk_job(
+                        browser, playwright, job, evidence, options, done, gate
+                    )
                 for result in results:
                     store.save_probe(db, round_id, result)
                     on_probe(result)

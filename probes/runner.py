@@ -21,6 +21,7 @@ from probes.scenarios import ScenarioError, load_scenarios
 from probes.targets import SandboxProcess, Target, live_targets, sandbox_directory, sandbox_targets
 
 CHANNELS = ("pc", "mobile")
+LIVE_GAP_S = 1.0  # seconds between requests to one live portal
 
 
 def evidence_for(db_path: str | Path) -> EvidenceStore:
@@ -61,9 +62,12 @@ def run_guides(
     retries: int = 1,
     backoff_s: float = 5.0,
     endpoints=(),
+    gap_s: float | None = None,
     progress: bool = False,
 ) -> dict:
     scenarios = select_scenarios(scenario_ids)
+    if gap_s is None:  # a real office gets a second between requests; the sandbox none
+        gap_s = LIVE_GAP_S if target == "live" and not portal_url else 0.0
     channels = tuple(channels) or CHANNELS
     if portal_url and len(scenarios) != 1 and not scenario_ids:
         raise ScenarioError("--portal-url needs --scenario")
@@ -71,7 +75,7 @@ def run_guides(
     evidence = evidence_for(db_path)
     options = RoundOptions(
         concurrency=concurrency, per_host=per_host, user_agent_suffix=user_agent_suffix,
-        retries=retries, backoff_s=backoff_s, endpoints=tuple(endpoints),
+        retries=retries, backoff_s=backoff_s, endpoints=tuple(endpoints), gap_s=gap_s,
     )  # fmt: skip
     if resume_round and store.get_round(db, resume_round) is None:
         raise ScenarioError(f"{db_path}: no round {resume_round!r} to resume")
@@ -83,6 +87,7 @@ def run_guides(
         "portal_url": portal_url,
         "concurrency": concurrency,
         "per_host": per_host,
+        "gap_s": gap_s,
     }
     with contextlib.ExitStack() as stack:
         if portal_url:

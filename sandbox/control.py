@@ -214,7 +214,11 @@ def control_app(state: SandboxState) -> Starlette:
                     state.stats[site_id] = SiteStats(in_flight=in_flight, max_concurrent=in_flight)
         return JSONResponse(
             {
-                site_id: {"requests": s.requests, "max_concurrent": s.max_concurrent}
+                site_id: {
+                    "requests": s.requests,
+                    "max_concurrent": s.max_concurrent,
+                    "min_gap_ms": None if s.min_gap_ms is None else round(s.min_gap_ms, 1),
+                }
                 for site_id, s in state.stats.items()
             }
         )

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import uvicorn
 from starlette.routing import Mount, Router
@@ -37,21 +39,47 @@ READY_LINE = "govprobe sandbox listening on http://{host}:{port}"
 
 
 class Accounting:
-    """Counts requests and concurrency per site."""
+    """Counts requests, concurrency and the shortest time between requests per site.
+
+    A browser follows a redirect at once, as it must: a request for the place the site's last
+    redirect pointed to is a follow-up, and is not counted as a new request's gap."""
 
     def __init__(self, app: ASGIApp, state: SandboxState, site_id: str) -> None:
         self.app, self.state, self.site_id = app, state, site_id
+        self._redirected_to: set[str] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         stats = self.state.stats[self.site_id]
+        now = time.monotonic()
+        target = scope["path"] + (
+            "?" + scope["query_string"].decode() if scope["query_string"] else ""
+        )
+        follow_up = target in self._redirected_to
+        self._redirected_to.discard(target)
+        if stats.last_start is not None and not follow_up:
+            gap = (now - stats.last_start) * 1000
+            stats.min_gap_ms = gap if stats.min_gap_ms is None else min(stats.min_gap_ms, gap)
+        stats.last_start = now
         stats.requests += 1
         stats.in_flight += 1
         stats.max_concurrent = max(stats.max_concurrent, stats.in_flight)
+
+        async def watch(message) -> None:
+            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                for name, value in message.get("headers", []):
+                    if name.lower() == b"location":
+                        location = value.decode("latin-1")
+                        if location.startswith("http"):
+                            parts = urlsplit(location)
+                            location = parts.path + ("?" + parts.query if parts.query else "")
+                        self._redirected_to.add(location)
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, watch)
         finally:
             stats.in_flight -= 1
 

@@ -23,6 +23,8 @@ class SiteStats:
     requests: int = 0
     in_flight: int = 0
     max_concurrent: int = 0
+    last_start: float | None = None  # monotonic time the latest request arrived
+    min_gap_ms: float | None = None  # the shortest time between two requests' arrivals
 
 
 @dataclass

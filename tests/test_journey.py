@@ -235,3 +235,23 @@ def test_journeys_through_a_playwright_browser_server_match_local_ones(tmp_path)
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode != 0 and "browser endpoint ws://127.0.0.1:9/nothing" in done.stderr
+
+
+def test_the_sandbox_never_sees_more_requests_at_once_per_portal_than_allowed(tmp_path):
+    """Two cities on one provincial platform (福州, 厦门 on fjzwfw), walked four journeys at a
+    time with one request per host at once and 0.3 s between requests: the sandbox records
+    what it saw."""
+    with SandboxProcess() as sandbox:
+        url = sandbox.url
+        httpx.post(url + "/__sandbox/stats", json={"reset": True})
+        summary = govprobe(
+            "run", "--sandbox-url", url, "--city", "福州", "--city", "厦门", "--scenario",
+            "beauty-salon", "--channel", "pc", "--concurrency", "4", "--per-host", "1",
+            "--gap", "0.3", "--db", str(tmp_path / "p.db"),
+        )  # fmt: skip
+        stats = httpx.get(url + "/__sandbox/stats").json()["fjzwfw"]
+    assert {p["outcome"] for p in summary["probes"]} == {"ok"}
+    assert stats["requests"] > 20
+    assert stats["max_concurrent"] == 1
+    # spaced at the gate; arrivals jitter by the few ms a request takes to leave the browser
+    assert stats["min_gap_ms"] >= 150  # ungated, a page's requests arrive ~3 ms apart
