@@ -7,6 +7,7 @@ guide chosen and the elements read are compared with the sandbox's truth, never 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -255,3 +256,40 @@ def test_the_sandbox_never_sees_more_requests_at_once_per_portal_than_allowed(tm
     assert stats["max_concurrent"] == 1
     # spaced at the gate; arrivals jitter by the few ms a request takes to leave the browser
     assert stats["min_gap_ms"] >= 150  # ungated, a page's requests arrive ~3 ms apart
+
+
+def test_a_killed_round_resumes_and_probes_everything_exactly_once(tmp_path):
+    """SIGKILL (the whole process group) in the middle of a round, then --resume: every city
+    x scenario x channel probed once in the database, and the round finished."""
+    import os
+    import signal
+    import time
+
+    db = str(tmp_path / "k.db")
+    cities = ["北京", "广州", "成都", "杭州"]
+    with SandboxProcess() as sandbox:
+        args = ["run", "--sandbox-url", sandbox.url, "--scenario", "resident-insurance",
+                "--db", db, *(a for c in cities for a in ("--city", c))]  # fmt: skip
+        proc = subprocess.Popen([GOVPROBE, *args, "--json"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+        deadline = time.monotonic() + 240
+        stored = 0
+        while stored < 4 and time.monotonic() < deadline:
+            assert proc.poll() is None, "the round ended before it could be killed"
+            time.sleep(0.3)
+            with contextlib.suppress(Exception):
+                stored = store.open_db(db).execute("SELECT count(*) FROM probes").fetchone()[0]
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+        con = store.open_db(db)
+        ((round_id, status),) = con.execute("SELECT id, status FROM rounds").fetchall()
+        assert status == "running"  # killed: never marked finished
+        before = con.execute("SELECT count(*) FROM probes").fetchone()[0]
+        assert 4 <= before < 16
+        summary = govprobe(*args, "--resume", round_id)
+    assert summary["round"] == round_id
+    keys = [(p["city"], p["matter"], p["channel"]) for p in summary["probes"]]
+    assert len(keys) == len(set(keys)) == 4 * 2 * 2  # 2 matters x PC and mobile per city
+    con = store.open_db(db)
+    assert con.execute("SELECT count(*) FROM probes").fetchone()[0] == 16
+    assert con.execute("SELECT status FROM rounds").fetchone()[0] == "finished"
