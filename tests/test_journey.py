@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -209,7 +211,7 @@ def test_journeys_through_a_playwright_browser_server_match_local_ones(tmp_path)
     )
     server = subprocess.Popen(
         [sys.executable, "-m", "playwright", "launch-server", "--browser", "chromium",
-         "--config", str(config)], stdout=subprocess.PIPE, text=True,
+         "--config", str(config)], stdout=subprocess.PIPE, text=True, start_new_session=True,
     )  # fmt: skip
     try:
         endpoint = server.stdout.readline().strip()
@@ -226,8 +228,8 @@ def test_journeys_through_a_playwright_browser_server_match_local_ones(tmp_path)
             return sorted((p["matter"], p["outcome"], p["guide_url"]) for p in summary["probes"])
 
         assert seen(there) == seen(here) and {p["outcome"] for p in here["probes"]} == {"ok"}
-    finally:
-        server.terminate()
+    finally:  # the whole group: python's launcher and the node driver it runs
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(10)
         server.stdout.close()
     done = subprocess.run(
@@ -261,8 +263,6 @@ def test_the_sandbox_never_sees_more_requests_at_once_per_portal_than_allowed(tm
 def test_a_killed_round_resumes_and_probes_everything_exactly_once(tmp_path):
     """SIGKILL (the whole process group) in the middle of a round, then --resume: every city
     x scenario x channel probed once in the database, and the round finished."""
-    import os
-    import signal
     import time
 
     db = str(tmp_path / "k.db")
