@@ -170,33 +170,40 @@ def _keep(db, item_id: int, attempt: Attempt) -> None:
         store.add_item_evidence(db, item_id, kind, ref)
 
 
+async def _open_journey(browser, playwright, evidence, target: Target, options, gate: HostGate):
+    """A city's context (its saved session when there is one, else the options' account) and
+    the interaction journey walking it; the caller closes the context."""
+    city = target.city
+    session = session_file(options.sessions, city.id) if options.sessions else None
+    saved = session is not None and session.exists()
+    extra = {"storage_state": str(session)} if saved else {}
+    context = await new_context(browser, playwright, "pc", options, **extra)
+    await gate.attach(context)
+    journey = InteractionJourney(
+        context,
+        evidence,
+        target.url,
+        "pc",
+        city_name=city.name,
+        profile=options.profiles.get(city.platform),
+        config=options.journey,
+        account=None if saved else options.account,
+        session_note=f"请运行 govprobe login --city {city.name} 重新登录并保存会话"
+        if saved
+        else "",
+        solve_captcha_s=options.solve_captcha_s,
+    )
+    return context, journey
+
+
 async def _submit_city(
     browser, playwright, db, evidence, round_id, items: list[Planned], options, guides, report,
     gate: HostGate,
 ) -> None:  # fmt: skip
     target = items[0].target
     city = target.city
-    session = session_file(options.sessions, city.id) if options.sessions else None
-    context_args = {}
-    note = ""
-    if session is not None and session.exists():
-        context_args["storage_state"] = str(session)
-        note = f"请运行 govprobe login --city {city.name} 重新登录并保存会话"
-    context = await new_context(browser, playwright, "pc", options, **context_args)
-    await gate.attach(context)
+    context, journey = await _open_journey(browser, playwright, evidence, target, options, gate)
     try:
-        journey = InteractionJourney(
-            context,
-            evidence,
-            target.url,
-            "pc",
-            city_name=city.name,
-            profile=options.profiles.get(city.platform),
-            config=options.journey,
-            account=options.account if session is None or not session.exists() else None,
-            session_note=note,
-            solve_captcha_s=options.solve_captcha_s,
-        )
         for planned in items:
             report(await _submit_one(db, journey, round_id, planned, options, guides))
         _share_rating(db, round_id, city.id, journey.rating_entry)
@@ -369,27 +376,8 @@ async def _poll_city(
     browser, playwright, db, evidence, target: Target, items, options, now, scenarios, cal, th,
     gate: HostGate,
 ) -> None:  # fmt: skip
-    city = target.city
-    session = session_file(options.sessions, city.id) if options.sessions else None
-    context_args = {}
-    note = ""
-    if session is not None and session.exists():
-        context_args["storage_state"] = str(session)
-        note = f"请运行 govprobe login --city {city.name} 重新登录并保存会话"
-    context = await new_context(browser, playwright, "pc", options, **context_args)
-    await gate.attach(context)
+    context, journey = await _open_journey(browser, playwright, evidence, target, options, gate)
     try:
-        journey = InteractionJourney(
-            context,
-            evidence,
-            target.url,
-            "pc",
-            city_name=city.name,
-            profile=options.profiles.get(city.platform),
-            config=options.journey,
-            account=options.account if not context_args else None,
-            session_note=note,
-        )
         for kind in KINDS:
             mine = [i for i in items if i["kind"] == kind]
             if not mine:
