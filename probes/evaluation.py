@@ -20,6 +20,7 @@ from probes.evidence import EvidenceStore
 from probes.indicators import load_indicators
 from probes.observations import read_observations
 from probes.offline import OfflineResults, read_offline
+from probes.overrides import judged_items
 from probes.profiles import load_registry
 from probes.scenarios import ScenarioError, load_scenarios
 from probes.scoring import score_round
@@ -60,6 +61,11 @@ def score_of(db, round_id: str, *, interaction_round: str | None = None) -> dict
         obs.cities, obs.guides, obs.interactions, obs.handling, [*obs.direct, *hardware],
         load_indicators(),
     ).to_json()  # fmt: skip
+    # which figures rest on an evaluator's judgement (probes/overrides.py): the report marks them
+    judged = judged_items(db, round_id, obs.interaction_round)
+    for city in result["cities"]:
+        city["judged"] = judged.get(city["city"], [])
+    result["national"]["judged"] = sorted({i for items in judged.values() for i in items})
     return {
         "round": round_id,
         "interaction_round": obs.interaction_round,

@@ -5,6 +5,10 @@ reads observations; this module reads them out of SQLite.
 
 * **Guide** (one per probe of the guide round): outcome, how it was found, steps, seconds, rank
   (a transient outcome only counts when a retry confirmed it, else it is left out and listed);
+  an evaluator's active override (``probes/overrides.py``) wins over the machine: an outcome
+  overridden counts as confirmed, an element overridden present or absent changes the
+  completeness over the matter's required elements (a guide the machine missed and an
+  evaluator found counts as found by navigation, with no completeness or accuracy measured);
   completeness from the judgement; accuracy as findings over checks, where the checks made on a
   found guide are its form and sample links that were checked plus the four rules every guide
   gets (time limits, phone numbers, 是否网办 against the online-apply entry, PC and mobile
@@ -24,7 +28,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from probes import store
+from probes import overrides, store
 from probes.judge import parse_visits
 from probes.outcomes import TRANSIENT, Outcome
 from probes.profiles import Registry
@@ -50,6 +54,16 @@ class RoundObservations:
     direct: tuple[HardwareObservation, ...] = ()  # items measured directly (好差评 entry)
 
 
+def _completeness(required: list[str], missing: list[str], said: dict[str, bool]) -> float:
+    """The share of required elements present, after an evaluator's word on some of them."""
+    if not required:
+        return 1.0
+    gone = set(missing)
+    for element, present in said.items():
+        (gone.discard if present else gone.add)(element)
+    return sum(1 for e in required if e not in gone) / len(required)
+
+
 def interaction_round_for(db, guide_round: str) -> str | None:
     """The interaction round scored with a guide round: the latest real (not dry-run) one of
     the same target."""
@@ -72,14 +86,19 @@ def read_observations(
     if store.get_round(db, guide_round) is None:
         raise ValueError(f"no round {guide_round!r}")
     interaction_round = interaction_round or interaction_round_for(db, guide_round)
-    judgements = {
-        r["probe_id"]: r["completeness"]
-        for r in db.query(
-            "SELECT j.probe_id, j.completeness FROM judgements j JOIN probes p ON p.id = j.probe_id"
-            " WHERE p.round_id = ?",
-            [guide_round],
+    corrected = overrides.active_overrides(db, guide_round)
+    judgements = {}
+    for r in db.query(
+        "SELECT j.probe_id, j.completeness, j.required, j.missing FROM judgements j"
+        " JOIN probes p ON p.id = j.probe_id WHERE p.round_id = ?",
+        [guide_round],
+    ):
+        elements_said = (corrected.get(r["probe_id"]) or {}).get("elements")
+        judgements[r["probe_id"]] = (
+            _completeness(json.loads(r["required"]), json.loads(r["missing"]), elements_said)
+            if elements_said
+            else r["completeness"]
         )
-    }
     counts = {}
     for table, where in (("findings", ""), ("links", " AND l.status IS NOT NULL")):
         alias = "l" if table == "links" else "f"
@@ -98,25 +117,31 @@ def read_observations(
         " WHERE p.round_id = ? AND e.present AND e.element IN ('到办事现场次数', '网上办理深度')",
         [guide_round],
     ):
-        elements.setdefault(r["probe_id"], {})[r["element"]] = r["value"]
+        said = (corrected.get(r["probe_id"]) or {}).get("elements", {})
+        if said.get(r["element"], True):  # an evaluator may say it is not really shown
+            elements.setdefault(r["probe_id"], {})[r["element"]] = r["value"]
 
     guides, handling, seen = [], [], set()
     for p in store.probes_of_round(db, guide_round):
         if not p["city"]:
             continue
         seen.add(p["city"])
-        found = p["outcome"] == Outcome.OK.value
+        said = corrected.get(p["id"]) or {}
+        outcome = said.get("outcome") or p["outcome"]
+        found = outcome == Outcome.OK.value
         extra = p["extra"] if isinstance(p["extra"], dict) else json.loads(p["extra"] or "{}")
         findings = counts["findings"].get(p["id"], 0)
-        checks = counts["links"].get(p["id"], 0) + FIXED_ACCURACY_CHECKS if found else 0
+        # a guide the machine never judged (an evaluator says it was there) has no checks
+        judged = p["id"] in judgements
+        checks = counts["links"].get(p["id"], 0) + FIXED_ACCURACY_CHECKS if found and judged else 0
         guides.append(
             GuideObservation(
                 city=p["city"],
                 scenario=p["scenario"],
                 matter=p["matter"],
                 channel=p["channel"],
-                outcome=p["outcome"],
-                found_by=p["found_by"] if found else None,
+                outcome=outcome,
+                found_by=(p["found_by"] or "navigation") if found else None,
                 steps=p["steps"],
                 seconds=p["seconds"],
                 rank=p["rank"],
@@ -124,7 +149,8 @@ def read_observations(
                 findings=findings if found else 0,
                 checks=max(checks, findings) if found else 0,
                 # a transient failure counts only once a retry confirmed it (probes/rounds.py)
-                confirmed=Outcome(p["outcome"]) not in TRANSIENT or bool(extra.get("confirmed")),
+                confirmed=Outcome(outcome) not in TRANSIENT
+                or bool(extra.get("confirmed") or said.get("outcome")),
             )
         )
         if found:

@@ -406,11 +406,90 @@ def _m0003_offline(db: sqlite_utils.Database) -> None:
     create_tables(db, _TABLES_0003)
 
 
+_TABLES_0004: tuple[TableDef, ...] = (
+    _t(
+        "overrides",
+        "Evaluators' corrections of a machine judgement of a probe: an element present or"
+        " absent, an outcome. Scores read the active ones; every change is also in `labels`.",
+        ("id", "INTEGER PRIMARY KEY", "override id"),
+        ("probe_id", f"INTEGER NOT NULL {_FK_PROBE}", "the probe corrected"),
+        ("field", "TEXT NOT NULL", "outcome | element"),
+        ("element", "TEXT", "the element corrected (field element), e.g. 承诺办结时限"),
+        ("machine", "TEXT", "what the machine said: an outcome, or 1/0 for present/absent"),
+        ("value", "TEXT NOT NULL", "what the evaluator says instead (same encoding)"),
+        ("by", "TEXT NOT NULL", "the evaluator who made it"),
+        ("at", "TEXT NOT NULL", "when (ISO 8601, UTC)"),
+        ("note", "TEXT NOT NULL", "why: the evaluator's reason, never empty"),
+        ("confirmed_by", "TEXT", "the second evaluator who confirmed it, when one has"),
+        ("confirmed_at", "TEXT", "when it was confirmed"),
+        ("withdrawn_by", "TEXT", "who withdrew it (or superseded it by a newer override)"),
+        ("withdrawn_at", "TEXT", "when; an override withdrawn no longer counts"),
+        indexes=(
+            "CREATE INDEX overrides_probe ON overrides (probe_id)",
+            # one active override per probe, field and element
+            "CREATE UNIQUE INDEX overrides_active ON overrides"
+            " (probe_id, field, ifnull(element, '')) WHERE withdrawn_at IS NULL",
+        ),
+    ),
+)
+
+# Views for the questions people ask of the database by hand (datasette, sqlite3).
+_VIEWS_0004: tuple[tuple[str, str, str], ...] = (
+    (
+        "round_outcomes",
+        "How the probes of each round ended: one row per round, city, channel and outcome.",
+        "SELECT p.round_id, p.city, p.channel, p.outcome, count(*) AS probes,"
+        " sum(p.flaky) AS flaky FROM probes p GROUP BY p.round_id, p.city, p.channel, p.outcome",
+    ),
+    (
+        "guide_completeness",
+        "Each probe that found a guide: its completeness and the required elements it misses.",
+        "SELECT p.round_id, p.id AS probe_id, p.city, p.scenario, p.matter, p.channel,"
+        " p.guide_url, j.completeness, j.missing FROM probes p"
+        " JOIN judgements j ON j.probe_id = p.id",
+    ),
+    (
+        "threads",
+        "Consultations and complaints: when sent, when answered, how they were judged.",
+        "SELECT i.round_id, i.id AS item_id, i.city, i.scenario, i.kind, i.state, i.ticket,"
+        " i.submitted_at, i.replied_at, i.working_days, i.timeliness, i.effectiveness,"
+        " i.effectiveness_source, i.outcome, i.reason FROM items i WHERE NOT i.dry_run",
+    ),
+    (
+        "evaluator_changes",
+        "Every change an evaluator made (the audit log), with the city it concerns.",
+        "SELECT l.id, l.at, l.by, l.field, l.old, l.new, l.note, l.subject, l.item_id,"
+        " coalesce(i.city, p.city) AS city, coalesce(i.round_id, p.round_id) AS round_id"
+        " FROM labels l LEFT JOIN items i ON i.id = l.item_id"
+        " LEFT JOIN probes p ON l.subject LIKE 'probe:%'"
+        " AND p.id = CAST(substr(l.subject, 7) AS INTEGER)",
+    ),
+    (
+        "active_overrides",
+        "Overrides that count now, with the probe they correct and whether a second evaluator"
+        " confirmed them.",
+        "SELECT o.*, p.round_id, p.city, p.scenario, p.matter, p.channel FROM overrides o"
+        " JOIN probes p ON p.id = o.probe_id WHERE o.withdrawn_at IS NULL",
+    ),
+)
+
+
+def _m0004_overrides(db: sqlite_utils.Database) -> None:
+    create_tables(db, _TABLES_0004)
+    for name, doc, sql in _VIEWS_0004:
+        db.execute(f"CREATE VIEW [{name}] AS {sql}")
+        db.execute(
+            "INSERT OR REPLACE INTO _meta (table_name, column_name, description) VALUES (?, ?, ?)",
+            [name, "", doc],
+        )
+
+
 # Append only: never reorder, rename or edit a migration that has shipped.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _m0001_initial),
     Migration("0002_item_journeys", _m0002_item_journeys),
     Migration("0003_offline", _m0003_offline),
+    Migration("0004_overrides", _m0004_overrides),
 )
 
 
