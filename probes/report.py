@@ -353,6 +353,10 @@ def _evaluator_items(data: ReportData) -> dict[str, set[str]]:
             if item["method"] == "effectiveness" and item["kind"]:
                 by_kind.setdefault(item["kind"], []).append(item["id"])
     marked: dict[str, set[str]] = {}
+    # overrides and labels (probes/overrides.py): score_of lists them per city as "judged"
+    for c in data["score"].get("cities", []):
+        if c.get("judged"):
+            marked.setdefault(c["city"], set()).update(c["judged"])
     for city, evidence in (data.get("cities") or {}).items():
         for t in evidence.get("threads", []):
             if t.get("effectiveness_source") == "evaluator":

@@ -144,3 +144,16 @@ def test_the_database_describes_itself_and_answers_common_questions(filled):  # 
     overrides.override_outcome(db, probe["id"], "ok", by="王评估", note="找到了")
     change = next(iter(db.query("SELECT * FROM evaluator_changes")))
     assert (change["city"], change["round_id"], change["by"]) == ("lhasa", round_id, "王评估")
+
+
+def test_the_report_marks_figures_resting_on_an_override(filled, tmp_path):  # noqa: F811
+    from probes import report
+
+    db, path, round_id = filled
+    assert "guangzhou" not in report._evaluator_items(evaluation.report_data(path, round_id))
+    probe = _probe(db, "guangzhou", MATTERS[0])
+    overrides.override_element(db, probe["id"], "到办事现场次数", False, by="王评估", note="占位")
+    data = evaluation.report_data(path, round_id)
+    assert {"completeness", "visits"} <= report._evaluator_items(data)["guangzhou"]
+    html = report.render_html(data)
+    assert "评估人更正了机器判定" in html
