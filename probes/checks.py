@@ -183,13 +183,19 @@ def guide_facts(db, guide_round: str | None, *, links_per_city: int = 10) -> Gui
     return GuideFacts(guides, {c: tuple(v.values()) for c, v in links.items()})
 
 
-def check_rounds_of_week(db, *, days: int = 7, target: str | None = None) -> list[str]:
-    """The check rounds started within ``days`` before the latest one (of a target): the
-    window the availability rule counts failed visits in."""
+def check_rounds_of_week(
+    db, *, days: int = 7, target: str | None = None, until: str | None = None
+) -> list[str]:
+    """The check rounds started within ``days`` before the latest one (of a target; started at
+    or before ``until``, an ISO time, when given): the window the availability rule counts
+    failed visits in."""
     sql, params = "SELECT id, target, started_at FROM rounds WHERE kind = 'check'", []
     if target is not None:
         sql += " AND target = ?"
         params.append(target)
+    if until is not None:
+        sql += " AND started_at <= ?"
+        params.append(until)
     rows = list(db.query(sql + " ORDER BY started_at DESC, rowid DESC", params))
     if not rows:
         return []

@@ -17,11 +17,11 @@ from typing import Any
 
 from probes import store
 from probes.evidence import EvidenceStore
-from probes.indicators import load_indicators
+from probes.indicators import IndicatorSystem, load_indicators
 from probes.observations import read_observations
 from probes.offline import OfflineResults, read_offline
 from probes.overrides import judged_items
-from probes.profiles import load_registry
+from probes.profiles import Registry, load_registry
 from probes.scenarios import ScenarioError, load_scenarios
 from probes.scoring import score_round
 
@@ -46,20 +46,31 @@ def _guide_round(db, db_path, round_id: str | None) -> str:
     return round_id
 
 
-def score_of(db, round_id: str, *, interaction_round: str | None = None) -> dict[str, Any]:
+def score_of(
+    db,
+    round_id: str,
+    *,
+    interaction_round: str | None = None,
+    registry: Registry | None = None,
+    system: IndicatorSystem | None = None,
+    check_rounds: list[str] | None = None,
+) -> dict[str, Any]:
     """The score JSON of a guide round with its interaction round (``RoundScore.to_json``
-    plus ``round`` and ``interaction_round``)."""
+    plus ``round`` and ``interaction_round``).
+
+    ``registry`` and ``system`` default to the shipped files; ``check_rounds`` (the health
+    checks the hardware items are scored from) to those of the week before the latest one."""
     from probes.checks import check_rounds_of_week, hardware_observations
 
-    registry = load_registry()
+    registry = registry or load_registry()
     obs = read_observations(db, round_id, registry, interaction_round=interaction_round)
     target = store.get_round(db, round_id)["target"]
-    checks = check_rounds_of_week(db, target=target)
+    checks = check_rounds if check_rounds is not None else check_rounds_of_week(db, target=target)
     known = {c.city for c in obs.cities}
     hardware = [h for h in hardware_observations(db, *checks) if h.city in known] if checks else []
     result = score_round(
         obs.cities, obs.guides, obs.interactions, obs.handling, [*obs.direct, *hardware],
-        load_indicators(),
+        system or load_indicators(),
     ).to_json()  # fmt: skip
     # which figures rest on an evaluator's judgement (probes/overrides.py): the report marks them
     judged = judged_items(db, round_id, obs.interaction_round)
@@ -72,6 +83,40 @@ def score_of(db, round_id: str, *, interaction_round: str | None = None) -> dict
         "check_rounds": checks,
         **result,
     }
+
+
+def score_season(
+    db, *, target: str | None = None, registry: Registry | None = None
+) -> list[dict[str, Any]]:
+    """Every finished guide round (of a target), oldest first, scored with the health checks of
+    its own week (those started in the 7 days before it): the trend of the national figures.
+
+    One entry per round: ``round``, ``started_at``, ``check_rounds``, ``national`` (score,
+    indicators, items) and how many cities were ranked of how many scored."""
+    from probes.checks import check_rounds_of_week
+
+    registry = registry or load_registry()
+    system = load_indicators()
+    sql = "SELECT id, target, started_at FROM rounds WHERE kind = 'guides' AND status = 'finished'"
+    params: list[Any] = []
+    if target is not None:
+        sql += " AND target = ?"
+        params.append(target)
+    trend = []
+    for row in db.query(sql + " ORDER BY started_at, rowid", params):
+        checks = check_rounds_of_week(db, target=row["target"], until=row["started_at"])
+        result = score_of(db, row["id"], registry=registry, system=system, check_rounds=checks)
+        trend.append(
+            {
+                "round": row["id"],
+                "started_at": row["started_at"],
+                "check_rounds": checks,
+                "national": result["national"],
+                "ranked": sum(1 for c in result["cities"] if c["rank"] is not None),
+                "cities": len(result["cities"]),
+            }
+        )
+    return trend
 
 
 def score(
@@ -162,8 +207,15 @@ def _thumbnail(data: bytes) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
 
 
-def report_data(db_path: str, round_id: str | None = None, *, compare: str | None = None):
-    """Everything a report shows for a round, as ``probes.report.ReportData``."""
+def report_data(
+    db_path: str,
+    round_id: str | None = None,
+    *,
+    compare: str | None = None,
+    registry: Registry | None = None,
+):
+    """Everything a report shows for a round, as ``probes.report.ReportData`` (``registry``:
+    the cities, default the shipped registry)."""
     import json
 
     from probes.report import build_report_data, offline_section
@@ -172,7 +224,7 @@ def report_data(db_path: str, round_id: str | None = None, *, compare: str | Non
     db = store.open_db(db_path)
     evidence = _evidence(db_path)
     round_id = _guide_round(db, db_path, round_id)
-    result = score_of(db, round_id)
+    result = score_of(db, round_id, registry=registry)
     missing = {
         r["probe_id"]: json.loads(r["missing"])
         for r in db.query(
@@ -205,14 +257,19 @@ def report_data(db_path: str, round_id: str | None = None, *, compare: str | Non
     offline = stored_offline(db, db_path)
     previous = None
     if compare:
-        previous = (compare, score_of(db, _guide_round(db, db_path, compare)))
+        previous = (
+            compare, score_of(db, _guide_round(db, db_path, compare), registry=registry)
+        )  # fmt: skip
     row = store.get_round(db, round_id)
+    names = chinese_names()
+    if registry is not None:
+        names |= {c.id: c.name for c in registry.cities}
     return build_report_data(
         round_id=round_id,
         round_time=row["started_at"],
         score=result,
         system=load_indicators(),
-        names=chinese_names(),
+        names=names,
         probes=probes,
         threads=threads,
         offline=offline_section(offline, online_materials(db, round_id)) if offline else None,
@@ -228,12 +285,13 @@ def write_report(
     round_id: str | None = None,
     fmt: str = "html",
     compare: str | None = None,
+    registry: Registry | None = None,
 ) -> list[Path]:
     """``govprobe report``: one self-contained HTML file, an XLSX workbook, or CSV files."""
     from probes.report import render_html, write_csv, write_xlsx
 
     load_scenarios()  # a malformed scenario file fails here, naming itself
-    data = report_data(db_path, round_id, compare=compare)
+    data = report_data(db_path, round_id, compare=compare, registry=registry)
     out = Path(out)
     if fmt == "html":
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,43 @@ def test_an_evaluator_label_changes_the_score(filled):
     gz = {r["city"]: r for r in after["cities"]}["guangzhou"]
     old = {r["city"]: r for r in before["cities"]}["guangzhou"]
     assert gz["indicators"]["interaction"] > old["indicators"]["interaction"]
+
+
+def _check_round(db, at: str, available: bool) -> str:
+    round_id = store.start_round(db, "check", "sandbox", at=at)
+    store.save_check(
+        db, round_id, url="http://portal/guangzhou", kind="home", city="guangzhou",
+        channel="pc", classification="up" if available else "down",
+        detail={"available": available}, at=at,
+    )  # fmt: skip
+    store.finish_round(db, round_id, at=at)
+    return round_id
+
+
+def test_the_season_scores_each_round_with_the_checks_of_its_own_week(filled):
+    db, _path, first = filled
+    start = datetime.fromisoformat(store.get_round(db, first)["started_at"])
+    day = lambda n: (start + timedelta(days=n)).isoformat(timespec="seconds")  # noqa: E731
+    down = _check_round(db, day(-10), available=False)  # the week before the first round
+    up = _check_round(db, day(1), available=True)  # the week before the second
+    second = store.start_round(db, "guides", "sandbox", at=day(2))
+    for p in store.probes_of_round(db, first):
+        copy = _probe(EvidenceStore(Path(_path).parent / "evidence"), p["city"], p["matter"],
+                      Outcome(p["outcome"]))  # fmt: skip
+        probe_id = store.save_probe(db, second, copy)
+        if copy.capture:
+            store.save_judgement(
+                db, probe_id, elements={"到办事现场次数": "0次"}, empty=(), materials=(),
+                links=(), findings=(), completeness=1.0, required=["到办事现场次数"],
+                missing=[], rules_version="test",
+            )  # fmt: skip
+    store.finish_round(db, second, at=day(2))
+    trend = evaluation.score_season(db, target="sandbox")
+    assert [t["round"] for t in trend] == [first, second]
+    assert [t["check_rounds"] for t in trend] == [[down], [up]]
+    # availability is scored from each round's own week, not from the latest checks
+    assert [t["national"]["items"]["availability"] for t in trend] == [0.0, 100.0]
+    assert evaluation.score_of(db, first)["check_rounds"] == [up]  # the default: the latest
 
 
 def test_score_compare_and_report_through_the_command(filled, tmp_path):
