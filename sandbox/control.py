@@ -136,6 +136,7 @@ def city_truth(state: SandboxState, city: City) -> dict[str, Any]:
         "captcha_on_forms": b.captcha_on_forms,
         "rating": b.rating,
         "reply_time_shown": b.reply_time_shown,
+        "hostile_markup": b.hostile_markup,
         "defects": [
             {
                 "kind": d.kind,

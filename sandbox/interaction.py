@@ -24,7 +24,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sandbox.clock import shown
-from sandbox.model import SCENARIOS, City, Guide, Site
+from sandbox.model import HOSTILE_MARKUP, SCENARIOS, City, Guide, Site
 from sandbox.state import SandboxState, Submission
 from sandbox.templating import render
 from sandbox.workdays import add_working_days
@@ -327,6 +327,7 @@ def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
                     "submitted": shown(sub.submitted_at),
                     "status": wording["status"][0 if answered else 1],
                     "reply": world.reply_text(sub.scenario, kind, reply.quality)
+                    + (HOSTILE_MARKUP if city.behaviour.hostile_markup else "")
                     if answered
                     else "",
                     "replied": shown(due)

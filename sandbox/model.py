@@ -126,6 +126,17 @@ class Behaviour:
     captcha_on_forms: bool = False  # 我要咨询 / 我要投诉 demand a captcha
     rating: bool = False  # a 好差评 rating entry exists
     reply_time_shown: bool = True  # 我的咨询 shows when the reply came (some portals do not)
+    # guide text and replies carry script and markup (shown as text, as a careless portal
+    # shows what an editor typed): whatever we show of them must stay inert
+    hostile_markup: bool = False
+
+
+# What a hostile city's 办理地点 and replies end with: scripts that set ``window.__pwned`` if
+# anything ever runs them, and markup that must show as text.
+HOSTILE_MARKUP = (
+    '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
+    '<b onmouseover="window.__pwned=1">加粗</b><a href="javascript:window.__pwned=1">链接</a>'
+)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from sandbox.model import (
     CANONICAL_ELEMENTS,
     CHANNELS,
     DEFECT_KINDS,
+    HOSTILE_MARKUP,
     MATTERS,
     SCENARIOS,
     Behaviour,
@@ -114,6 +115,7 @@ class RawCity(_Strict):
     rating: bool = False
     captcha_on_forms: bool = False
     reply_time_shown: bool = True
+    hostile_markup: bool = False
     offline_matters: list[str] = []
     overlay: Literal["none", "notice", "agreement"] = "none"
     new_tab: bool = False
@@ -326,6 +328,8 @@ def _build_city(raw: RawCity, site: RawSite, matters: RawMatters, replies: RawRe
             name = t.names[_h(raw.id, matter) % len(t.names)]
             elements = {"事项名称": name, "实施编码": _code(raw.region_code, n)}
             elements |= {k: _fill(val, v) for k, val in t.elements.items()}
+            if raw.hostile_markup and "办理地点" in elements:
+                elements["办理地点"] += HOSTILE_MARKUP
             offline = matter in raw.offline_matters
             if offline:
                 elements["到办事现场次数"] = "1次"
@@ -407,6 +411,7 @@ def _build_city(raw: RawCity, site: RawSite, matters: RawMatters, replies: RawRe
             captcha_on_forms=raw.captcha_on_forms,
             rating=raw.rating,
             reply_time_shown=raw.reply_time_shown,
+            hostile_markup=raw.hostile_markup,
         ),
         defects=tuple(defects),
         overlay=raw.overlay,
