@@ -173,6 +173,27 @@ def rejudge(round_id, db_path):
 
 @main.command()
 @db_option
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here (default: stdout).")
+def metadata(db_path, out):
+    """Describe the database for datasette: `datasette DB -m metadata.json`."""
+    import json
+    from pathlib import Path
+
+    from probes import store
+
+    db = store.open_db(db_path)
+    text = json.dumps(store.datasette_metadata(db, Path(db_path).stem), ensure_ascii=False,
+                      indent=2)  # fmt: skip
+    db.close()
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+        click.echo(f"written: {out}")
+    else:
+        click.echo(text)
+
+
+@main.command()
+@db_option
 def verify(db_path):
     """Re-hash every evidence file and report any that changed or vanished."""
     from probes import store

@@ -642,6 +642,17 @@ def table_docs(db: sqlite_utils.Database) -> dict[str, dict]:
 # Rounds
 
 
+def datasette_metadata(db: sqlite_utils.Database, name: str = "govprobe") -> dict:
+    """Metadata for ``datasette DB -m metadata.json``: every table's and view's description and
+    its columns' (from ``_meta``), so an ad-hoc query starts from what each column means."""
+    return {
+        "title": "govprobe: 政务服务体验式评估 (probes, evidence, judgements, scores)",
+        "description": "Tables are described below; views answer common questions:"
+        " round_outcomes, guide_completeness, threads, evaluator_changes, active_overrides.",
+        "databases": {name: {"tables": table_docs(db)}},
+    }
+
+
 def start_round(
     db: sqlite_utils.Database,
     kind: str,

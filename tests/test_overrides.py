@@ -157,3 +157,28 @@ def test_the_report_marks_figures_resting_on_an_override(filled, tmp_path):  # n
     assert {"completeness", "visits"} <= report._evaluator_items(data)["guangzhou"]
     html = report.render_html(data)
     assert "评估人更正了机器判定" in html
+
+
+def test_datasette_metadata_describes_every_table_and_view(filled, tmp_path):  # noqa: F811
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db, path, _round = filled
+    out = tmp_path / "metadata.json"
+    govprobe = str(Path(sys.executable).parent / "govprobe")
+    done = subprocess.run([govprobe, "metadata", "--db", path, "--out", str(out)],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    tables = json.loads(out.read_text())["databases"]["govprobe"]["tables"]
+    names = {
+        r["name"]
+        for r in db.query(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+            " AND name NOT LIKE 'sqlite_%'"
+        )
+    }
+    assert names and names <= set(tables)
+    assert all(tables[n]["description"] for n in names)
+    assert all(all(tables[n]["columns"].values()) for n in names)
