@@ -1,0 +1,147 @@
+"""govprobe's guide round against the bare script, side by side on one sandbox.
+
+    .venv/bin/python bench/round.py [--concurrency 4] [--repeat 2] [--city 广州 ...] [--json]
+
+Starts one sandbox (``probes.targets.SandboxProcess``), then runs, alternately (A B A B ...),
+``govprobe run --target sandbox --sandbox-url URL --concurrency N --db TMP --json`` (A: the
+whole round, 36 cities × 2 scenarios × PC and mobile, walked, stored with its evidence and
+judged) and ``bench/baseline.py`` (B: the same guide pages walked with plain Playwright, at the
+same concurrency and per-host limit). Each run is a child process whose whole tree (Chromium
+included) is sampled every 100 ms for memory. Prints, per side, the best wall time of the
+repeats, the ratio, journeys per minute, the peak memory of the tree (RSS summed, and PSS:
+shared pages counted once), and for govprobe the evidence bytes per journey and the database
+size; also whether each side found the truth's guides (``bench/guides.py``'s comparison), so a
+fast wrong side shows. The 1-minute load average is recorded before each run.
+
+Targets (issue 9, on a 2-core machine): govprobe ≤ 1.3 × the bare script's wall time; peak
+memory ≤ 2 GiB at concurrency 4; evidence ≤ 1.5 MB per journey.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import GIB, Figure, dir_bytes, emit, run_measured  # noqa: E402
+from guides import compare  # noqa: E402
+
+from probes.targets import SandboxProcess  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+PYTHON = sys.executable
+GOVPROBE = str(Path(sys.executable).parent / "govprobe")
+
+
+def run_govprobe(url: str, concurrency: int, cities: list[str], keep: Path | None) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-round-"))
+    try:
+        db = tmp / "govprobe.db"
+        cmd = [GOVPROBE, "run", "--target", "sandbox", "--sandbox-url", url, "--db", str(db),
+               "--concurrency", str(concurrency), "--json"]  # fmt: skip
+        for city in cities:
+            cmd += ["--city", city]
+        done = run_measured(cmd)
+        if done.returncode:
+            sys.exit(f"govprobe run failed: {done.stderr[-2000:]}")
+        summary = json.loads(done.stdout)
+        probes = summary["probes"]
+        db_bytes = sum(p.stat().st_size for p in tmp.glob("govprobe.db*"))
+        with httpx.Client(timeout=30) as client:
+            truths = {c: client.get(f"{url}/__sandbox/truth/{c}").json()
+                      for c in {p["city"] for p in probes}}  # fmt: skip
+        figures = compare(probes, truths)
+        if keep is not None:
+            shutil.copytree(tmp, keep, dirs_exist_ok=True)
+        return {
+            "wall": done.wall_s, "journeys": len(probes), "peak_rss": done.peak_rss,
+            "peak_pss": done.peak_pss, "load": done.load_before,
+            "evidence_bytes": dir_bytes(tmp / "evidence"), "db_bytes": db_bytes,
+            "correct": f"{figures['outcomes_matching']}/{figures['probes']} outcomes, "
+                       f"{figures['right_variant']}/{figures['found']} right guides",
+        }  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_baseline(url: str, concurrency: int, cities: list[str]) -> dict:
+    cmd = [PYTHON, str(HERE / "baseline.py"), "--sandbox-url", url,
+           "--concurrency", str(concurrency), "--json"]  # fmt: skip
+    for city in cities:
+        cmd += ["--city", city]
+    done = run_measured(cmd)
+    if done.returncode:
+        sys.exit(f"baseline failed: {done.stderr[-2000:]}")
+    summary = json.loads(done.stdout)
+    return {
+        "wall": done.wall_s, "journeys": summary["journeys"], "peak_rss": done.peak_rss,
+        "peak_pss": done.peak_pss, "load": done.load_before,
+        "correct": f"{summary['reached']}/{summary['present']} guides reached",
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--city", action="append", default=[])
+    parser.add_argument("--keep", type=Path, help="copy govprobe's last database and evidence here")
+    parser.add_argument("--json", action="store_true", help="one JSON line per figure")
+    args = parser.parse_args()
+    runs: dict[str, list[dict]] = {"govprobe": [], "baseline": []}
+    with SandboxProcess() as sandbox:
+        for n in range(args.repeat):
+            gp = run_govprobe(sandbox.url, args.concurrency, args.city, args.keep)
+            runs["govprobe"].append(gp)
+            print(f"# run {n + 1} govprobe {gp['wall']:.1f} s (load {gp['load']})",
+                  file=sys.stderr, flush=True)  # fmt: skip
+            base = run_baseline(sandbox.url, args.concurrency, args.city)
+            runs["baseline"].append(base)
+            print(f"# run {n + 1} baseline {base['wall']:.1f} s (load {base['load']})",
+                  file=sys.stderr, flush=True)  # fmt: skip
+    best = {side: min(rs, key=lambda r: r["wall"]) for side, rs in runs.items()}
+    gp, base = best["govprobe"], best["baseline"]
+    c = args.concurrency
+    load = max(gp["load"], base["load"])
+    scope = "all 36 cities" if not args.city else f"{len(args.city)} cities"
+    figures = [
+        Figure("scope", f"{scope}, {gp['journeys']} journeys, c={c}, best of {args.repeat}"),
+        Figure("govprobe round wall time", round(gp["wall"], 1), "s", load_1m=gp["load"],
+               extra={"all": [round(r["wall"], 1) for r in runs["govprobe"]]}),
+        Figure("bare script wall time", round(base["wall"], 1), "s", load_1m=base["load"],
+               extra={"all": [round(r["wall"], 1) for r in runs["baseline"]]}),
+        Figure("ratio govprobe / bare script", round(gp["wall"] / base["wall"], 2), "x",
+               target="<= 1.3", load_1m=load),
+        Figure("govprobe journeys per minute", round(gp["journeys"] / gp["wall"] * 60, 1),
+               "/min", load_1m=gp["load"]),
+        Figure("bare script journeys per minute",
+               round(base["journeys"] / base["wall"] * 60, 1), "/min", load_1m=base["load"]),
+        Figure("govprobe peak memory, tree RSS sum",
+               round(max(r["peak_rss"] for r in runs["govprobe"]) / GIB, 2), "GiB",
+               target="<= 2 at c=4"),
+        Figure("govprobe peak memory, tree PSS sum",
+               round(max(r["peak_pss"] for r in runs["govprobe"]) / GIB, 2), "GiB"),
+        Figure("bare script peak memory, tree RSS sum",
+               round(max(r["peak_rss"] for r in runs["baseline"]) / GIB, 2), "GiB"),
+        Figure("bare script peak memory, tree PSS sum",
+               round(max(r["peak_pss"] for r in runs["baseline"]) / GIB, 2), "GiB"),
+        Figure("evidence per journey", round(gp["evidence_bytes"] / gp["journeys"] / 1e6, 3),
+               "MB", target="<= 1.5"),
+        Figure("evidence, whole round", round(gp["evidence_bytes"] / 1e6, 1), "MB"),
+        Figure("database size", round(gp["db_bytes"] / 1e6, 2), "MB"),
+        Figure("govprobe against the truth", gp["correct"]),
+        Figure("bare script against the truth", base["correct"]),
+    ]  # fmt: skip
+    emit("round", figures, args.json, load=max(r["load"] for rs in runs.values() for r in rs))
+
+
+if __name__ == "__main__":
+    main()
