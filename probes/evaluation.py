@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from probes.scenarios import ScenarioError, load_scenarios
 from probes.scoring import score_round
 
 THUMBNAIL_WIDTH = 480
+THUMBNAIL_HEIGHT = 1200  # at most, from the top
 
 
 def _evidence(db_path: str | Path) -> EvidenceStore:
@@ -197,11 +199,19 @@ def _thumbnail(data: bytes) -> str | None:
         from PIL import Image
     except ImportError:  # pragma: no cover - Pillow comes with matplotlib
         return "data:image/jpeg;base64," + base64.b64encode(data).decode()
-    image = Image.open(io.BytesIO(data)).convert("RGB")
+    image = Image.open(io.BytesIO(data))
     if image.width > THUMBNAIL_WIDTH:
+        # a JPEG is decoded at the smallest scale (1/2, 1/4, 1/8) still as wide as the
+        # thumbnail, and only the top the thumbnail shows is resized: a full-page capture
+        # costs a fraction of decoding it whole (bench/growth.py)
+        image.draft("RGB", (THUMBNAIL_WIDTH, THUMBNAIL_WIDTH * image.height // image.width))
+        image = image.convert("RGB")
+        shown = min(image.height, math.ceil(THUMBNAIL_HEIGHT * image.width / THUMBNAIL_WIDTH))
+        image = image.crop((0, 0, image.width, shown))
         height = int(image.height * THUMBNAIL_WIDTH / image.width)
         image = image.resize((THUMBNAIL_WIDTH, height))
-    image = image.crop((0, 0, image.width, min(image.height, 1200)))
+    image = image.convert("RGB")
+    image = image.crop((0, 0, image.width, min(image.height, THUMBNAIL_HEIGHT)))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=60)
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
