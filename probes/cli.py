@@ -426,6 +426,23 @@ def report(round_id, out, fmt, compare_round, db_path):
         click.echo(f"written: {path}")
 
 
+@main.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--tokens", "tokens_file", type=click.Path(exists=True, dir_okay=False),
+              help="YAML or JSON {evaluator: token} (default: $GOVPROBE_REVIEW_TOKENS, else "
+                   "one token made for you and printed).")  # fmt: skip
+def review(db_path, host, port, tokens_file):
+    """Serve the evaluators' review pages: browse, judge replies, override with reasons."""
+    from probes.review.server import serve
+
+    try:
+        serve(db_path, host=host, port=port, tokens_file=tokens_file, echo=click.echo)
+    except ValueError as exc:
+        raise _fail(exc) from exc
+
+
 def _register() -> None:
     """Commands that live beside their library code."""
     from probes.checks import check

@@ -1,0 +1,538 @@
+"""What each review page shows, read out of the database as plain dicts for the templates.
+
+The *review* end of the data flow (README, "Architecture"): the store's readers
+(``probes/store.py``), the score with the evaluators' judgements applied
+(``probes.evaluation.score_of``) and the overrides and audit log (``probes/overrides.py``). No
+page writes here; the forms' POSTs call ``probes/overrides.py`` from ``probes/review/app.py``.
+Values stay as the portal gave them: the templates escape them (Jinja2 autoescape).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from probes import overrides, store
+from probes.evaluation import score_of
+from probes.evidence import EvidenceStore
+from probes.indicators import load_indicators
+from probes.outcomes import LABELS_ZH, Outcome
+from probes.report import (
+    CHANNEL_ZH,
+    EFFECTIVENESS_ZH,
+    KIND_ZH,
+    SOURCE_ZH,
+    TIMELINESS_ZH,
+    indicator_tree,
+)
+
+ACTION_ZH = {
+    "goto": "打开页面",
+    "dismiss_overlay": "关闭弹窗",
+    "select_region": "选择地区",
+    "click_text": "点击文字",
+    "click": "点击",
+    "fill": "填写",
+    "press": "按键",
+    "wait": "等待",
+    "search": "站内搜索",
+    "next_page": "翻页",
+    "pick_result": "选择结果",
+    "open_result": "打开结果",
+    "open": "打开",
+    "navigate_category": "分类导航",
+    "expand": "展开标签与栏目",
+    "capture": "采集指南",
+    "online_apply": "在线办理入口",
+    "login": "登录",
+    "captcha": "验证码",
+    "submit": "提交",
+    "read_list": "读取列表",
+}
+FOUND_BY_ZH = {"search": "站内搜索", "navigation": "分类导航", "direct": "直达链接"}
+ITEM_STATE_ZH = {
+    "intent": "待发送",
+    "submitted": "已提交",
+    "unknown": "提交结果不明",
+    "replied": "已回复",
+    "closed": "已关闭",
+}
+EVIDENCE_KIND_ZH = {
+    "screenshot": "步骤截图",
+    "guide_html": "指南页面 HTML",
+    "guide_screenshot": "指南整页截图",
+    "data": "页面数据 JSON",
+    "trail": "访问轨迹",
+    "form": "填写的表单",
+    "receipt": "提交回执",
+    "list": "我的咨询列表截图",
+    "list_html": "我的咨询列表 HTML",
+}
+INTEGRITY_ZH = {"ok": "一致", "changed": "已被改动", "missing": "文件缺失"}
+FIELD_ZH = {
+    "outcome": "探测结果",
+    "element": "要素",
+    "effectiveness": "有效性",
+    "timeliness": "及时性",
+    "confirmed": "确认改判",
+}
+QUEUE_ZH = {
+    "auto_effectiveness": "有效性仅有自动建议",
+    "flaky": "重试结果不一致",
+    "inconclusive": "尚无定论（本方错误、被拦截或未确认的故障）",
+    "awaiting_second": "改判待第二位评估人确认",
+}
+# A portal url is a link only when it is plainly http(s); anything else (javascript:, data:,
+# a url with spaces or control characters) is shown as text.
+_HTTP_URL = re.compile(r"^https?://[^\s<>\"'`\x00-\x1f\x7f]+$", re.IGNORECASE)
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+# The data layer's refusals (``OverrideError``), said in Chinese; the original is shown beside.
+_ERRORS_ZH = (
+    (re.compile(r"a reason is required"), "必须填写理由：说明机器判定错在哪里。"),
+    (
+        re.compile(r"a second evaluator must confirm"),
+        "改判须由另一位评估人确认，改判人本人不能确认。",
+    ),
+    (re.compile(r"was withdrawn; nothing to confirm"), "该改判已撤回，无需确认。"),
+    (re.compile(r"was already withdrawn"), "该改判已撤回。"),
+    (re.compile(r"was confirmed by (.+)$"), "该改判已由 {0} 确认。"),
+    (re.compile(r"is already"), "与当前判定相同，无需改判。"),
+    (re.compile(r"is not one of"), "取值无效。"),
+)
+
+
+def error_zh(message: str) -> str:
+    """An ``OverrideError`` message in Chinese (the message itself when none fits)."""
+    for pattern, said in _ERRORS_ZH:
+        found = pattern.search(message)
+        if found:
+            return said.format(*found.groups())
+    return message
+
+
+def http_url(url: Any) -> str | None:
+    """``url`` when it may be a link (http or https), else None."""
+    return url if isinstance(url, str) and _HTTP_URL.match(url) else None
+
+
+def readable_url(url: Any) -> str:
+    """A url as a person reads it: percent-escapes decoded (``%E4%BC%81`` -> 企); text only."""
+    return unquote(url, errors="replace") if isinstance(url, str) else ""
+
+
+def outcome_name(outcome: str | None) -> str:
+    if outcome in Outcome._value2member_map_:
+        return LABELS_ZH[Outcome(outcome)]
+    return outcome or ""
+
+
+def present_name(value: str | None) -> str:
+    """An element override's value (``1`` / ``0``) in words."""
+    return {"1": "有值", "0": "缺失"}.get(value or "", value or "")
+
+
+def change_name(field: str, value: str | None) -> str:
+    """An audit log value in words: outcomes and labels in Chinese, element 1/0 as 有值/缺失."""
+    if value is None:
+        return ""
+    if field == "outcome" or value in Outcome._value2member_map_:
+        return outcome_name(value)
+    if field.startswith("element:"):
+        return present_name(value)
+    if field == "effectiveness":
+        return EFFECTIVENESS_ZH.get(value, value)
+    if field == "timeliness":
+        return TIMELINESS_ZH.get(value, value)
+    return value
+
+
+@dataclass(frozen=True)
+class Names:
+    """Chinese names for ids: cities, scenarios, matters (``runner.chinese_names()``)."""
+
+    names: dict[str, str]
+
+    def of(self, key: str | None) -> str:
+        if key is None:
+            return ""
+        return self.names.get(key, key)
+
+
+# --- evidence -------------------------------------------------------------------------------
+
+
+def integrity(evidence: EvidenceStore, sha256: str, relpath: str) -> str:
+    """``ok``, ``changed`` or ``missing``: the bytes on disk hashed against the stored hash."""
+    try:
+        return evidence.check(sha256, relpath)
+    except ValueError:  # a relpath outside the store cannot be the file that was stored
+        return "changed"
+
+
+def _with_integrity(evidence: EvidenceStore, rows: list[dict]) -> list[dict]:
+    return [
+        {
+            **r,
+            "kind_name": EVIDENCE_KIND_ZH.get(r["kind"], r["kind"]),
+            "integrity": integrity(evidence, r["sha256"], r["relpath"]),
+        }
+        for r in rows
+    ]
+
+
+def evidence_file(db, evidence: EvidenceStore, sha256: str) -> tuple[dict, bytes] | None:
+    """The evidence row and its bytes, or None when the hash names no evidence row.
+
+    Raises ``store.EvidenceError`` when the file is missing or no longer hashes to its name.
+    """
+    row = next(iter(db.query("SELECT * FROM evidence WHERE sha256 = ?", [sha256])), None)
+    if row is None:
+        return None
+    return row, store.read_evidence(db, evidence, sha256)
+
+
+def evidence_problems(db, evidence: EvidenceStore) -> dict[str, Any]:
+    """Every evidence file re-hashed: how many, and those missing or changed."""
+    total = db.execute("SELECT count(*) FROM evidence").fetchone()[0]
+    problems = store.verify_evidence(db, evidence)
+    for p in problems:
+        p["problem_name"] = INTEGRITY_ZH.get(p["problem"], p["problem"])
+    return {"total": total, "problems": problems}
+
+
+# --- rounds, cities -------------------------------------------------------------------------
+
+
+def rounds(db) -> list[dict]:
+    """Every round, newest first, with how many probes and items (sent, not dry runs) it has."""
+    return list(
+        db.query(
+            "SELECT r.id, r.kind, r.target, r.started_at, r.finished_at, r.status,"
+            " (SELECT count(*) FROM probes p WHERE p.round_id = r.id) AS probes,"
+            " (SELECT count(*) FROM items i WHERE i.round_id = r.id AND NOT i.dry_run) AS items"
+            " FROM rounds r ORDER BY r.started_at DESC, r.rowid DESC"
+        )
+    )
+
+
+def _indicators(scores: dict, items: dict, judged: set[str]) -> list[dict]:
+    return [
+        {
+            "id": ind["id"],
+            "name": ind["name"],
+            "score": scores.get(ind["id"]),
+            "judged": any(it["id"] in judged for it in ind["items"]),
+            "items": [
+                {
+                    "id": it["id"],
+                    "name": it["name"],
+                    "score": items.get(it["id"]),
+                    "judged": it["id"] in judged,
+                }
+                for it in ind["items"]
+            ],
+        }
+        for ind in indicator_tree(load_indicators())
+    ]
+
+
+def _city_score(c: dict, names: Names) -> dict:
+    judged = set(c.get("judged") or ())
+    return {
+        **c,
+        "name": c.get("name") or names.of(c["city"]),
+        "judged": sorted(judged),
+        "indicator_rows": _indicators(c["indicators"], c["items"], judged),
+    }
+
+
+def guide_round(db, round_id: str, names: Names) -> dict:
+    """A guide round's score: the nation, each city with its four indicators (judged ones
+    marked), the interaction round scored with it."""
+    result = score_of(db, round_id)
+    national = result["national"]
+    return {
+        "round": store.get_round(db, round_id),
+        "interaction_round": result["interaction_round"],
+        "score": national["score"],
+        "national": _indicators(
+            national["indicators"], national["items"], set(national.get("judged") or ())
+        ),
+        "cities": [_city_score(c, names) for c in result["cities"]],
+    }
+
+
+def _thread_row(item: dict, names: Names) -> dict:
+    return {
+        **item,
+        "city_name": names.of(item["city"]),
+        "kind_name": KIND_ZH.get(item["kind"], item["kind"]),
+        "scenario_name": names.of(item["scenario"]),
+        "state_name": ITEM_STATE_ZH.get(item["state"], item["state"]),
+        "timeliness_name": TIMELINESS_ZH.get(item["timeliness"], item["timeliness"]),
+        "effectiveness_name": EFFECTIVENESS_ZH.get(item["effectiveness"], item["effectiveness"]),
+        "source_name": SOURCE_ZH.get(item["effectiveness_source"], item["effectiveness_source"]),
+        "judged": item["effectiveness_source"] == "evaluator",
+    }
+
+
+def threads(db, round_id: str, names: Names, *, city: str | None = None) -> list[dict]:
+    """The consultations and complaints of an interaction round (of one city)."""
+    return [
+        _thread_row(i, names)
+        for i in store.items_of(db, round_id=round_id)
+        if city is None or i["city"] == city
+    ]
+
+
+def _probe_row(p: dict, names: Names, active: dict[str, Any] | None = None) -> dict:
+    active = active or {}
+    said = active.get("outcome")
+    return {
+        **p,
+        "city_name": names.of(p["city"]),
+        "scenario_name": names.of(p["scenario"]),
+        "matter_name": names.of(p["matter"]),
+        "channel_name": CHANNEL_ZH.get(p["channel"], p["channel"]),
+        "outcome_name": outcome_name(p["outcome"]),
+        "override_outcome": said,
+        "override_outcome_name": outcome_name(said) if said else None,
+        "overridden_elements": len(active.get("elements", {})),
+    }
+
+
+def city(db, round_id: str, city_id: str, names: Names) -> dict | None:
+    """A city in a guide round: its score and items, its probes, its threads."""
+    scored = guide_round(db, round_id, names)
+    found = next((c for c in scored["cities"] if c["city"] == city_id), None)
+    probes = [p for p in store.probes_of_round(db, round_id) if p["city"] == city_id]
+    if found is None and not probes:
+        return None
+    active = overrides.active_overrides(db, round_id)
+    return {
+        "round": scored["round"],
+        "interaction_round": scored["interaction_round"],
+        "city": city_id,
+        "name": (found or {}).get("name") or names.of(city_id),
+        "score": found,
+        "probes": [_probe_row(p, names, active.get(p["id"])) for p in probes],
+        "threads": (
+            threads(db, scored["interaction_round"], names, city=city_id)
+            if scored["interaction_round"]
+            else []
+        ),
+    }
+
+
+# --- one probe ------------------------------------------------------------------------------
+
+
+def _audit_rows(rows: list[dict], names: Names) -> list[dict]:
+    out = []
+    for r in rows:
+        field = r["field"]
+        base = field.split(":", 1)[0]
+        out.append(
+            {
+                **r,
+                "field_name": FIELD_ZH.get(base, base)
+                + (f"：{field.split(':', 1)[1]}" if ":" in field else ""),
+                "old_name": change_name(field, r["old"]),
+                "new_name": change_name(field, r["new"]),
+                "link": _subject_link(r),
+            }
+        )
+    return out
+
+
+def _subject_link(row: dict) -> str | None:
+    if row.get("item_id"):
+        return f"/items/{int(row['item_id'])}"
+    subject = row.get("subject") or ""
+    kind, _, ident = subject.partition(":")
+    if kind == "probe" and ident.isdigit():
+        return f"/probes/{ident}"
+    return None
+
+
+def audit_log(db, names: Names, *, limit: int = 500) -> list[dict]:
+    """The whole audit log, newest first, each entry linked to its probe or item."""
+    rows = overrides.audit(db, limit=limit)
+    subjects = {r["subject"] for r in rows if (r["subject"] or "").startswith("override:")}
+    probe_of = {}
+    for subject in subjects:
+        ident = subject.partition(":")[2]
+        if ident.isdigit():
+            row = next(
+                iter(db.query("SELECT probe_id FROM overrides WHERE id = ?", [int(ident)])), None
+            )
+            if row:
+                probe_of[subject] = f"probe:{row['probe_id']}"
+    rows = [
+        {**r, "subject": probe_of.get(r["subject"], r["subject"]), "shown_subject": r["subject"]}
+        for r in rows
+    ]
+    return _audit_rows(rows, names)
+
+
+def _override_rows(rows: list[dict]) -> list[dict]:
+    out = []
+    for o in rows:
+        as_text = outcome_name if o["field"] == "outcome" else present_name
+        out.append(
+            {
+                **o,
+                "what": "探测结果" if o["field"] == "outcome" else f"要素：{o['element']}",
+                "machine_name": as_text(o["machine"]),
+                "value_name": as_text(o["value"]),
+                "active": o["withdrawn_at"] is None,
+            }
+        )
+    return out
+
+
+def _elements(judgement: dict | None, active: dict[str, bool]) -> list[dict]:
+    """Each element judged, the required ones first: what the guide showed, what the machine
+    said, what an evaluator says now."""
+    if judgement is None:
+        rows: dict[str, dict] = {}
+        required: list[str] = []
+        missing: set[str] = set()
+    else:
+        rows = {e["element"]: e for e in judgement["elements"]}
+        required = list(judgement["required"])
+        missing = set(judgement["missing"])
+    order = list(dict.fromkeys([*required, *rows, *active]))
+    out = []
+    for name in order:
+        row = rows.get(name, {})
+        machine = bool(row.get("present"))
+        said = active.get(name)
+        out.append(
+            {
+                "element": name,
+                "required": name in required,
+                "value": row.get("value"),
+                "machine": machine,
+                "machine_name": "有值" if machine else ("空值" if row.get("empty") else "未见"),
+                "missing": name in missing,
+                "override": said,
+                "override_name": None if said is None else ("有值" if said else "缺失"),
+                "now": machine if said is None else said,
+            }
+        )
+    return out
+
+
+def _materials(judgement: dict | None) -> list[dict]:
+    if judgement is None:
+        return []
+    status = {link["url"]: link for link in judgement["links"]}
+    return [
+        {
+            **m,
+            "form_status": (status.get(m["form_url"]) or {}).get("status"),
+            "sample_status": (status.get(m["sample_url"]) or {}).get("status"),
+        }
+        for m in judgement["materials"]
+    ]
+
+
+def get_probe(db, probe_id: int) -> dict | None:
+    row = next(iter(db.query("SELECT * FROM probes WHERE id = ?", [probe_id])), None)
+    if row is not None:
+        row["flaky"] = bool(row["flaky"])
+        row["extra"] = json.loads(row["extra"] or "{}")
+    return row
+
+
+def probe(db, evidence: EvidenceStore, probe_id: int, names: Names) -> dict | None:
+    """One probe: its timeline, capture, elements beside the required ones, materials and
+    links, findings, evidence with integrity, overrides and audit log."""
+    p = get_probe(db, probe_id)
+    if p is None:
+        return None
+    active = overrides.active_overrides(db, p["round_id"]).get(probe_id, {})
+    judgement = store.judgement_of_probe(db, probe_id)
+    capture = store.capture_of_probe(db, probe_id)
+    elapsed = 0
+    steps = []
+    for s in store.steps_of_probe(db, probe_id):
+        elapsed += s["duration_ms"] or 0
+        steps.append({**s, "action_name": ACTION_ZH.get(s["action"], s["action"]),
+                      "elapsed_ms": elapsed})  # fmt: skip
+    if capture is not None:
+        capture["found_by_name"] = FOUND_BY_ZH.get(p["found_by"] or "", p["found_by"] or "")
+    return {
+        "probe": _probe_row(p, names, active),
+        "attempts": [
+            {**a, "outcome_name": outcome_name(a.get("outcome"))}
+            for a in p["extra"].get("attempts", [])
+        ],
+        "steps": steps,
+        "capture": capture,
+        "judgement": judgement,
+        "elements": _elements(judgement, active.get("elements", {})),
+        "materials": _materials(judgement),
+        "links": judgement["links"] if judgement else [],
+        "findings": judgement["findings"] if judgement else [],
+        "evidence": _with_integrity(evidence, store.evidence_of_probe(db, probe_id)),
+        "overrides": _override_rows(
+            overrides.overrides_of(db, probe_id=probe_id, include_withdrawn=True)
+        ),
+        "audit": _audit_rows(overrides.audit(db, probe_id=probe_id), names),
+        "outcomes": [(o.value, LABELS_ZH[o]) for o in Outcome],
+    }
+
+
+# --- one item -------------------------------------------------------------------------------
+
+
+def item(db, evidence: EvidenceStore, item_id: int, names: Names) -> dict | None:
+    """A consultation or complaint: question, receipt, reply, judgement, events, audit log."""
+    try:
+        row = store.get_item(db, item_id)
+    except store.StoreError:
+        return None
+    events = store.item_events(db, item_id)
+    for e in events:
+        e["detail_text"] = json.dumps(e["detail"], ensure_ascii=False, sort_keys=True)
+    return {
+        "item": _thread_row(row, names),
+        "evidence": _with_integrity(evidence, store.evidence_of_item(db, item_id)),
+        "events": events,
+        "audit": _audit_rows(overrides.audit(db, item_id=item_id), names),
+        "choices": [(v, EFFECTIVENESS_ZH[v]) for v in overrides.EFFECTIVENESS],
+    }
+
+
+# --- the work queue -------------------------------------------------------------------------
+
+
+def work_queue(db, guide_round: str, names: Names) -> dict:
+    """``overrides.work_queue`` for a guide round and its interaction round, named in Chinese."""
+    from probes.observations import interaction_round_for
+
+    interaction_round = interaction_round_for(db, guide_round)
+    queue = overrides.work_queue(db, guide_round, interaction_round)
+    for key in ("flaky", "inconclusive"):
+        queue[key] = [_probe_row({**p, "flaky": bool(p["flaky"])}, names) for p in queue[key]]
+    queue["auto_effectiveness"] = [
+        _thread_row({**i, "dry_run": bool(i["dry_run"])}, names)
+        for i in queue["auto_effectiveness"]
+    ]
+    queue["awaiting_second"] = [
+        {**o, "city_name": names.of(o["city"]), "matter_name": names.of(o["matter"]),
+         "channel_name": CHANNEL_ZH.get(o["channel"], o["channel"])}
+        for o in _override_rows(queue["awaiting_second"])
+    ]  # fmt: skip
+    return {
+        "round": store.get_round(db, guide_round),
+        "interaction_round": interaction_round,
+        "sections": [(key, QUEUE_ZH[key], queue[key]) for key in QUEUE_ZH],
+    }
