@@ -226,6 +226,15 @@ def test_requests_without_a_valid_token_are_refused(base, review_db):
         assert ok.status_code == 200 and "王评估" in ok.text
         csp = ok.headers["content-security-policy"]
         assert "script-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for target, expected in (
+            ("/audit", "/audit"),
+            ("//evil.example/", "/"),
+            ("/\\evil.example", "/"),
+            ("https://evil.example", "/"),
+        ):
+            done = client.get("/login", params={"token": LI, "next": target})
+            assert done.status_code == 303 and done.headers["location"] == expected, target
     with _logged_in(base, LI) as browser_like:
         cookie = browser_like.cookies.jar
         (session,) = [c for c in cookie if c.name == "govprobe_review"]
