@@ -484,12 +484,26 @@ def _m0004_overrides(db: sqlite_utils.Database) -> None:
         )
 
 
+# Indexes for reading a season back (bench/growth.py): a round's health checks (a year of daily
+# check rounds is ~2M rows on 300 portals) and a round's consultation items.
+_INDEXES_0005: tuple[str, ...] = (
+    "CREATE INDEX checks_round ON checks (round_id, kind)",
+    "CREATE INDEX items_round ON items (round_id)",
+)
+
+
+def _m0005_indexes(db: sqlite_utils.Database) -> None:
+    for sql in _INDEXES_0005:
+        db.execute(sql)
+
+
 # Append only: never reorder, rename or edit a migration that has shipped.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _m0001_initial),
     Migration("0002_item_journeys", _m0002_item_journeys),
     Migration("0003_offline", _m0003_offline),
     Migration("0004_overrides", _m0004_overrides),
+    Migration("0005_indexes", _m0005_indexes),
 )
 
 
