@@ -494,7 +494,48 @@ def uptime(db, *round_ids: str) -> dict[tuple[str | None, str | None, str], floa
     return {k: (sum(v) / len(v) if v else None) for k, v in seen.items()}
 
 
-def hardware_observations(db, *round_ids: str) -> list[HardwareObservation]:
+@dataclass(frozen=True)
+class _RoundFacts:
+    """What one check round says for the hardware items: each city's visits (loaded or not)
+    and each (city, item)'s page, HTTPS, mobile and axe scores."""
+
+    visits: Mapping[str, tuple[bool, ...]]
+    values: Mapping[tuple[str, str], tuple[float, ...]]
+
+
+def _round_facts(db, round_id: str) -> _RoundFacts:
+    visits: dict[str, list[bool]] = defaultdict(list)
+    values: dict[tuple[str, str], list[float]] = defaultdict(list)
+    rows = db.conn.execute(
+        "SELECT city, kind, detail FROM checks WHERE round_id = ?"
+        " AND kind IN ('home', 'https', 'page') ORDER BY id",  # links are not scored here
+        [round_id],
+    )
+    for city, kind, raw in rows:
+        if not city:
+            continue
+        detail = json.loads(raw or "{}")
+        if kind == "home" and detail.get("available") is not None:
+            visits[city].append(bool(detail["available"]))
+        elif kind == "https":
+            score = https_score(detail)
+            if score is not None:
+                values[(city, "https")].append(score)
+        elif kind == "page":
+            loaded = bool(detail.get("loaded"))
+            values[(city, "speed")].append(speed_score(detail.get("speed_ms") if loaded else None))
+            if loaded and detail.get("mobile"):
+                values[(city, "mobile")].append(mobile_score(detail["mobile"]))
+            if loaded and detail.get("axe"):
+                values[(city, "accessibility")].append(accessibility_score(detail["axe"]))
+    return _RoundFacts(
+        {c: tuple(v) for c, v in visits.items()}, {k: tuple(v) for k, v in values.items()}
+    )
+
+
+def hardware_observations(
+    db, *round_ids: str, cache: dict[str, _RoundFacts] | None = None
+) -> list[HardwareObservation]:
     """One observation per city and hardware item, from the checks of these rounds (default:
     the latest check round; pass ``check_rounds_of_week(db)`` for the weekly availability rule).
 
@@ -505,6 +546,8 @@ def hardware_observations(db, *round_ids: str) -> list[HardwareObservation]:
     accessibility mean over the pages axe checked of ``accessibility_score``
 
     An item with nothing measured for a city gets no observation (未测, never zero).
+    ``cache`` (round id -> what it says) lets a caller scoring many weeks in a row read each
+    finished check round once (``probes.evaluation.score_season``).
     """
     if not round_ids:
         latest = store.latest_round(db, "check")
@@ -513,23 +556,16 @@ def hardware_observations(db, *round_ids: str) -> list[HardwareObservation]:
         return []
     visits: dict[str, list[bool]] = defaultdict(list)
     values: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for row in _rows(db, round_ids):
-        city, detail = row["city"], row["detail"]
-        if not city:
-            continue
-        if row["kind"] == "home" and detail.get("available") is not None:
-            visits[city].append(bool(detail["available"]))
-        elif row["kind"] == "https":
-            score = https_score(detail)
-            if score is not None:
-                values[(city, "https")].append(score)
-        elif row["kind"] == "page":
-            loaded = bool(detail.get("loaded"))
-            values[(city, "speed")].append(speed_score(detail.get("speed_ms") if loaded else None))
-            if loaded and detail.get("mobile"):
-                values[(city, "mobile")].append(mobile_score(detail["mobile"]))
-            if loaded and detail.get("axe"):
-                values[(city, "accessibility")].append(accessibility_score(detail["axe"]))
+    for round_id in round_ids:
+        facts = cache.get(round_id) if cache is not None else None
+        if facts is None:
+            facts = _round_facts(db, round_id)
+            if cache is not None:
+                cache[round_id] = facts
+        for city, seen in facts.visits.items():
+            visits[city].extend(seen)
+        for key, scores in facts.values.items():
+            values[key].extend(scores)
     found = []
     for city in sorted(set(visits) | {c for c, _ in values}):
         for item in HARDWARE_ITEMS:

@@ -56,12 +56,14 @@ def score_of(
     registry: Registry | None = None,
     system: IndicatorSystem | None = None,
     check_rounds: list[str] | None = None,
+    check_cache: dict | None = None,
 ) -> dict[str, Any]:
     """The score JSON of a guide round with its interaction round (``RoundScore.to_json``
     plus ``round`` and ``interaction_round``).
 
     ``registry`` and ``system`` default to the shipped files; ``check_rounds`` (the health
-    checks the hardware items are scored from) to those of the week before the latest one."""
+    checks the hardware items are scored from) to those of the week before the latest one;
+    ``check_cache`` keeps what each check round read said, for the next call."""
     from probes.checks import check_rounds_of_week, hardware_observations
 
     registry = registry or load_registry()
@@ -69,7 +71,11 @@ def score_of(
     target = store.get_round(db, round_id)["target"]
     checks = check_rounds if check_rounds is not None else check_rounds_of_week(db, target=target)
     known = {c.city for c in obs.cities}
-    hardware = [h for h in hardware_observations(db, *checks) if h.city in known] if checks else []
+    hardware = (
+        [h for h in hardware_observations(db, *checks, cache=check_cache) if h.city in known]
+        if checks
+        else []
+    )
     result = score_round(
         obs.cities, obs.guides, obs.interactions, obs.handling, [*obs.direct, *hardware],
         system or load_indicators(),
@@ -104,10 +110,13 @@ def score_season(
     if target is not None:
         sql += " AND target = ?"
         params.append(target)
-    trend = []
-    for row in db.query(sql + " ORDER BY started_at, rowid", params):
+    trend, cache = [], {}  # each week's checks read once, though seven rounds' windows hold it
+    for row in list(db.query(sql + " ORDER BY started_at, rowid", params)):
         checks = check_rounds_of_week(db, target=row["target"], until=row["started_at"])
-        result = score_of(db, row["id"], registry=registry, system=system, check_rounds=checks)
+        result = score_of(
+            db, row["id"], registry=registry, system=system, check_rounds=checks,
+            check_cache=cache,
+        )  # fmt: skip
         trend.append(
             {
                 "round": row["id"],
