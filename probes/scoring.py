@@ -448,7 +448,10 @@ def _weighted_mean(pairs: Iterable[tuple[float | None, float]]) -> float | None:
 def competition_ranks(scores: Mapping[str, float]) -> dict[str, int]:
     """1 is best; equal scores (to 2 decimals) share a rank and the next rank skips."""
     rounded = {k: round(v, 2) for k, v in scores.items()}
-    return {k: 1 + sum(1 for o in rounded.values() if o > v) for k, v in rounded.items()}
+    first: dict[float, int] = {}  # score -> 1 + how many scored higher
+    for position, value in enumerate(sorted(rounded.values(), reverse=True), start=1):
+        first.setdefault(value, position)
+    return {k: first[v] for k, v in rounded.items()}
 
 
 def _group(kind: str, obs: Any) -> tuple[str, ...]:
@@ -532,16 +535,20 @@ def _full_online_cities(
     cities: Sequence[CityInfo], handling: Sequence[HandlingObservation], expected: Expected
 ) -> dict[str, int]:
     """Per scenario, the cities whose every matter is handled fully online on PC."""
+    # (city, scenario) -> matter -> verdicts, in one pass (not one pass per city: 300 cities)
+    verdicts: dict[tuple[str, str], dict[str, list[bool | None]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for h in handling:
+        if h.channel == "pc":
+            verdicts[(h.city, h.scenario)][h.matter].append(fully_online(h))
     counts: dict[str, int] = {}
     for scenario in sorted({s for s, _, _ in expected.handling}):
         matters = {m for s, m, c in expected.handling if s == scenario and c == "pc"}
         count = 0
         for info in cities:
-            verdicts: dict[str, list[bool | None]] = defaultdict(list)
-            for h in handling:
-                if h.city == info.city and h.scenario == scenario and h.channel == "pc":
-                    verdicts[h.matter].append(fully_online(h))
-            if matters and all(verdicts.get(m) and all(verdicts[m]) for m in matters):
+            mine = verdicts.get((info.city, scenario), {})
+            if matters and all(mine.get(m) and all(mine[m]) for m in matters):
                 count += 1
         counts[scenario] = count
     return counts

@@ -4,6 +4,7 @@ measured is not zero, incomplete cities are flagged, ties share a rank."""
 from __future__ import annotations
 
 import dataclasses
+import random
 from dataclasses import dataclass
 
 import pytest
@@ -397,6 +398,18 @@ def test_ranks_put_1_first_and_ties_share_a_rank(
     scores: dict[str, float], ranks: dict[str, int]
 ) -> None:
     assert competition_ranks(scores) == ranks
+
+
+def test_ranks_of_many_cities_follow_the_definition() -> None:
+    # 300 cities with many ties: rank = 1 + the cities scoring higher (to 2 places)
+    rng = random.Random(5)
+    scores = {
+        f"c{i:03d}": rng.choice((rng.uniform(40, 95), 80.0, 80.004, 61.5)) for i in range(300)
+    }
+    rounded = {k: round(v, 2) for k, v in scores.items()}
+    expected = {k: 1 + sum(o > v for o in rounded.values()) for k, v in rounded.items()}
+    assert competition_ranks(scores) == expected
+    assert competition_ranks({"only": 10.0}) == {"only": 1}
 
 
 def _scored_cities(values: dict[str, str]) -> list[InteractionObservation]:
