@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -574,7 +575,7 @@ def hardware_observations(
                 value = availability_score(sum(ok), len(ok) - sum(ok))
             else:
                 scores = values.get((city, item))
-                value = mean(scores) if scores else None
+                value = math.fsum(scores) / len(scores) if scores else None  # fast, exact sum
             if value is not None:
                 found.append(HardwareObservation(city, item, round(value, 2)))
     return found
