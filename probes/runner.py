@@ -245,6 +245,7 @@ def demo(out: str = "results/demo", concurrency: int = 4) -> dict:
     evaluation.write_report(db_path, out_dir / "report.xlsx", fmt="xlsx")
     say(f"报告: {report}  表格: {out_dir / 'report.xlsx'}")
     print(f"数据库: {db_path}  证据: {out_dir / 'evidence'}")
+    print(f"复核（评估人审核页面）: govprobe review --db {db_path}")
     return result
 
 
