@@ -77,3 +77,39 @@ def test_nothing_of_it_runs_in_the_report(hostile, chromium, tmp_path):
         assert page.locator("a[href^='javascript:']").count() == 0
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_nothing_of_it_runs_in_the_review_pages(hostile, chromium):
+    from test_review import Served
+
+    from probes.review.app import create_app
+
+    db = store.open_db(hostile)
+    probes = [r["id"] for r in db.query("SELECT id FROM probes WHERE outcome = 'ok'")]
+    items = [r["id"] for r in db.query("SELECT id FROM items")]
+    guides = store.latest_round(db, "guides")
+    htmls = [r["html_sha256"] for r in db.query("SELECT html_sha256 FROM captures")]
+    db.close()
+    with Served(create_app(hostile, tokens={"李评估": "li-token-0123456789abcdef"})) as base:
+        context = chromium.new_context()
+        page = context.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        try:
+            page.goto(f"{base}/login?token=li-token-0123456789abcdef")
+            paths = [f"/rounds/{guides}", f"/rounds/{guides}/cities/chengdu", "/queue"]
+            paths += [f"/probes/{p}" for p in probes] + [f"/items/{i}" for i in items]
+            paths += [f"/evidence/{h}" for h in htmls[:1]]
+            for path in paths:
+                page.goto(base + path)
+                page.mouse.move(5, 5)
+                assert page.evaluate("typeof window.__pwned") == "undefined", path
+            page.goto(f"{base}/probes/{probes[0]}")
+            assert SCRIPT in page.inner_text("body")  # 办理地点, shown as the portal's text
+            page.goto(f"{base}/items/{items[0]}")
+            assert SCRIPT in page.inner_text("body")  # the reply
+            assert page.locator("a[href^='javascript:']").count() == 0
+            assert dialogs == []
+        finally:
+            context.close()
