@@ -56,6 +56,22 @@ def tree_of(pid: int) -> list[psutil.Process]:
         return []
 
 
+def kind_of(proc: psutil.Process) -> str:
+    try:
+        cmd = proc.cmdline()
+    except psutil.Error:
+        return "other"
+    exe = Path(cmd[0]).name if cmd else ""
+    if "chrom" in exe:
+        kind = next((a.split("=", 1)[1] for a in cmd if a.startswith("--type=")), "browser")
+        return f"chromium {kind}"
+    if exe == "node":
+        return "playwright driver"
+    if "python" in exe or exe == "govprobe":
+        return "python"
+    return exe or "other"
+
+
 class TreeMemory:
     """Peak memory of a process tree, sampled in a thread; a context manager.
 
@@ -70,6 +86,8 @@ class TreeMemory:
         self.peak_pss = 0
         self.peak_processes = 0
         self.samples = 0
+        self._cpu: dict[tuple[int, float], float] = {}  # (pid, create time) -> cpu seconds
+        self._kinds: dict[tuple[int, float], str] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -78,6 +96,11 @@ class TreeMemory:
         procs = tree_of(self.pid)
         for proc in procs:
             try:
+                key = (proc.pid, proc.create_time())
+                times = proc.cpu_times()
+                self._cpu[key] = times.user + times.system
+                if self._kinds.get(key) in (None, "sh", "other"):  # a wrapper may exec
+                    self._kinds[key] = kind_of(proc)
                 if self.pss:
                     info = proc.memory_full_info()
                     pss += getattr(info, "pss", info.uss)
@@ -90,6 +113,19 @@ class TreeMemory:
         self.peak_pss = max(self.peak_pss, pss)
         self.peak_processes = max(self.peak_processes, len(procs))
         self.samples += 1
+
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU time the tree used (user + system), as last seen for each process."""
+        return sum(self._cpu.values())
+
+    def cpu_by_kind(self) -> dict[str, float]:
+        """CPU seconds per kind of process (python, node driver, chromium ...)."""
+        out: dict[str, float] = {}
+        for key, seconds in self._cpu.items():
+            kind = self._kinds.get(key, "other")
+            out[kind] = round(out.get(kind, 0.0) + seconds, 1)
+        return out
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -125,6 +161,8 @@ class Timed:
     stderr: str
     peak_rss: int
     peak_pss: int
+    cpu_s: float
+    cpu_by_kind: dict
     load_before: float
     load_after: float
 
@@ -139,9 +177,8 @@ def run_measured(cmd: list[str], *, cwd: str | Path | None = None, env=None) -> 
     with TreeMemory(proc.pid) as memory:
         out, err = proc.communicate()
     wall = time.monotonic() - started
-    memory.sample = lambda: None  # the tree is gone
     return Timed(wall, proc.returncode, out, err, memory.peak_rss, memory.peak_pss,
-                 load_before, load_1m())  # fmt: skip
+                 memory.cpu_seconds, memory.cpu_by_kind(), load_before, load_1m())  # fmt: skip
 
 
 def dir_bytes(path: str | Path) -> int:

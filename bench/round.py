@@ -64,6 +64,7 @@ def run_govprobe(url: str, concurrency: int, cities: list[str], keep: Path | Non
         return {
             "wall": done.wall_s, "journeys": len(probes), "peak_rss": done.peak_rss,
             "peak_pss": done.peak_pss, "load": done.load_before,
+            "cpu_s": done.cpu_s, "cpu_by_kind": done.cpu_by_kind,
             "evidence_bytes": dir_bytes(tmp / "evidence"), "db_bytes": db_bytes,
             "correct": f"{figures['outcomes_matching']}/{figures['probes']} outcomes, "
                        f"{figures['right_variant']}/{figures['found']} right guides",
@@ -84,6 +85,7 @@ def run_baseline(url: str, concurrency: int, cities: list[str]) -> dict:
     return {
         "wall": done.wall_s, "journeys": summary["journeys"], "peak_rss": done.peak_rss,
         "peak_pss": done.peak_pss, "load": done.load_before,
+        "cpu_s": done.cpu_s, "cpu_by_kind": done.cpu_by_kind,
         "correct": f"{summary['reached']}/{summary['present']} guides reached",
     }  # fmt: skip
 
@@ -101,11 +103,13 @@ def main() -> None:
         for n in range(args.repeat):
             gp = run_govprobe(sandbox.url, args.concurrency, args.city, args.keep)
             runs["govprobe"].append(gp)
-            print(f"# run {n + 1} govprobe {gp['wall']:.1f} s (load {gp['load']})",
+            print(f"# run {n + 1} govprobe {gp['wall']:.1f} s, cpu {gp['cpu_by_kind']} "
+                  f"(load {gp['load']})",
                   file=sys.stderr, flush=True)  # fmt: skip
             base = run_baseline(sandbox.url, args.concurrency, args.city)
             runs["baseline"].append(base)
-            print(f"# run {n + 1} baseline {base['wall']:.1f} s (load {base['load']})",
+            print(f"# run {n + 1} baseline {base['wall']:.1f} s, cpu {base['cpu_by_kind']} "
+                  f"(load {base['load']})",
                   file=sys.stderr, flush=True)  # fmt: skip
     best = {side: min(rs, key=lambda r: r["wall"]) for side, rs in runs.items()}
     gp, base = best["govprobe"], best["baseline"]
@@ -133,6 +137,10 @@ def main() -> None:
                round(max(r["peak_rss"] for r in runs["baseline"]) / GIB, 2), "GiB"),
         Figure("bare script peak memory, tree PSS sum",
                round(max(r["peak_pss"] for r in runs["baseline"]) / GIB, 2), "GiB"),
+        Figure("govprobe CPU time of the tree", round(gp["cpu_s"], 1), "s",
+               load_1m=gp["load"], extra={"by_kind": gp["cpu_by_kind"]}),
+        Figure("bare script CPU time of the tree", round(base["cpu_s"], 1), "s",
+               load_1m=base["load"], extra={"by_kind": base["cpu_by_kind"]}),
         Figure("evidence per journey", round(gp["evidence_bytes"] / gp["journeys"] / 1e6, 3),
                "MB", target="<= 1.5"),
         Figure("evidence, whole round", round(gp["evidence_bytes"] / 1e6, 1), "MB"),
