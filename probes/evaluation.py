@@ -117,6 +117,8 @@ def score_season(
             db, row["id"], registry=registry, system=system, check_rounds=checks,
             check_cache=cache,
         )  # fmt: skip
+        for done in set(cache) - set(checks):  # windows move forward: never needed again
+            del cache[done]
         trend.append(
             {
                 "round": row["id"],
