@@ -49,6 +49,12 @@ def _guide_round(db, db_path, round_id: str | None) -> str:
     return round_id
 
 
+def checks_until(round_row: dict) -> str:
+    """The latest start of a health-check round that counts for a guide round: checks started
+    before it ended (the demo runs them beside the round; a season, in the days before)."""
+    return round_row.get("finished_at") or store.now_iso()
+
+
 def score_of(
     db,
     round_id: str,
@@ -63,14 +69,21 @@ def score_of(
     plus ``round`` and ``interaction_round``).
 
     ``registry`` and ``system`` default to the shipped files; ``check_rounds`` (the health
-    checks the hardware items are scored from) to those of the week before the latest one;
+    checks the hardware items are scored from) to those of the round's own week (the 7 days
+    before the latest check started by the time the round ended, ``checks_until``), so an older
+    round keeps the figures it had;
     ``check_cache`` keeps what each check round read said, for the next call."""
     from probes.checks import check_rounds_of_week, hardware_observations
 
     registry = registry or load_registry()
     obs = read_observations(db, round_id, registry, interaction_round=interaction_round)
-    target = store.get_round(db, round_id)["target"]
-    checks = check_rounds if check_rounds is not None else check_rounds_of_week(db, target=target)
+    row = store.get_round(db, round_id)
+    target = row["target"]
+    checks = (
+        check_rounds
+        if check_rounds is not None
+        else check_rounds_of_week(db, target=target, until=checks_until(row))
+    )
     known = {c.city for c in obs.cities}
     hardware = (
         [h for h in hardware_observations(db, *checks, cache=check_cache) if h.city in known]
@@ -98,7 +111,7 @@ def score_season(
     db, *, target: str | None = None, registry: Registry | None = None
 ) -> list[dict[str, Any]]:
     """Every finished guide round (of a target), oldest first, scored with the health checks of
-    its own week (those started in the 7 days before it): the trend of the national figures.
+    its own week (as ``score_of`` picks them): the trend of the national figures.
 
     One entry per round: ``round``, ``started_at``, ``check_rounds``, ``national`` (score,
     indicators, items) and how many cities were ranked of how many scored."""
@@ -106,7 +119,10 @@ def score_season(
 
     registry = registry or load_registry()
     system = load_indicators()
-    sql = "SELECT id, target, started_at FROM rounds WHERE kind = 'guides' AND status = 'finished'"
+    sql = (
+        "SELECT id, target, started_at, finished_at FROM rounds"
+        " WHERE kind = 'guides' AND status = 'finished'"
+    )
     params: list[Any] = []
     if target is not None:
         sql += " AND target = ?"
@@ -119,7 +135,7 @@ def score_season(
     gc.disable()
     try:
         for row in list(db.query(sql + " ORDER BY started_at, rowid", params)):
-            checks = check_rounds_of_week(db, target=row["target"], until=row["started_at"])
+            checks = check_rounds_of_week(db, target=row["target"], until=checks_until(row))
             result = score_of(
                 db, row["id"], registry=registry, system=system, check_rounds=checks,
                 check_cache=cache,

@@ -160,7 +160,9 @@ def test_the_season_scores_each_round_with_the_checks_of_its_own_week(filled):
     assert [t["check_rounds"] for t in trend] == [[down], [up]]
     # availability is scored from each round's own week, not from the latest checks
     assert [t["national"]["items"]["availability"] for t in trend] == [0.0, 100.0]
-    assert evaluation.score_of(db, first)["check_rounds"] == [up]  # the default: the latest
+    # scored alone, an older round keeps its own week too (not the latest checks)
+    assert evaluation.score_of(db, first)["check_rounds"] == [down]
+    assert evaluation.score_of(db, second)["check_rounds"] == [up]
 
 
 def test_score_compare_and_report_through_the_command(filled, tmp_path):
