@@ -168,8 +168,18 @@ class PortalWalker:
         self._inflight: dict[Page, int] = {}
         self._requests: dict[Page, int] = {}
         self._navigating: dict[Page, bool] = {}
+        # what the page was (url, requests made) when it last settled: settling again with
+        # nothing new since is skipped (see _settle's ``unless_settled``)
+        self._settled: dict[Page, tuple[str, int]] = {}
+        # the arrival screenshots taken, by (url, visible text): an identical arrival (the
+        # next matter of the same journey) keeps the earlier one instead of taking another
+        self._arrival_shots: dict[tuple[str, str], EvidenceRef] = {}
+        self._timers_counted = False
 
     async def _new_page(self) -> Page:
+        if not self._timers_counted:  # every page of the context, tabs it opens included
+            await self.context.add_init_script(js.PENDING_TIMERS)
+            self._timers_counted = True
         page = await self.context.new_page()
         self._watch(page)
         return page
@@ -209,14 +219,17 @@ class PortalWalker:
         page.on("response", response)
         page.on("framenavigated", navigated)
 
-    async def _close_pages(self) -> None:
+    async def _close_pages(self, keep: Page | None = None) -> None:
+        """Close the context's pages, but ``keep`` (left open for the next walk)."""
         for page in list(self.context.pages):
+            if page is keep:
+                continue
             with contextlib.suppress(PlaywrightError):
                 await page.close()
-        self._inflight.clear()
-        self._requests.clear()
-        self._navigating.clear()
+            for seen in (self._inflight, self._requests, self._navigating):
+                seen.pop(page, None)
         self._doc_status.clear()
+        self._settled.clear()
 
     async def _arrive(self, page: Page, trace: _Trace) -> None:
         started = time.monotonic()
@@ -227,7 +240,8 @@ class PortalWalker:
         )
         await self._pass_challenge(page)  # settles the page it lands on
         await self._check_portal(page)
-        trace.add("goto", self.portal_url, page.url, started, await self._shot(page))
+        shot, note = await self._arrival_shot(page)
+        trace.add("goto", self.portal_url, page.url, started, shot, note=note)
         await self._dismiss_overlays(page, trace)
         steps = (
             (self.profile.mobile_arrival if self.channel == "mobile" else self.profile.arrival)
@@ -243,7 +257,7 @@ class PortalWalker:
         for attempt in range(2):
             for _ in range(60):
                 if self._doc_status.get(page) not in CHALLENGE_STATUSES:
-                    await self._settle(page)
+                    await self._settle(page, unless_settled=True)
                     return
                 await asyncio.sleep(0.1)
             if attempt == 0:
@@ -277,9 +291,20 @@ class PortalWalker:
         except PlaywrightError:
             return ""
 
-    async def _settle(self, page: Page) -> None:
+    async def _settle(self, page: Page, *, unless_settled: bool = False) -> None:
         """Wait until a pending navigation has landed, no request is in flight and the text
-        stops changing (XHR-filled pages)."""
+        stops changing (XHR-filled pages).
+
+        ``unless_settled``: return at once when the page has settled before and has neither
+        navigated nor made a request since: for a second look right after a settle, with no
+        click or key in between (after following a click, then checking for a challenge)."""
+        if (
+            unless_settled
+            and not self._navigating.get(page)
+            and self._inflight.get(page, 0) == 0
+            and self._settled.get(page) == (page.url, self._requests.get(page, 0))
+        ):
+            return
         navigation_deadline = time.monotonic() + self.config.nav_timeout_ms / 1000
         while self._navigating.get(page) and time.monotonic() < navigation_deadline:
             await asyncio.sleep(0.05)
@@ -289,16 +314,33 @@ class PortalWalker:
         last, stable = -1, 0
         while time.monotonic() < deadline:
             try:
-                length = await page.evaluate(js.TEXT_LENGTH)
+                length, timers = await page.evaluate(js.SETTLE_STATE)
             except PlaywrightError:  # navigating: the context was destroyed, look again
                 await asyncio.sleep(0.1)
                 continue
-            quiet = self._inflight.get(page, 0) == 0
+            # quiet: no request in flight and no short timer about to fetch or render
+            quiet = self._inflight.get(page, 0) == 0 and timers == 0
             stable = stable + 1 if (length == last and quiet) else 0
             if stable >= 2:
+                self._settled[page] = (page.url, self._requests.get(page, 0))
                 return
             last = length
             await asyncio.sleep(0.12)
+
+    async def _arrival_shot(self, page: Page) -> tuple[EvidenceRef | None, str]:
+        """The arrival's screenshot, and a note when it is the one of an identical earlier
+        arrival in this journey (same address, same visible text): the next matter arrives
+        at the same home page, and taking it again costs time and shows nothing new."""
+        if not self.config.step_screenshots:
+            return None, ""
+        key = (page.url, await self._text(page, 20_000))
+        earlier = self._arrival_shots.get(key)
+        if earlier is not None:
+            return earlier, "screenshot: the identical earlier arrival's"
+        shot = await self._shot(page)
+        if shot is not None:
+            self._arrival_shots[key] = shot
+        return shot, ""
 
     async def _shot(self, page: Page) -> EvidenceRef | None:
         if not self.config.step_screenshots:
@@ -431,6 +473,8 @@ class PortalWalker:
 class GuideJourney(PortalWalker):
     """One portal on one channel, in one browser context: walks each matter in turn."""
 
+    _tab: Page | None = None  # the tab each walk starts in, kept from one walk to the next
+
     # -- public ---------------------------------------------------------------------------
 
     async def walk(self, matter: Matter, *, city: str | None, scenario: str) -> ProbeResult:
@@ -439,6 +483,7 @@ class GuideJourney(PortalWalker):
         trace = _Trace()
         capture = None
         extra: dict = {}
+        outcome = Outcome.PROBE_ERROR  # until the walk says otherwise
         try:
             capture, extra = await asyncio.wait_for(
                 self._walk(matter, trace), timeout=self.config.matter_timeout_s
@@ -456,7 +501,13 @@ class GuideJourney(PortalWalker):
         except Exception as exc:  # every failure becomes an outcome, never a crash of the round
             outcome, reason = classify_error(exc)
         finally:
-            await self._close_pages()
+            # the walk's first tab stays open for the next matter (a citizen's next search
+            # starts from the same tab; opening a tab costs a renderer): only after a walk
+            # that ended well, so a hung or broken page is never walked again
+            walked_well = outcome in (Outcome.OK, Outcome.GUIDE_MISSING)
+            await self._close_pages(keep=self._tab if walked_well else None)
+            if not walked_well:
+                self._tab = None
         return ProbeResult(
             city=city,
             scenario=scenario,
@@ -475,7 +526,9 @@ class GuideJourney(PortalWalker):
     # -- the walk -------------------------------------------------------------------------
 
     async def _walk(self, matter: Matter, trace: _Trace) -> tuple[Capture | None, dict]:
-        page = await self._new_page()
+        if self._tab is None or self._tab.is_closed():
+            self._tab = await self._new_page()
+        page = self._tab
         await self._arrive(page, trace)
         tried: list[str] = []
         found: _Found | None = None
@@ -675,7 +728,7 @@ class GuideJourney(PortalWalker):
 
     async def _capture(self, found: _Found, trace: _Trace) -> tuple[Capture, dict]:
         page, chosen = found.page, found.pick
-        await self._settle(page)
+        await self._settle(page, unless_settled=True)
         snapshots = await self._expand(page, trace)
         started = time.monotonic()
         html = await page.content()
@@ -701,12 +754,13 @@ class GuideJourney(PortalWalker):
         html_ref = self.evidence.put(html.encode("utf-8"), "text/html")
         shot = await self._guide_screenshot(page)
         title = chosen.candidate.text
-        trace.add("capture", title, page.url, started, shot)
+        guide_url = page.url
+        trace.add("capture", title, guide_url, started, shot)
         extra: dict = {}
         apply_url, extra["online_apply"] = await self._online_apply(page, trace)
-        extra["links"] = await self._check_links(page, html)
+        extra["links"] = await self._check_links(guide_url, html)
         capture = Capture(
-            url=page.url,
+            url=guide_url,
             title=title,
             html=html_ref,
             screenshot=shot,
@@ -778,13 +832,13 @@ class GuideJourney(PortalWalker):
         )
         return info.get("final_url"), info
 
-    async def _check_links(self, page: Page, html: str) -> list[dict]:
+    async def _check_links(self, guide_url: str, html: str) -> list[dict]:
         """Do the guide's form and sample links answer? Bounded in number, size and time; http(s)
         only; a private address is followed only when the portal itself lives there."""
         from probes.extract import extract
 
         try:  # in a thread: parsing a long guide would stall the other journeys' pages
-            links = (await asyncio.to_thread(extract, html, page.url)).links
+            links = (await asyncio.to_thread(extract, html, guide_url)).links
         except Exception:  # extraction is judged again later; a failure here costs only checks
             return []
         portal_host = urlsplit(self.portal_url).hostname

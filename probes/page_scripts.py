@@ -185,6 +185,36 @@ BODY_SNAPSHOT = r"""
 
 TEXT_LENGTH = "() => (document.body && document.body.innerText || '').length"
 
+# Installed in every page of a journey's context before the page's own scripts: counts the
+# page's short timers (setTimeout up to 1.5 s) not yet run, so that settling knows that a page
+# which fetches its content a moment after loading (``setTimeout(load, 400)``) is not done yet.
+# Longer timers (carousels, session reminders) and setInterval are not counted.
+PENDING_TIMERS = r"""
+(() => {
+  if (window.__govprobePending) return;
+  const pending = new Set();
+  const native = window.setTimeout, clear = window.clearTimeout;
+  const wrapped = function (fn, delay, ...rest) {
+    if (typeof fn !== 'function' || (Number(delay) || 0) > 1500) return native.call(this, fn, delay, ...rest);
+    const id = native.call(this, function () { pending.delete(id); return fn.apply(this, arguments); }, delay, ...rest);
+    pending.add(id);
+    return id;
+  };
+  const cleared = function (id) { pending.delete(id); return clear.call(this, id); };
+  wrapped.toString = () => 'function setTimeout() { [native code] }';
+  cleared.toString = () => 'function clearTimeout() { [native code] }';
+  window.setTimeout = wrapped;
+  window.clearTimeout = cleared;
+  Object.defineProperty(window, '__govprobePending', {value: () => pending.size, enumerable: false});
+})();
+"""
+
+# What settling reads: [the body's text length, short timers pending (PENDING_TIMERS)].
+SETTLE_STATE = r"""
+() => [(document.body && document.body.innerText || '').length,
+       window.__govprobePending ? window.__govprobePending() : 0]
+"""
+
 # Describe the fields of the form a citizen writes into (the one with a textarea, else the one
 # with the most text inputs): each visible field marked data-govprobe-field=i, with the words
 # that label it (label[for], a wrapping label, aria-label, placeholder, the table cell or the
