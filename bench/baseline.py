@@ -8,7 +8,7 @@ every city × scenario × channel a fresh browser context (a phone, Pixel 7, or 
 window, as govprobe's), and for each matter: open the portal's home page (the browser passes a
 script-challenge firewall by itself: the script waits for the search box), close the notice
 overlay when there is one (ticking its agreement box), type the guide's name into the search
-box (``input[name=keyword]``), read the results (on the page, by XHR or in an iframe, up to
+box (``input[name=keyword]``; on a provincial portal that asks first, after clicking the city), read the results (on the page, by XHR or in an iframe, up to
 three pages), click the guide's title, follow it into a new tab when it opens one, and wait until
 the guide shows its name and its first element. No evidence, no storage, no judging, no
 politeness gate beyond govprobe's own limits: ``--concurrency`` journeys at once and at most
@@ -64,10 +64,15 @@ def marker(truth: dict) -> str:
     return truth["name"]
 
 
-async def arrive(page: Page, url: str) -> None:
+async def arrive(page: Page, url: str, city: str) -> None:
     await page.goto(url, wait_until="domcontentloaded", timeout=NAV_TIMEOUT_MS)
     box = page.locator("input[name=keyword]:visible").first
-    await box.wait_for(timeout=NAV_TIMEOUT_MS)  # past a script challenge's reload
+    # past a script challenge's reload; a provincial portal asks for the city first
+    chooser = page.get_by_role("link", name=city, exact=True)
+    await box.or_(chooser).first.wait_for(timeout=NAV_TIMEOUT_MS)
+    if not await box.count():
+        await chooser.first.click()
+        await box.wait_for(timeout=NAV_TIMEOUT_MS)
     for selector in ("#agree", "#knowBtn", "#notice-ok"):
         target = page.locator(f"{selector}:visible")
         if await target.count():
@@ -109,13 +114,13 @@ async def find_result(page: Page, name: str):
     return None
 
 
-async def journey(context, home: str, truth: dict) -> dict:
+async def journey(context, home: str, city: str, truth: dict) -> dict:
     """One matter: arrive, search its name, open the result, wait for the guide."""
     started = time.monotonic()
     page = await context.new_page()
     result = {"present": truth["present"], "reached": False, "url": None}
     try:
-        await arrive(page, home)
+        await arrive(page, home, city)
         name = truth.get("name") or ""
         box = page.locator("input[name=keyword]:visible").first
         await box.fill(name or "无此事项")
@@ -172,7 +177,7 @@ async def run(sandbox_url: str, cities: list[str], concurrency: int, per_host: i
                 if not home:
                     continue
                 matters = truths[city["city_id"]]["scenarios"][scenario]["matters"]
-                jobs.append((city["city_id"], home, channel,
+                jobs.append((city["city_id"], city["name"], home, channel,
                              [(scenario, m, t[channel]) for m, t in matters.items()]))  # fmt: skip
     limit = asyncio.Semaphore(concurrency)
     hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
@@ -183,7 +188,7 @@ async def run(sandbox_url: str, cities: list[str], concurrency: int, per_host: i
         device = dict(playwright.devices[MOBILE_DEVICE])
         device.pop("default_browser_type", None)
 
-        async def one(city: str, home: str, channel: str, matters) -> None:
+        async def one(city: str, name: str, home: str, channel: str, matters) -> None:
             async with hosts[urlsplit(home).netloc], limit:
                 kwargs = device if channel == "mobile" else {"viewport": PC_VIEWPORT}
                 context = await browser.new_context(
@@ -191,7 +196,7 @@ async def run(sandbox_url: str, cities: list[str], concurrency: int, per_host: i
                 )
                 try:
                     for scenario, matter, truth in matters:
-                        r = await journey(context, home, truth)
+                        r = await journey(context, home, name, truth)
                         r |= {"city": city, "scenario": scenario, "matter": matter,
                               "channel": channel}  # fmt: skip
                         results.append(r)
