@@ -183,8 +183,6 @@ BODY_SNAPSHOT = r"""
 }
 """
 
-TEXT_LENGTH = "() => (document.body && document.body.innerText || '').length"
-
 # Installed in every page of a journey's context before the page's own scripts: counts the
 # page's short timers (setTimeout up to 1.5 s) not yet run, so that settling knows that a page
 # which fetches its content a moment after loading (``setTimeout(load, 400)``) is not done yet.
