@@ -33,10 +33,8 @@ databases and evidence are deleted at the end unless ``--keep``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -47,6 +45,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _common import dir_bytes, machine  # noqa: E402
 from _season import SeasonWriter, synthetic_registry  # noqa: E402
 
 from probes import evaluation, store  # noqa: E402
@@ -57,32 +56,6 @@ TARGET_TEXT = {
                        (("score_season_s", "score_season_cpu_s"), "< 5 s"))
     for key in keys
 }  # fmt: skip
-
-
-def machine() -> str:
-    model = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        mem = f", {pages / 1024**3:.0f} GiB"
-    except (ValueError, OSError):
-        mem = ""
-    return f"{os.cpu_count()} cores, {model}{mem}, {platform.system()} {platform.release()}"
-
-
-def dir_bytes(path: Path) -> int:
-    total = 0
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            with contextlib.suppress(OSError):
-                total += os.path.getsize(os.path.join(root, name))
-    return total
 
 
 def timed(fn, repeat: int = 1) -> tuple[float, float, object]:
