@@ -11,13 +11,25 @@ The extractor is not tuned to any portal. It reads label/value pairs wherever gu
 
 * structural pairs: a label element (``th``, ``td``, ``dt``, ``span``, ``h3``, ``div.title``...)
   whose whole text is a known label, with the value in what follows it (its tail text and next
-  siblings, up to the next label) - this covers th/td and td/td rows with several pairs, dl/dt/dd,
-  "<b>label：</b>value", sections headed by h3/h4, and flat grids of key/value cells;
-* inline pairs: "标签：值" inside one block of text (``p``, ``li``, ``div``), several per block;
+  siblings, up to the next label) - this covers dl/dt/dd, "<b>label：</b>value", sections headed
+  by h3/h4, phone layouts' label-left / value-right cells (Vant's van-cell), collapse items and
+  steps under a title, and flat grids of key/value cells;
+* table rows of label, value, label, value (th/td or td/td, two or three pairs a row as Element's
+  el-descriptions draws them): a label the catalogue lacks (窗口名称) still ends the value before
+  it, and a group cell spanning the rows (窗口信息) is left out;
+* inline pairs: "标签：值" inside one block of text (``p``, ``li``, ``div``), several per block,
+  and time limits in prose ("法定期限为20个工作日，承诺期限为5个工作日"), each its own value;
 * vertical tables: a row of labels above a row of values;
 * tab panels: a tab header whose text is a label, and the panel it opens (hidden panels are read);
-* materials: a table with a material-name column (also when the header and body are two tables,
-  as UI kits render them), else a ul/ol list or numbered text under the 申请材料 label.
+* materials: a table with a material-name column, read as a grid (rowspan and colspan: a 材料类别
+  cell over several rows, a header in two rows, a cell across columns), also when the header and
+  body are two tables as UI kits render them (Element's el-table); else a ul/ol list, cards, or
+  numbered text under the 申请材料 label.
+
+Link texts such as 查看详情 / 点击下载 / 更多 / 展开 (``link_only_texts``) are never a value nor part
+of one: the value is where the link goes, kept by the journey as a hidden snapshot
+(``<div hidden data-govprobe-snapshot>``, read like the rest of the page), or it is missing. A
+``tel:`` link that only says 拨打 reads as the number it dials.
 
 Page furniture (header, nav, footer, sidebars, "相关事项" blocks, scripts, styles) is removed first,
 so that a footer's 联系电话 or a sidebar's 在线办理 button is never read as the guide's.
@@ -31,11 +43,12 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from probes.charsets import decode_html
 from probes.datafiles import DataFileError, read_model
 
 ELEMENTS_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "elements.yaml"
@@ -89,6 +102,7 @@ class _ElementsFile(BaseModel):
     form_link_texts: list[str]
     sample_link_texts: list[str]
     online_apply_texts: list[str]
+    link_only_texts: list[str] = []
 
     @model_validator(mode="after")
     def _labels_are_unique(self) -> _ElementsFile:
@@ -126,7 +140,9 @@ class ElementCatalog:
     form_link_texts: tuple[str, ...]
     sample_link_texts: tuple[str, ...]
     online_apply_texts: tuple[str, ...]
+    link_only_texts: frozenset[str]  # action words (查看详情, 下载, 展开), as _action_key has them
     label_regex: re.Pattern[str] = field(repr=False)  # every known label followed by a colon
+    prose_regex: re.Pattern[str] = field(repr=False)  # "法定期限为20个工作日" (no colon)
 
 
 def load_elements(path: str | Path | None = None) -> ElementCatalog:
@@ -165,7 +181,47 @@ def _load_elements(path: str) -> ElementCatalog:
         form_link_texts=tuple(spec.form_link_texts),
         sample_link_texts=tuple(spec.sample_link_texts),
         online_apply_texts=tuple(spec.online_apply_texts),
+        link_only_texts=frozenset(_action_key(x) for x in spec.link_only_texts),
         label_regex=label_regex,
+        prose_regex=_prose_regex(label_map),
+    )
+
+
+# The elements whose value is a short fact (a time limit, a count, a yes/no) that prose states
+# without a colon: "法定期限为20个工作日，承诺期限为5个工作日", "到现场次数0次".
+_PROSE_ELEMENTS = ("法定办结时限", "承诺办结时限", "到办事现场次数")
+_AMOUNT = (
+    r"(?:不超过|不多于|最多|最长)?\s*[0-9０-９零〇一二两三四五六七八九十百]+\s*"
+    r"(?:个\s*)?(?:工作日|自然日|日|天|个?月|小时|次)"
+)
+IMMEDIATE_WORDS = (
+    "即来即办",
+    "即时办结",
+    "即时办理",
+    "当场办结",
+    "当场办理",
+    "立即办结",
+    "立等可取",
+    "当即办结",
+    "当日办结",
+    "当天办结",
+    "即办",
+    "当场",
+    "即时",
+)
+
+
+def _prose_regex(label_map: Mapping[str, str]) -> re.Pattern[str]:
+    """A time limit or a visit count stated in prose: the label, then 为 / 是 / a colon or
+    nothing, then the amount (or an immediate word such as 当场); the value is only the amount,
+    so two limits in one sentence each keep their own."""
+    labels = sorted(
+        (k for k, v in label_map.items() if v in _PROSE_ELEMENTS), key=len, reverse=True
+    )
+    return re.compile(
+        r"(?P<label>" + "|".join(map(re.escape, labels)) + r")"
+        r"(?:[（(][^（()）\n]{0,12}[)）])?\s*(?:为|是|：|:)?\s*"
+        r"(?P<value>" + _AMOUNT + "|" + "|".join(map(re.escape, IMMEDIATE_WORDS)) + r")"
     )
 
 
@@ -185,6 +241,21 @@ _LABEL_SUFFIXES = ("说明", "信息", "情况", "目录", "列表", "一览表"
 
 def _squash(text: str) -> str:
     return _WS.sub("", text)
+
+
+_ARROWS = re.compile(r"[>》›»＞〉→←<《‹«＜〈\[\]【】…\.。:：]+")
+
+
+def _action_key(text: str) -> str:
+    """Link text without whitespace, arrows and brackets ("查看详情 >>" -> "查看详情")."""
+    return _ARROWS.sub("", _squash(unicodedata.normalize("NFKC", text or "")))
+
+
+def is_link_only(text: str) -> bool:
+    """True when a text is only an action word of a link (查看详情, 点击下载, 更多, 展开 ...):
+    it leads to a value elsewhere and is never the value itself."""
+    key = _action_key(text)
+    return bool(key) and key in load_elements().link_only_texts
 
 
 def _clean_label(text: str) -> str:
@@ -237,11 +308,18 @@ def is_placeholder(value: str, element: str | None = None) -> bool:
     s = _squash(unicodedata.normalize("NFKC", value or ""))
     if "{{" in s or "${" in s:  # a client template that never rendered
         return True
+    s = re.sub(r"[>》›»〉→]+$", "", s)  # the arrow of an entry to a sub-page
     core = s.strip(_PUNCT_EDGES).lower()
     if not core:
         return True
     if core in cat.placeholders or s.lower() in cat.placeholders:
         return True
+    if is_link_only(s):  # 查看详情 / 点击下载 / 更多: the value is elsewhere
+        return True
+    if re.fullmatch(r"[（(]\d{1,3}[)）]", s):  # "（3）": how many, beside an entry's label
+        return True
+    if element == "申请材料" and re.fullmatch(r"共?\d{1,3}(?:项|份|个|件|条)?(?:材料)?", core):
+        return True  # a count of materials is not a material
     return bool(re.fullmatch(r"[-—_/\\.·…*]+", s))
 
 
@@ -379,12 +457,27 @@ def _parse(html: str) -> etree._Element | None:
         return None
 
 
+_ACTION_ATTR = "data-govprobe-action"  # set by _mark_actions on links that are only an action
+
+
 def _text(el: etree._Element) -> str:
-    """The element's text with block boundaries as line breaks, whitespace tidied, no tail."""
+    """The element's text with block boundaries as line breaks, whitespace tidied, no tail.
+
+    The words of an action link inside it (查看详情, 展开, 下载) are left out: they lead to a value
+    elsewhere and are never part of this one."""
     parts: list[str] = []
+    skipping: etree._Element | None = None
     for event, node in etree.iterwalk(el, events=("start", "end")):
+        if skipping is not None:
+            if event == "end" and node is skipping:
+                skipping = None
+                parts.append(" " + (node.tail or ""))
+            continue
         tag = _tag(node)
         if event == "start":
+            if node is not el and node.get(_ACTION_ATTR) is not None:
+                skipping = node
+                continue
             if tag in _BLOCK or tag == "br":
                 parts.append("\n")
             elif node is not el and _adjacent_inline(node):
@@ -415,6 +508,41 @@ def _flat(el: etree._Element) -> str:
     return _squash("".join(el.itertext()))
 
 
+_ACTION_CLASS = re.compile(r"more|toggle|btn|button|link|arrow|expand|detail|zk|fold", re.I)
+
+
+def _mark_actions(root: etree._Element) -> None:
+    """Mark the links and buttons that only lead elsewhere (查看详情, 更多>>, 展开, 点击下载), so
+    that no value is read from their words (see ``_text``), and give a ``tel:`` link whose text
+    holds no number ("拨打") the number it dials, which is the value a citizen gets."""
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        tag = _tag(el)
+        href = (el.get("href") or "").strip()
+        if tag == "a" and href.lower().startswith("tel:"):
+            number = unquote(href[4:]).strip()
+            if number and not re.search(r"\d", "".join(el.itertext())):
+                for child in list(el):
+                    el.remove(child)
+                el.text = number
+            continue
+        actionable = len(el) <= 3 and (  # a link or a button, not a wrapper named "detail"
+            tag in ("a", "button")
+            or el.get("onclick") is not None
+            or el.get("role") in ("button", "link")
+            or any(_ACTION_CLASS.search(t) for t in _tokens(el))
+        )
+        if actionable and is_link_only("".join(el.itertext())):
+            el.set(_ACTION_ATTR, "1")
+
+
+def _is_snapshot(el: etree._Element) -> bool:
+    """A hidden copy of another state of the page that the journey appended (a tab the page
+    unmounted, a sub-page such as the materials page): content, never furniture."""
+    return el.get("data-govprobe-snapshot") is not None
+
+
 def _remove_furniture(root: etree._Element) -> None:
     for el in list(root.iter(*_DROP_TAGS)):
         _drop(el)
@@ -430,8 +558,10 @@ def _remove_furniture(root: etree._Element) -> None:
                 break
             node = node.getparent()
         for sib in list(node.itersiblings()):
-            _drop(sib)
-        _drop(node)
+            if not _is_snapshot(sib):
+                _drop(sib)
+        if not _is_snapshot(node):
+            _drop(node)
     noise = [
         el
         for el in root.iter()
@@ -468,6 +598,7 @@ class _Page:
         self.flat = {el: _flat(el) for el in root.iter()}
         self.tab_headers: set[etree._Element] = set()
         self.value_cells: set[etree._Element] = set()
+        self.label_cells: set[etree._Element] = set()  # read by _table_pairs already
 
     def kind(self, el: etree._Element) -> str | None:
         """The label an element *is* (its whole text), or None."""
@@ -478,7 +609,7 @@ class _Page:
             return None
         if el in self.value_cells or _tag(el) == "dd":
             return None
-        if any("value" in x.lower() or x.lower() in ("val", "v") for x in _tokens(el)):
+        if _in_value(el):
             return None
         return _label_kind(t)
 
@@ -497,6 +628,8 @@ class _Page:
         )
 
     def starts_with_label(self, el: etree._Element) -> bool:
+        if _in_value(el) or _tag(el) == "dd":  # a dd is a value, even "咨询电话：0371-…"
+            return False
         if self.kind(el) is not None:
             return True
         if _tag(el) in _HEADINGS:
@@ -512,6 +645,19 @@ class _Page:
         return False
 
 
+def _in_value(el: etree._Element) -> bool:
+    """An element marked as a value, or inside one (van-cell__value > span): "在线办理" there is
+    the value of 办理形式, not a label. Only a hint: pairs are found by structure."""
+    node: etree._Element | None = el
+    for _ in range(3):
+        if node is None:
+            return False
+        if any("value" in x.lower() or x.lower() in ("val", "v") for x in _tokens(node)):
+            return True
+        node = node.getparent()
+    return False
+
+
 def _table_pairs(page: _Page) -> Iterator[_Pair]:
     """Rows of label/value cells (th/td or td/td, several pairs a row) and vertical tables."""
     for table in page.root.iter("table"):
@@ -519,27 +665,77 @@ def _table_pairs(page: _Page) -> Iterator[_Pair]:
         grid = [[c for c in r if _tag(c) in ("td", "th")] for r in rows]
         for i, cells in enumerate(grid):
             kinds = [page.kind(c) for c in cells]
-            if len(cells) >= 2 and len(cells) % 2 == 0 and all(k is not None for k in kinds[::2]):
-                for j in range(0, len(cells), 2):
-                    page.value_cells.add(cells[j + 1])
-                    yield _Pair(
-                        page.order[cells[j + 1]],
-                        kinds[j] or "",
-                        _text(cells[j + 1]),
-                        (cells[j + 1],),
-                    )
-            elif (
+            below = grid[i + 1] if i + 1 < len(grid) else []
+            th_td = all(_tag(c) == "th" for c in cells[::2]) and all(
+                _tag(c) == "td" for c in cells[1::2]
+            )
+            if (
                 len(cells) >= 2
+                and not th_td  # th/td pairs even when a value looks like a label (在线办理)
                 and all(k is not None for k in kinds)
-                and i + 1 < len(grid)
-                and len(grid[i + 1]) == len(cells)
-                and all(page.kind(c) is None for c in grid[i + 1])
-            ):
-                for label_cell, kind, cell in zip(cells, kinds, grid[i + 1], strict=True):
+                and len(below) == len(cells)
+                and all(page.kind(c) is None and _tag(c) != "th" for c in below)
+            ):  # a row of labels above a row of values
+                for label_cell, kind, cell in zip(cells, kinds, below, strict=True):
                     page.value_cells.add(cell)
+                    page.label_cells.add(label_cell)
                     yield _Pair(
                         page.order[cell], kind or "", _text(cell), (cell,), page.flat[label_cell]
                     )
+                continue
+            pairs = _pair_row(page, cells)
+            for label_cell, cell in pairs:
+                page.value_cells.add(cell)
+                page.label_cells.add(label_cell)
+                yield _Pair(
+                    page.order[cell],
+                    page.kind(label_cell) or "",
+                    _text(cell),
+                    (cell,),
+                    page.flat[label_cell],
+                )
+
+
+_LABEL_CLASS = re.compile(r"label|tit|name|key|lbl|head|left|th\b", re.I)
+
+
+def _pair_row(
+    page: _Page, cells: list[etree._Element]
+) -> list[tuple[etree._Element, etree._Element]]:
+    """A row read as label, value, label, value ... (Element's el-descriptions, th/td and td/td
+    grids with two or three pairs a row), as (label cell, value cell) pairs; [] when the row is
+    not one. A cell spanning several rows before the pairs (窗口信息 over 办理地点 and 办理时间)
+    is a group's title and is left out. Every label cell must look like one (a known label, a
+    th beside td values, a label's class, or a short text without digits) and one at least must
+    be a known label, so a label this catalogue lacks (窗口名称) still ends the value before it.
+    """
+    if len(cells) >= 3 and len(cells) % 2 and _span(cells[0], "rowspan") > 1:
+        cells = cells[1:]
+    if len(cells) < 2 or len(cells) % 2:
+        return []
+    labels, values = cells[::2], cells[1::2]
+    kinds = [page.kind(c) for c in labels]
+    if not any(k is not None for k in kinds):
+        return []
+    th_beside_td = all(_tag(c) == "th" for c in labels) and all(_tag(c) == "td" for c in values)
+    for cell, kind in zip(labels, kinds, strict=True):
+        if kind is not None or th_beside_td:
+            continue
+        if any(_LABEL_CLASS.search(t) for t in _tokens(cell)):
+            continue
+        text = _clean_label(page.flat.get(cell, ""))
+        if not text or len(text) > 10 or re.search(r"\d", text):
+            return []
+    return list(zip(labels, values, strict=True))
+
+
+def _span(cell: etree._Element, attr: str) -> int:
+    """A cell's rowspan or colspan, 1 when absent or nonsense, at most 100."""
+    try:
+        n = int((cell.get(attr) or "1").strip())
+    except ValueError:
+        return 1
+    return min(max(n, 1), 100)
 
 
 def _closest(el: etree._Element, tag: str) -> etree._Element | None:
@@ -593,6 +789,8 @@ def _tab_pairs(page: _Page) -> Iterator[_Pair]:
             kind = _label_kind(page.flat[h])
             if kind is None or panel is None:
                 continue
+            if any(page.kind(d) == kind for d in panel.iterdescendants()):
+                continue  # the panel labels its own value (收费标准 | 不收费): that pair is read
             yield _Pair(page.order.get(panel, 0), kind, _text(panel), (panel,), page.flat[h])
 
 
@@ -634,7 +832,9 @@ def _is_toggle(el: etree._Element) -> bool:
 def _structural_pairs(page: _Page) -> Iterator[_Pair]:
     """Label elements with the value in their tail and following siblings."""
     for el in page.root.iter():
-        if el in page.tab_headers or el in page.value_cells or not page.is_label_element(el):
+        if el in page.tab_headers or el in page.value_cells or el in page.label_cells:
+            continue
+        if not page.is_label_element(el):
             continue
         if _tag(el) in ("td", "th") and el.getparent() is not None and _tag(el.getparent()) == "tr":
             siblings = [c for c in el.itersiblings() if _tag(c) in ("td", "th")]
@@ -656,6 +856,8 @@ def _structural_pairs(page: _Page) -> Iterator[_Pair]:
         for sib in node.itersiblings():
             if page.starts_with_label(sib) or sib in page.tab_headers:
                 break
+            if _tag(el) in ("dt", "th") and _tag(sib) == _tag(el):
+                break  # the next dt (th) is the next label, known or not
             nodes.append(sib)
             parts.append(_text(sib))
             if sib.tail:
@@ -675,20 +877,52 @@ def _leaf_blocks(root: etree._Element) -> Iterator[etree._Element]:
 
 
 def _inline_pairs(page: _Page) -> Iterator[_Pair]:
-    """ "标签：值" pairs inside one block of text, several per block."""
+    """ "标签：值" pairs inside one block of text, several per block; and time limits or visit
+    counts stated in prose ("法定期限为20个工作日，承诺期限为5个工作日"), each its own value."""
     cat = load_elements()
     for block in _leaf_blocks(page.root):
         if block in page.tab_headers:
             continue
         text = _text(block)
         matches = list(cat.label_regex.finditer(text))
+        prose = [m for m in cat.prose_regex.finditer(text) if _starts_clause(text, m.start())]
         for i, m in enumerate(matches):
             end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+            kind = _label_kind(m.group("label")) or ""
+            if kind and i + 1 < len(matches) and not text[m.end() : end].strip():
+                # "投诉渠道：投诉电话：0571-…": a label of the same element starts the value
+                same = _label_kind(matches[i + 1].group("label")) == kind
+                if same:
+                    end = matches[i + 2].start() if i + 2 < len(matches) else len(text)
+            # a prose limit after this value ends it ("受理条件：…。法定期限为20个工作日")
+            end = min([end] + [p.start() for p in prose if m.end() < p.start() < end])
             value = text[m.end() : end].strip()
             if not value:
                 continue  # "label：" alone: a structural pair reads the value that follows
-            kind = _label_kind(m.group("label")) or ""
             yield _Pair(page.order[block], kind, value, (block,), m.group("label"))
+        for m in prose:
+            kind = _label_kind(m.group("label")) or ""
+            yield _Pair(page.order[block], kind, m.group("value"), (block,), m.group("label"))
+
+
+def _starts_clause(text: str, at: int) -> bool:
+    """Whether a prose label begins a clause: at the start, after punctuation or a space, or
+    after words that introduce it (本事项, 该事项, 其); not inside a longer word or sentence
+    ("超过法定期限20日的")."""
+    before = text[:at].rstrip(" ")
+    return not before or before[-1] in "。；;，,、：:（(\n" or before.endswith(("事项", "本", "其"))
+
+
+# Elements whose value is one short fact: a full stop after it is the sentence's, not the value's.
+_SHORT_FACTS = frozenset({"法定办结时限", "承诺办结时限", "到办事现场次数", "是否网办", "收费标准"})
+
+
+def _clean_value(value: str, element: str) -> str:
+    """A value without the separator that ended it in prose ("20个工作日，" -> "20个工作日")."""
+    value = value.strip().rstrip("，,；;、 ").strip()
+    if element in _SHORT_FACTS:
+        value = value.rstrip("。.").strip()
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -729,43 +963,123 @@ def _column_field(header: str) -> str | None:
     return None
 
 
+_Grid = list[list[etree._Element | None]]
+
+
+def _grid(table: etree._Element) -> _Grid:
+    """The table's own rows (not a nested table's) as a grid: a cell spanning rows or columns
+    fills every slot it covers, so each column holds one field whatever spans there are."""
+    grid: _Grid = []
+    pending: dict[int, tuple[etree._Element, int]] = {}  # column -> (cell, rows still to fill)
+
+    def carry(row: list[etree._Element | None], col: int) -> int:
+        while col in pending:
+            cell, left = pending.pop(col)
+            row.append(cell)
+            if left > 1:
+                pending[col] = (cell, left - 1)
+            col += 1
+        return col
+
+    for tr in (r for r in table.iter("tr") if _closest(r, "table") is table):
+        row: list[etree._Element | None] = []
+        col = 0
+        for cell in (c for c in tr if _tag(c) in ("td", "th")):
+            col = carry(row, col)
+            rowspan, colspan = _span(cell, "rowspan"), min(_span(cell, "colspan"), 30)
+            for _ in range(colspan):
+                row.append(cell)
+                if rowspan > 1:
+                    pending[col] = (cell, rowspan - 1)
+                col += 1
+        for later in sorted(k for k in pending if k >= col):  # spans past the row's last cell
+            row.extend([None] * (later - len(row)))
+            carry(row, later)
+        if row:
+            grid.append(row)
+    return grid
+
+
+def _header(page: _Page, grid: _Grid) -> tuple[int, list[str | None], list[str]] | None:
+    """Where a materials table's header ends, each column's field and its own header text.
+
+    The header is the first row (of the first four) naming a material-name column, with the
+    rows under it that only subdivide it (材料要求 over 材料形式 / 份数 / 是否必要): a column
+    takes the field of its lowest header cell that names one."""
+    for i, cells in enumerate(grid[:4]):
+        texts = [page.flat.get(c, "") if c is not None else "" for c in cells]
+        fields = [_column_field(t) for t in texts]
+        named = any(f == "name" and "材料" in t for f, t in zip(fields, texts, strict=True))
+        if not ("name" in fields and (named or sum(f is not None for f in fields) >= 2)):
+            continue
+        end = i + 1
+        while end < len(grid) and _subheader(page, grid[end], grid[end - 1]):
+            for col, cell in enumerate(grid[end]):
+                if col >= len(fields) or cell is None or cell is grid[end - 1][col]:
+                    continue
+                text = page.flat.get(cell, "")
+                texts[col] = text
+                fields[col] = _column_field(text) or fields[col]
+            end += 1
+        return end, fields, texts
+    return None
+
+
+def _subheader(page: _Page, row: list[etree._Element | None], above: list) -> bool:
+    """A row under a header that subdivides it: its own cells are header cells (th, or texts
+    that are column names), and at least one of them is new."""
+    new = [c for k, c in enumerate(row) if c is not None and (k >= len(above) or c is not above[k])]
+    return bool(new) and all(
+        _tag(c) == "th" or _column_field(page.flat.get(c, "")) is not None for c in new
+    )
+
+
+_MARK = re.compile(r"^[√✓✔☑●■是有]$")
+
+
 def _material_tables(page: _Page, base_url: str | None) -> list[MaterialItem]:
     items: list[MaterialItem] = []
     tables = list(page.root.iter("table"))
     used: set[etree._Element] = set()
     for t_index, table in enumerate(tables):
-        rows = [[c for c in r if _tag(c) in ("td", "th")] for r in table.iter("tr")]
-        rows = [r for r in rows if r]
-        head_at = None
-        columns: list[str | None] = []
-        for i, cells in enumerate(rows[:3]):
-            fields = [_column_field(page.flat.get(c, "")) for c in cells]
-            named = any(
-                f == "name" and "材料" in page.flat.get(c, "")
-                for f, c in zip(fields, cells, strict=True)
-            )
-            if "name" in fields and (named or sum(f is not None for f in fields) >= 2):
-                head_at, columns = i, fields
-                break
-        if head_at is None:
+        if table in used:
             continue
-        body = rows[head_at + 1 :]
+        grid = _grid(table)
+        found = _header(page, grid)
+        if found is None:
+            continue
+        head_end, columns, heads = found
+        body = grid[head_end:]
         if not body:  # header and body rendered as two tables (UI kits do this)
+            width = len(columns)
+            while width and not heads[width - 1]:  # the scrollbar's gutter column
+                width -= 1
             for nxt in tables[t_index + 1 : t_index + 3]:
                 if nxt in used:
                     continue
-                cand = [[c for c in r if _tag(c) in ("td", "th")] for r in nxt.iter("tr")]
-                cand = [r for r in cand if r]
-                if cand and max(len(r) for r in cand) == len(columns):
+                cand = _grid(nxt)
+                if cand and max(len(r) for r in cand) in (width, len(columns)):
                     body = cand
                     used.add(nxt)
                     break
+        name_col = columns.index("name")
         for cells in body:
-            if len(cells) < max(2, len(columns) - 1):
-                continue  # a group row ("一、主体材料") or a note
-            values: dict[str, str | None] = {}
+            cells = cells + [None] * (len(columns) - len(cells))
+            name_cell = cells[name_col]
+            if name_cell is None:
+                continue
+            span = sum(c is name_cell for c in cells)
+            if span == len(columns) or (len(columns) >= 4 and span > len(columns) // 2):
+                continue  # a group row ("一、主体材料") or a note across the table
+            if _tag(name_cell) == "th" and page.flat.get(name_cell) == _squash(heads[name_col]):
+                continue  # the header again
+            values: dict[str, list[str]] = {}
             form = sample = None
-            for field_name, cell in zip(columns, cells, strict=False):
+            seen: set[etree._Element] = set()
+            for col, (field_name, cell) in enumerate(zip(columns, cells, strict=False)):
+                if cell is None or cell in seen:
+                    continue  # a cell spanning columns counts for the first it covers
+                seen.add(cell)
                 for a in cell.iter("a"):
                     kind = _link_kind(page.flat.get(a, "")) or (
                         field_name if field_name in ("form", "sample") else None
@@ -776,17 +1090,22 @@ def _material_tables(page: _Page, base_url: str | None) -> list[MaterialItem]:
                     elif kind == "sample" and href and sample is None:
                         sample = href
                 if field_name and field_name not in ("form", "sample"):
-                    values[field_name] = _cell_value(cell)
-            name = _material_name(values.get("name") or "")
+                    value = _cell_value(cell)
+                    if value and _MARK.match(value) and heads[col]:
+                        value = heads[col]  # a tick under 纸质 / 电子: the column says what
+                    if value:
+                        values.setdefault(field_name, []).append(value)
+            joined = {k: " ".join(v) for k, v in values.items()}
+            name = _material_name(joined.get("name") or "")
             if not name:
                 continue
             items.append(
                 MaterialItem(
                     name=name,
-                    media=values.get("media"),
-                    copies=values.get("copies"),
-                    source=values.get("source"),
-                    required=values.get("required"),
+                    media=joined.get("media"),
+                    copies=joined.get("copies"),
+                    source=joined.get("source"),
+                    required=joined.get("required"),
                     form_url=form,
                     sample_url=sample,
                 )
@@ -890,6 +1209,7 @@ def _material_cards(
                     MaterialItem(
                         name=name,
                         media=_first(meta, ("纸质和电子", "纸质", "电子")),
+                        copies=(m.group(0) if (m := re.search(r"\d+\s*份", meta)) else None),
                         required=_first(meta, ("容缺后补", "非必要", "必要")),
                         form_url=form,
                         sample_url=sample,
@@ -919,9 +1239,15 @@ def _material_text(value: str) -> list[MaterialItem]:
 # The whole page.
 
 
-def extract(html: str, base_url: str | None = None) -> Extraction:
-    """Read a guide page's HTML (after tabs and sections were opened) into an Extraction."""
+def extract(html: str | bytes, base_url: str | None = None) -> Extraction:
+    """Read a guide page's HTML (after tabs and sections were opened) into an Extraction.
+
+    Bytes are stored evidence: the journey stores the DOM as UTF-8 (its ``<meta>`` may still
+    say gb2312), and raw page bytes that are not UTF-8 read by their declared charset, the GB
+    family as GB18030 (``probes/charsets.py``)."""
     cat = load_elements()
+    if isinstance(html, bytes):
+        html = decode_html(html, "utf-8")
     root = _parse(html)
     if root is None:
         return Extraction("", {}, (), (), (), ())
@@ -930,6 +1256,7 @@ def extract(html: str, base_url: str | None = None) -> Extraction:
         head_title = " ".join("".join(t.itertext()).split())
         break
     _remove_furniture(root)
+    _mark_actions(root)
     page = _Page(root)
 
     pairs = [*_tab_pairs(page), *_table_pairs(page), *_structural_pairs(page), *_inline_pairs(page)]
@@ -949,6 +1276,7 @@ def extract(html: str, base_url: str | None = None) -> Extraction:
             if not is_placeholder(p.value, p.element):
                 material_texts.append(p.value)
             continue
+        p.value = _clean_value(p.value, p.element)
         if is_placeholder(p.value, p.element):
             continue
         # the first real value wins, but one under the element's own name beats a synonym's

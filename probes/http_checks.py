@@ -37,6 +37,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 import lxml.html
 
+from probes.charsets import decode_html
 from probes.journey import CHALLENGE_STATUSES, MAINTENANCE, _allowed_host
 
 CLASSIFICATIONS = ("up", "slow", "protected", "maintenance", "error", "down")
@@ -146,19 +147,11 @@ def page_text(html: str) -> tuple[str, int]:
     return text, len(root.xpath("//a[@href] | //input | //button"))
 
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
-
-
 def decode(body: bytes, charset: str | None) -> str:
     """A page's text: the header's charset, else the page's own ``<meta charset>`` (many
-    portals declare gb2312 there only), else UTF-8."""
-    if not charset:
-        found = _META_CHARSET.search(body[:4096])
-        charset = found.group(1).decode("ascii") if found else "utf-8"
-    try:
-        return body.decode(charset, errors="replace")
-    except LookupError:
-        return body.decode("utf-8", errors="replace")
+    portals declare gb2312 there only), else UTF-8; the GB family reads as GB18030
+    (``probes/charsets.py``)."""
+    return decode_html(body, charset)
 
 
 def is_challenge(status: int | None, html: str) -> bool:

@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from probes.extract import Extraction, load_elements
+from probes.extract import IMMEDIATE_WORDS, Extraction, load_elements
 
 # ---------------------------------------------------------------------------------------------
 # Reading values.
@@ -54,30 +54,20 @@ def _norm(text: str | None) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
-_IMMEDIATE = (
-    "即办",
-    "即来即办",
-    "当场办结",
-    "当场办理",
-    "立即办结",
-    "即时办结",
-    "立等可取",
-    "当即办结",
-)
 _DAY_UNITS = {"工作日": 1, "自然日": 1, "日": 1, "天": 1, "个月": 30, "月": 30, "周": 7, "星期": 7}
 
 
 def parse_days(text: str) -> int | None:
-    """A time limit in days: "20个工作日" -> 20, "即办" -> 0, "5天" -> 5, "三十个工作日" -> 30.
+    """A time limit in days: "20个工作日" -> 20, "即办" / "当场" / "即时办结" -> 0, "5天" -> 5,
+    "三十个工作日" -> 30.
 
-    Months count as 30 days, weeks as 7, hours as whole days (48小时 -> 2). None when the text
-    holds no time limit.
+    Months count as 30 days, weeks as 7, hours as whole days (48小时 -> 2). A number of days
+    wins over an immediate word beside it ("当场受理，5个工作日内办结" -> 5), so a promise is
+    never read shorter than it is. None when the text holds no time limit.
     """
     s = _norm(text)
     if not s:
         return None
-    if any(x in s for x in _IMMEDIATE):
-        return 0
     units = "|".join(sorted(map(re.escape, [*_DAY_UNITS, "小时"]), key=len, reverse=True))
     m = re.search(_NUM + r"个?\(?(" + units + ")", s)
     if m:
@@ -87,6 +77,8 @@ def parse_days(text: str) -> int | None:
         if m.group(2) == "小时":
             return n // 24
         return n * _DAY_UNITS.get(m.group(2), _DAY_UNITS.get(m.group(2).removeprefix("个"), 1))
+    if any(x in s for x in IMMEDIATE_WORDS):  # 即办, 当场, 即时办结: done on the spot
+        return 0
     m = re.fullmatch(_NUM + r"[。.]?", s)
     return _cn_number(m.group(1)) if m else None
 

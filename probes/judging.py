@@ -31,9 +31,8 @@ def judge_round(
     for entry in entries:
         capture = entry["capture"]
         html = store.read_evidence(db, evidence, capture["html_sha256"])
-        extracted[entry["probe_id"]] = extract(
-            html.decode("utf-8", errors="replace"), capture["url"]
-        )
+        # bytes: extract decodes them (UTF-8 as the journey stores them, else as declared)
+        extracted[entry["probe_id"]] = extract(html, capture["url"])
     by_key = {(e["city"], e["scenario"], e["matter"], e["channel"]): e["probe_id"] for e in entries}
     for entry in entries:
         pid = entry["probe_id"]

@@ -5,12 +5,17 @@ overlay on some cities), site search (paginated, 10 a page), navigation by depar
 and the tabbed guide ``/epointzwmhwz/pages/legal/personaleventdetail_new?taskguid={uuid}``
 whose tabs after the first are hidden panels switched by script.
 H5 mobile: ``/h5/index``, ``/h5/search``, ``/h5/category``, ``/h5/list``, and ``/h5/guide`` with
-collapsible sections. Labels vary between cities among the synonyms real portals use.
+collapsible sections. Labels vary between cities among the synonyms real portals use; some
+cities (``GROUPED_MATERIALS``) draw the materials table as many real Epoint sites do: a 材料类别
+column whose cells span the rows of their group, a header in two rows (材料要求 over 材料形式 /
+份数 / 是否必要, 表格下载 over the blank form and the sample) and one cell across both download
+columns when a material has neither.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 import zlib
 from dataclasses import dataclass
@@ -23,7 +28,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from sandbox.archetypes.common import bigrams
-from sandbox.model import City, Guide, Site, World
+from sandbox.model import City, Guide, Material, Site, World
 from sandbox.templating import render
 
 BASE = "/epointzwmhwz/pages"
@@ -44,7 +49,7 @@ LABELS: dict[str, tuple[str, ...]] = {
     "办理时间": ("办理时间", "办公时间", "受理时间"),
     "咨询方式": ("咨询方式", "咨询电话", "联系电话"),
     "监督投诉方式": ("监督投诉方式", "投诉电话", "监督电话"),
-    "到办事现场次数": ("到办事现场次数", "到现场次数", "跑动次数"),
+    "到办事现场次数": ("到办事现场次数", "到现场次数", "跑动次数", "到现场办理的次数"),
     "是否网办": ("是否网办", "网上办理深度", "办理形式"),
     "办理结果": ("办理结果", "审批结果", "结果名称"),
 }
@@ -66,6 +71,22 @@ TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("jdts", "监督投诉方式", ("监督投诉方式",)),
     ("dxccs", "到现场大厅次数", ("到办事现场次数",)),
 )
+
+
+# Cities whose materials table has a 材料类别 column spanning rows and a two-row header.
+GROUPED_MATERIALS = frozenset({"shenyang", "wuhan", "xian", "xiamen", "qingdao"})
+
+
+def material_groups(guide: Guide) -> list[tuple[str, list[Material]]]:
+    """The guide's materials as consecutive runs of one category (their order kept), the
+    category as a grouped table's 材料类别 cell shows it over its run."""
+
+    def category(m: Material) -> str:
+        if m.form_url:
+            return "申请表格"
+        return "证照批文" if "政府部门" in m.source else "其他材料"
+
+    return [(c, list(ms)) for c, ms in itertools.groupby(guide.materials, key=category)]
 
 
 def labels_for(city: City) -> dict[str, str]:
@@ -254,6 +275,11 @@ class Epoint:
                         guide=entry.guide,
                         tabs=TABS,
                         labels=labels,
+                        groups=(
+                            material_groups(entry.guide)
+                            if entry.city.city_id in GROUPED_MATERIALS
+                            else None
+                        ),
                         consult_url="/hdjl/consult/new?"
                         + urlencode({"matter": entry.guide.name, "region": entry.city.region_code}),
                     ),

@@ -12,6 +12,8 @@ themselves from a JSON API with the real field names of ``/work/shared/portals.m
   from ``GET /portal/api/v2/item-event/getAuditItemDetailCur?TASK_CODE=…`` (``&TERMINAL=H5``).
 
 Every label of the guide is always on the page; an element the data lacks is a blank value.
+On some cities' PC pages (``WIDE_TABLES``) the guide tables hold two label/value pairs a row
+(th, td, th, td), as Element's bordered el-descriptions and many provincial portals draw them.
 Not found is HTTP 200 with ``{"errCode": 0, "msg": "未找到匹配的信息"}``; every tenth detail
 request of a site answers an HTML 502 page in place of JSON (the page's script retries once).
 """
@@ -68,6 +70,9 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("收费项目信息", (("是否收费", "IS_FEE_TEXT"),)),
     ("法律依据", (("设定依据", "LAW"),)),
 )
+
+# Cities whose PC guide tables hold two label/value pairs a row.
+WIDE_TABLES = frozenset({"changsha", "nanning", "haikou"})
 
 _DAYS = re.compile(r"(\d+)(个工作日|工作日|个自然日|自然日|天|日|个月)")
 _ICP = {"广东": "粤ICP备17076233号", "湖南": "湘ICP备05002133号"}
@@ -127,7 +132,10 @@ def audit_item_detail(city: City, guide: Guide) -> dict:
             "WBSD_LEVEL_TEXT": "",
             "ONLINECHECK_TEXT": e.get("是否网办"),
             "TRANSACT_WEB_URL": f"/apply/{guide.guide_id}" if guide.online_apply else "",
-            "PROJECT_TYPE_TEXT": "承诺件" if promise_day not in (None, 0) else "即办件",
+            # 即办 / 当场办结 (no number of days) is a 即办件 like a promise of 0 days
+            "PROJECT_TYPE_TEXT": (
+                "承诺件" if isinstance(promise_day, int) and promise_day > 0 else "即办件"
+            ),
             "CATEGORY_NAME": guide.category,
         },
         "AUDIT_MATERIAL": [
@@ -273,6 +281,7 @@ class JsonApiArchetype:
                 "jsonapi/guide.html",
                 task_code=code,
                 sections=SECTIONS,
+                per_row=2 if not mobile and city.city_id in WIDE_TABLES else 1,
                 **context(request, city, mobile),
             )
 

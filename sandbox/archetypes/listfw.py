@@ -10,6 +10,12 @@ firewall (the shared layer runs the script challenge; this module only renders).
   ``/wap/category?name=…``, ``/wap/pubtask/task/1/{locationCode}/{uuid}.html``.
 
 A guide element missing from the data has no ``dt`` at all; a placeholder is shown as given.
+
+Some cities (``GB_PAGES``) serve their static guide pages the way many old portals still do:
+declared ``gb2312`` (Content-Type and ``<meta>``) but written by a GB18030 encoder, with a
+受理窗口 line naming a street or a person in characters GB2312 lacks (镕, 堃, 昇, 赟, 䶮).
+A reader that takes the declaration literally shows replacement characters there; a browser
+(and govprobe) reads the GB family as GB18030.
 """
 
 from __future__ import annotations
@@ -58,6 +64,12 @@ BLOCKS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("设定依据", (("设定依据", "设定依据"),)),
 )
 FOLDED = frozenset({"设定依据", "受理条件"})  # long texts shown folded under 展开
+
+# city -> the 受理窗口 its gb2312-declared guide pages name (characters outside GB2312 in it)
+GB_PAGES: dict[str, str] = {
+    "tianjin": "和平区昇平街道政务服务中心综合受理窗口（首席代表：王镕）",
+    "zhengzhou": "郑东新区堃华路市民之家一楼综合窗口（首席代表：刘䶮、张赟）",
+}
 
 
 def task_uuid(site: Site, guide: Guide) -> str:
@@ -205,13 +217,22 @@ class ListFwArchetype:
             consult = "/hdjl/consult/new?" + urlencode(
                 {"matter": guide.name, "region": entry.city.region_code}
             )
-            return render(
+            window = GB_PAGES.get(entry.city.city_id)
+            page = render(
                 "listfw/guide.html",
                 guide=guide,
                 blocks=blocks,
                 consult=consult,
                 visible_materials=VISIBLE_MATERIALS,
+                window=window,
+                charset="gb2312" if window else "utf-8",
                 **context(entry.city, mobile),
+            )
+            if window is None:
+                return page
+            return Response(
+                bytes(page.body).decode("utf-8").encode("gb18030"),
+                media_type="text/html; charset=gb2312",
             )
 
         return Starlette(

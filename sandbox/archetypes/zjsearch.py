@@ -14,6 +14,9 @@ once chosen, from the ``zj_areacode`` cookie; a city switcher on every page chan
   ``/zjmobile/detail?localInnerCode=…`` (same tab, same JSONP with ``terminal=zlb``).
 
 A guide element missing from the data has no paragraph at all; a placeholder is shown as given.
+Some cities (``PROSE_LIMITS``) state both time limits in one sentence, as many guides do:
+"本事项法定期限为20个工作日，承诺期限为5个工作日。" or, when a value is not a number of days,
+"法定期限：即办，承诺期限：即办。".
 """
 
 from __future__ import annotations
@@ -57,6 +60,30 @@ LABELS: tuple[tuple[str, str], ...] = (
     ("结果名称", "办理结果"),
 )
 _CALLBACK = re.compile(r"[A-Za-z_$][\w$.]{0,63}")
+
+# city -> how its guides word the two time limits in one sentence ("为": 法定期限为…, ":" colons)
+PROSE_LIMITS: dict[str, str] = {"nanjing": "为", "hefei": ":"}
+
+
+def detail_rows(city: City, guide: Guide) -> list[tuple[str, str]]:
+    """The detail's (label, value) paragraphs in page order; ("", sentence) is one paragraph of
+    prose holding both time limits, on the cities of ``PROSE_LIMITS`` that show both."""
+    rows = [(lbl, guide.elements[el]) for lbl, el in LABELS if el in guide.elements]
+    style = PROSE_LIMITS.get(city.city_id)
+    legal, promise = guide.elements.get("法定办结时限"), guide.elements.get("承诺办结时限")
+    if style is None or legal is None or promise is None:
+        return rows
+    if style == "为" and legal[:1].isdigit() and promise[:1].isdigit():
+        sentence = f"本事项法定期限为{legal}，承诺期限为{promise}。"
+    else:
+        sentence = f"法定期限：{legal}，承诺期限：{promise}。"
+    out: list[tuple[str, str]] = []
+    for label, value in rows:
+        if label == "法定期限":
+            out.append(("", sentence))
+        elif label != "承诺期限":
+            out.append((label, value))
+    return out
 
 
 def inner_code(site: Site, guide: Guide) -> str:
@@ -199,7 +226,7 @@ class ZjSearchArchetype:
             guide = entry.guide
             if guide.latency_ms:
                 await asyncio.sleep(guide.latency_ms / 1000)
-            rows = [(lbl, guide.elements[el]) for lbl, el in LABELS if el in guide.elements]
+            rows = detail_rows(entry.city, guide)
             consult = "/hdjl/consult/new?" + urlencode(
                 {"matter": guide.name, "region": entry.city.region_code}
             )
