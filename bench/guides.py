@@ -31,10 +31,20 @@ def same_page(a: str | None, b: str | None) -> bool:
     if not a or not b:
         return False
     pa, pb = urlsplit(a), urlsplit(b)
-    return (pa.netloc, pa.path, sorted(parse_qsl(pa.query))) == (
-        pb.netloc,
-        pb.path,
-        sorted(parse_qsl(pb.query)),
+    return _route(pa) == _route(pb)
+
+
+def _route(url) -> tuple:
+    """Host, path and query, and a single-page portal's hash route (``#/guide?itemCode=…``)
+    with its own query; an in-page anchor (``#top``) is no part of which page it is."""
+    fragment = url.fragment if url.fragment.startswith("/") else ""
+    hash_path, _, hash_query = fragment.partition("?")
+    return (
+        url.netloc,
+        url.path,
+        sorted(parse_qsl(url.query)),
+        hash_path,
+        sorted(parse_qsl(hash_query)),
     )
 
 
@@ -104,9 +114,17 @@ def main() -> None:
         cities = {p["city"] for p in summary["probes"]}
         with httpx.Client(timeout=30) as client:
             truths = {c: client.get(f"{sandbox.url}/__sandbox/truth/{c}").json() for c in cities}
+            archetype = {
+                c["city_id"]: c["archetype"]
+                for c in client.get(f"{sandbox.url}/__sandbox/cities").json()
+            }
     figures = compare(summary["probes"], truths)
     figures["wall_seconds"] = round(wall, 1)
     figures["concurrency"] = args.concurrency
+    by_archetype = {
+        name: compare([p for p in summary["probes"] if archetype[p["city"]] == name], truths)
+        for name in sorted(set(archetype.values()))
+    }
     if args.json:
         for key in (
             "probes",
@@ -117,11 +135,22 @@ def main() -> None:
             "wall_seconds",
         ):
             print(json.dumps({"figure": key, "value": figures[key]}))
+        for name, part in by_archetype.items():
+            part.pop("mismatches")
+            print(json.dumps({"figure": "archetype", "archetype": name, **part}))
         return
     for line in figures.pop("mismatches")[:60]:
         print("  " + line)
     for key, value in figures.items():
         print(f"{key:>20}: {value}")
+    print(
+        f"{'archetype':>12} {'probes':>6} {'outcomes':>8} {'variant':>12} {'precision':>9} {'recall':>7}"
+    )
+    for name, part in by_archetype.items():
+        print(
+            f"{name:>12} {part['probes']:>6} {part['outcomes_matching']:>8} "
+            f"{part['right_variant']:>5}/{part['found']:<6} {part['precision']!s:>9} {part['recall']!s:>7}"
+        )
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import escape as html_escape
 from urllib.parse import urlsplit
 
 from playwright.async_api import BrowserContext, Page
@@ -36,7 +37,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from probes import page_scripts as js
 from probes.evidence import EvidenceRef, EvidenceStore
-from probes.matching import Candidate, Pick, pick, score
+from probes.matching import TIER_NAMES, Candidate, Pick, passed_over, pick, score
 from probes.model import Capture, ProbeResult, Step
 from probes.outcomes import Outcome
 from probes.politeness import HostGate
@@ -138,6 +139,19 @@ class _Found:
     found_by: str  # search | navigation
     query: str | None
     candidates: tuple[str, ...]  # the titles listed beside it
+    choice: dict = field(default_factory=dict)  # what was picked, why, and what was passed over
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """The best result a search listed that was not an exact match: accepted only after the
+    other results and the aliases have been searched for an exact one."""
+
+    pick: Pick
+    query: str
+    page_no: int  # the result page (or scroll) it was listed on, 1-based
+    candidates: tuple[str, ...]
+    choice: dict
 
 
 class PortalWalker:
@@ -368,15 +382,21 @@ class PortalWalker:
                     await box.check(timeout=3000)
             button = overlay.get_by_text(
                 re.compile(
-                    r"^\s*(我知道了|知道了|我已阅读|同意并继续|同意|确定|确认|进入|继续|关闭|×|✕)\s*$"
+                    r"^\s*(我知道了|知道了|我已阅读|同意并继续|同意|接受|接受全部|确定|确认|进入|继续|"
+                    r"关闭|×|✕|跳过\s*[(（]?\d*\s*[sS秒]?[)）]?|\d+\s*[sS秒]?\s*跳过)\s*$"
                 )
             )
             if await button.count() == 0:
                 button = overlay.locator("button, [role=button], .close, [class*=close]")
             if await button.count() == 0:
                 return
-            label = (await button.first.inner_text(timeout=2000)).strip() or "close"
-            await button.first.click(timeout=5000)
+            try:
+                label = (await button.first.inner_text(timeout=2000)).strip() or "close"
+                await button.first.click(timeout=5000)
+            except PlaywrightError:
+                # gone by itself meanwhile (a splash that counts down), or covered: look again
+                await page.wait_for_timeout(150)
+                continue
             await page.wait_for_timeout(150)
             trace.add("dismiss_overlay", label, page.url, started)
 
@@ -532,23 +552,44 @@ class GuideJourney(PortalWalker):
         await self._arrive(page, trace)
         tried: list[str] = []
         found: _Found | None = None
+        seen: _Seen | None = None  # the best partial match so far, over every query
         for query in matter.queries:
             if tried:
                 page = await self._back_home(page, trace)
             tried.append(query)
-            found = await self._search(page, matter, query, trace)
-            if found:
+            result = await self._search(page, matter, query, trace)
+            if isinstance(result, _Found):
+                found = result
                 break
+            if result is not None and (seen is None or result.pick.key > seen.pick.key):
+                seen = result
         if found is None:
+            # nothing exact in any search: the categories may list it (a guide the site search
+            # misses); the best search result is taken only when they list nothing better
             found = await self._navigate(page, matter, trace)
+            if seen is not None and (found is None or found.pick.key < seen.pick.key):
+                found = await self._reopen(page, matter, seen, trace) or found
         if found is None:
             reason = f"未找到办事指南: 搜索 {'、'.join(tried)} 均无匹配结果, 按分类导航亦未找到"
             return None, {"reason": reason, "queries": tried}
         return await self._capture(found, trace)
 
-    async def _search(self, page: Page, matter: Matter, query: str, trace: _Trace) -> _Found | None:
+    async def _type_search(self, page: Page, query: str, trace: _Trace) -> Page | None:
+        """Type the query into the site search and submit it; the page the results are on, or
+        None when the portal shows no search box. A read-only search bar (a phone portal's
+        fake one that opens the search page) is clicked first, as a person taps it."""
         started = time.monotonic()
         described = await page.evaluate(js.MARK_SEARCH)
+        if described and described.startswith("readonly:"):
+            before = self._mark(page)
+            with contextlib.suppress(PlaywrightError):
+                await page.locator("[data-govprobe-search='1']").first.click(timeout=5000)
+            page = await self._follow(page, before)
+            trace.add("open_search", described.removeprefix("readonly:"), page.url, started)
+            started = time.monotonic()
+            described = await page.evaluate(js.MARK_SEARCH)
+            if described and described.startswith("readonly:"):
+                described = None
         if not described:
             trace.add("search", "no search box", page.url, started, note="未发现站内搜索")
             return None
@@ -565,26 +606,63 @@ class GuideJourney(PortalWalker):
         await self._pass_challenge(page)
         await self._dismiss_overlays(page, trace)
         trace.add("search", f"{described} ← {query}", page.url, started, await self._shot(page))
-        return await self._pick_across_pages(page, matter, trace, "search", query)
+        return page
+
+    async def _search(
+        self, page: Page, matter: Matter, query: str, trace: _Trace
+    ) -> _Found | _Seen | None:
+        results = await self._type_search(page, query, trace)
+        if results is None:
+            return None
+        return await self._pick_across_pages(results, matter, trace, "search", query)
+
+    async def _reopen(
+        self, page: Page, matter: Matter, seen: _Seen, trace: _Trace
+    ) -> _Found | None:
+        """Open the best partial match after all, when no exact one was listed anywhere: search
+        its query again, go to the page it was on and open it by its title."""
+        page = await self._back_home(page, trace)
+        results = await self._type_search(page, seen.query, trace)
+        if results is None:
+            return None
+        for page_no in range(1, seen.page_no + 1):
+            if page_no > 1 and not await self._next_page(results):
+                return None
+            for frame, item in await self._links(results):
+                if item["text"] == seen.pick.candidate.text:
+                    guide_page = await self._open(results, (frame, item), trace, seen.pick)
+                    return _Found(guide_page, seen.pick, "search", seen.query, seen.candidates,
+                                  seen.choice)  # fmt: skip
+        return None
 
     async def _pick_across_pages(
         self, page: Page, matter: Matter, trace: _Trace, found_by: str, query: str | None
-    ) -> _Found | None:
-        """Look for the matter among the links listed here, then on the next pages."""
+    ) -> _Found | _Seen | None:
+        """Look for the matter among the links listed here, then on the next pages (or further
+        down a list that loads as it is scrolled). An exact match is opened at once. Otherwise,
+        in search results, the best match of all the pages is returned as seen (the aliases
+        are searched before it is accepted); in a category list, where there are no aliases
+        to try, the best of the first page that lists the matter at all is opened."""
+        best: _Seen | None = None
         for page_no in range(1, self.config.max_result_pages + 1):
             started = time.monotonic()
             listed = await self._pick_on_page(page, matter)
             if listed:
-                chosen, frame_link, candidates = listed
-                guide_page = await self._open(page, frame_link, trace, chosen)
-                return _Found(guide_page, chosen, found_by, query, candidates)
+                chosen, frame_link, candidates, choice = listed
+                choice |= {"query": query, "page": page_no}
+                if chosen.exact or found_by == "navigation":
+                    guide_page = await self._open(page, frame_link, trace, chosen)
+                    return _Found(guide_page, chosen, found_by, query, candidates, choice)
+                if best is None or chosen.key > best.pick.key:
+                    best = _Seen(chosen, query or "", page_no, candidates, choice)
             if page_no == self.config.max_result_pages or not await self._next_page(page):
-                return None
+                break
             trace.add("next_page", f"第{page_no + 1}页", page.url, started)
-        return None
+        return best
 
     async def _pick_on_page(self, page: Page, matter: Matter):
-        """(pick, (frame, link), the titles listed) when the matter is among the links here."""
+        """(pick, (frame, link), the titles listed, the choice's record) when the matter is
+        among the links here."""
         links = await self._links(page)
         # results: links that resemble the matter at all (decoys too), in page order
         relevant = [
@@ -595,22 +673,45 @@ class GuideJourney(PortalWalker):
         if not chosen:
             return None
         listed = tuple(c.text for c in candidates)[:20]
-        return chosen, relevant[chosen.candidate.index], listed
+        choice = {
+            "picked": chosen.candidate.text,
+            "match": TIER_NAMES.get(chosen.tier, ""),
+            "why": chosen.why,
+            "rank": chosen.rank,
+            "passed_over": passed_over(matter, candidates[:20], chosen),
+        }
+        return chosen, relevant[chosen.candidate.index], listed, choice
 
     async def _next_page(self, page: Page) -> bool:
+        """Show the next results: the pager's next control (in the page or a frame), else, with
+        no pager, scroll down as a person does where a list loads more as it is scrolled. True
+        when the page now shows something it did not."""
+        before = await self._text(page, 100000)
+        pager = False
         for frame in page.frames:
-            target = frame.get_by_text(re.compile(r"^\s*(下一页|下页|加载更多|更多结果|›|»|>)\s*$"))
             try:
-                if await target.count() and await target.first.is_visible():
-                    if await target.first.get_attribute("disabled") is not None:
-                        return False
-                    before = await self._text(page, 100000)
-                    await target.first.click(timeout=5000)
-                    await self._settle(page)
-                    return await self._text(page, 100000) != before
+                found = await frame.evaluate(js.MARK_NEXT_PAGE)
             except PlaywrightError:
                 continue
-        return False
+            if found == "disabled":
+                return False
+            if found == "marked":
+                pager = True
+                try:
+                    await frame.locator("[data-govprobe-next='1']").first.click(timeout=5000)
+                except PlaywrightError:
+                    return False
+                break
+        if not pager:
+            try:
+                scrolled = await page.evaluate(js.SCROLL_LISTS)
+            except PlaywrightError:
+                return False
+            if not scrolled:
+                return False
+            await asyncio.sleep(0.3)  # a list that loads on scroll fetches after the event
+        await self._settle(page)
+        return await self._text(page, 100000) != before
 
     async def _open(self, page: Page, frame_link, trace: _Trace, chosen: Pick) -> Page:
         started = time.monotonic()
@@ -689,9 +790,11 @@ class GuideJourney(PortalWalker):
 
     # -- capture --------------------------------------------------------------------------
 
-    async def _expand(self, page: Page, trace: _Trace) -> list[str]:
+    async def _expand(self, page: Page, trace: _Trace) -> list[tuple[str, str]]:
         """Open tabs and collapsed sections; return the page's states after each click, as
-        (html, text) pairs, so content that a tab replaced can be kept."""
+        (html, text) pairs, so content that a tab replaced (a framework that renders only the
+        active tab) can be kept. A click that leads to another page (a section that is a
+        sub-page) is kept as that page's state, and the walk comes back and goes on."""
         started = time.monotonic()
         snapshots: list[tuple[str, str]] = []
         try:
@@ -700,10 +803,17 @@ class GuideJourney(PortalWalker):
             return snapshots
         if not count:
             return snapshots
-        targets = await page.locator("[data-govprobe-expand]").all()
         url = page.url
-        # bottom up: a section that opens over the headers below it has then hidden nothing
-        for target in reversed(targets[:40]):
+        done = 0  # expanders clicked, counted from the bottom (see below)
+        while done < min(count, 40):
+            targets = await page.locator("[data-govprobe-expand]").all()
+            if not targets:
+                break
+            # bottom up: a section that opens over the headers below it has then hidden nothing
+            target = list(reversed(targets[:40]))[done] if done < len(targets[:40]) else None
+            done += 1
+            if target is None:
+                break
             requests = self._requests.get(page, 0)
             try:
                 if not await target.is_visible():
@@ -716,15 +826,94 @@ class GuideJourney(PortalWalker):
                     await target.evaluate("e => e.click()")
             except PlaywrightError:
                 continue
-            if page.url != url:  # it navigated after all: go back and stop expanding
-                await page.go_back()
-                break
-            await asyncio.sleep(0.03)
-            if self._requests.get(page, 0) != requests or self._navigating.get(page):
+            await asyncio.sleep(0.05)
+            if page.url != url:  # it led to a sub-page: keep what it shows, then come back
+                await self._settle(page)
+                with contextlib.suppress(PlaywrightError):
+                    snapshots.append(await page.evaluate(js.BODY_SNAPSHOT))
+                if not await self._back_to(page, url):
+                    break
+                with contextlib.suppress(PlaywrightError):
+                    await page.evaluate(js.MARK_EXPANDERS)  # marks were lost with the page
+                continue
+            if await self._busy(page, requests):
                 await self._settle(page)  # the section loads its content: wait for it
-            snapshots.append(await page.evaluate(js.BODY_SNAPSHOT))
-        trace.add("expand", f"{len(targets)} tabs/sections", page.url, started)
+            with contextlib.suppress(PlaywrightError):
+                snapshots.append(await page.evaluate(js.BODY_SNAPSHOT))
+        trace.add("expand", f"{count} tabs/sections", page.url, started)
         return snapshots
+
+    async def _busy(self, page: Page, requests: int) -> bool:
+        """Whether a page is still doing something since ``requests`` were counted: a request
+        made or in flight, a navigation, or a short timer about to fetch or render."""
+        if self._requests.get(page, 0) != requests or self._navigating.get(page):
+            return True
+        try:
+            _length, timers = await page.evaluate(js.SETTLE_STATE)
+        except PlaywrightError:
+            return True
+        return timers > 0 or self._inflight.get(page, 0) > 0
+
+    async def _back_to(self, page: Page, url: str) -> bool:
+        """Return to ``url`` after a sub-page: Back as a person does (a single-page portal keeps
+        its state), else load it again. False when neither gets there."""
+        with contextlib.suppress(PlaywrightError):
+            await page.go_back(wait_until="domcontentloaded", timeout=self.config.nav_timeout_ms)
+        await self._settle(page)
+        if page.url != url:
+            try:
+                await page.goto(
+                    url, wait_until="domcontentloaded", timeout=self.config.nav_timeout_ms
+                )
+            except PlaywrightError:
+                return False
+            await self._settle(page)
+        return page.url == url
+
+    async def _subpages(self, page: Page, trace: _Trace) -> list[tuple[str, str, str]]:
+        """Follow the guide's entries to its sub-pages (申请材料（3） >, a 查看详情 beside 办理流程)
+        and keep what each shows, as (url, html, text): the materials of many phone portals are
+        only there. The walk comes back to the guide after each."""
+        from probes.extract import load_elements
+
+        catalog = load_elements()
+        actions = {_squash_label(t) for t in catalog.online_apply_texts}
+        labels = [label for label in catalog.label_map if label not in actions]
+        try:
+            entries = await page.evaluate(js.MARK_SUBPAGES, labels)
+        except PlaywrightError:
+            return []
+        kept: list[tuple[str, str, str]] = []
+        url = page.url
+        for entry in entries[:4]:
+            started = time.monotonic()
+            locator = page.locator(f"[data-govprobe-sub='{entry['i']}']").first
+            before = self._mark(page)
+            try:
+                if not await locator.count():  # the marks went with a page we came back to
+                    await page.evaluate(js.MARK_SUBPAGES, labels)
+                await locator.click(timeout=3000)
+            except PlaywrightError:
+                continue
+            sub = await self._follow(page, before, expect_tab=entry.get("target") == "_blank")
+            if sub is page and page.url == url:
+                continue  # it opened nothing new (a tab of this page: the expansion saw it)
+            await self._pass_challenge(sub)
+            with contextlib.suppress(PlaywrightError):
+                await sub.evaluate(js.MARK_EXPANDERS)
+                for section in (await sub.locator("[data-govprobe-expand]").all())[:12]:
+                    with contextlib.suppress(PlaywrightError):
+                        await section.click(timeout=500, no_wait_after=True)
+                await self._settle(sub)
+                html, text = await sub.evaluate(js.BODY_SNAPSHOT)
+                kept.append((sub.url, html, text))
+            trace.add("open_subpage", f"{entry['label']}: {entry['text']}", sub.url, started)
+            if sub is not page:
+                with contextlib.suppress(PlaywrightError):
+                    await sub.close()
+            elif not await self._back_to(page, url):
+                break
+        return kept
 
     async def _capture(self, found: _Found, trace: _Trace) -> tuple[Capture, dict]:
         page, chosen = found.page, found.pick
@@ -732,31 +921,41 @@ class GuideJourney(PortalWalker):
         snapshots = await self._expand(page, trace)
         started = time.monotonic()
         html = await page.content()
-        final_text = set((await page.evaluate(js.BODY_SNAPSHOT))[1].splitlines())
+        final_text = {
+            line.strip() for line in (await page.evaluate(js.BODY_SNAPSHOT))[1].splitlines()
+        }
+        shot = await self._guide_screenshot(page)
+        guide_url = page.url
         # a tab may replace the panel it shows: keep, hidden, each state that held text the
         # final page no longer has (tabs that only show and hide panels add nothing)
+        from probes.extract import is_link_only
+
         kept = []
         for snapshot_html, text in snapshots:
-            lines = set(text.splitlines())
-            # a toggle's own label (展开 -> 收起) is not content worth a copy of the page
-            if any(len(line) > 4 for line in lines - final_text):
-                kept.append(snapshot_html)
+            lines = {line.strip() for line in text.splitlines()} - {""}
+            # a toggle's own label (展开 -> 收起) is not content worth a copy of the page; a
+            # short value (不收费, 0次) is
+            if any(not is_link_only(line) for line in lines - final_text):
+                kept.append(
+                    f'<div hidden data-govprobe-snapshot="{len(kept)}">{snapshot_html}</div>'
+                )
                 final_text |= lines
-        if kept:
-            extra_html = "".join(
-                f'<div hidden data-govprobe-snapshot="{n}">{s}</div>' for n, s in enumerate(kept)
+        for sub_url, sub_html, _text in await self._subpages(page, trace):
+            kept.append(
+                f'<div hidden data-govprobe-snapshot="{len(kept)}" '
+                f'data-govprobe-subpage="{html_escape(sub_url)}">{sub_html}</div>'
             )
+        if kept:
+            extra_html = "".join(kept)
             html = (
                 html.replace("</body>", extra_html + "</body>")
                 if "</body>" in html
                 else html + extra_html
             )
         html_ref = self.evidence.put(html.encode("utf-8"), "text/html")
-        shot = await self._guide_screenshot(page)
         title = chosen.candidate.text
-        guide_url = page.url
         trace.add("capture", title, guide_url, started, shot)
-        extra: dict = {}
+        extra: dict = {"choice": found.choice} if found.choice else {}
         apply_url, extra["online_apply"] = await self._online_apply(page, trace)
         extra["links"] = await self._check_links(guide_url, html)
         capture = Capture(
@@ -875,6 +1074,10 @@ class GuideJourney(PortalWalker):
 
         urls = list(dict.fromkeys(links))[: self.config.link_checks]
         return list(await asyncio.gather(*(check(url) for url in urls)))
+
+
+def _squash_label(text: str) -> str:
+    return re.sub(r"[\s:：*★]+", "", text)
 
 
 def _allowed_host(host: str | None, portal_host: str | None) -> bool:

@@ -293,3 +293,55 @@ def test_a_killed_round_resumes_and_probes_everything_exactly_once(tmp_path):
     con = store.open_db(db)
     assert con.execute("SELECT count(*) FROM probes").fetchone()[0] == 16
     assert con.execute("SELECT status FROM rounds").fetchone()[0] == "finished"
+
+
+def _spa_run(tmp_path, channel: str) -> dict:
+    from spa_portal import Served as SpaServed
+
+    with SpaServed() as url:
+        summary = govprobe(
+            "run", "--portal-url", url, "--scenario", "beauty-salon", "--channel", channel,
+            "--db", str(tmp_path / f"spa-{channel}.db"),
+        )  # fmt: skip
+    return {p["matter"]: p for p in summary["probes"]}
+
+
+@pytest.mark.parametrize("channel", ["pc", "mobile"])
+def test_a_single_page_portal_unlike_any_archetype_is_walked_as_a_person_would(tmp_path, channel):
+    by_matter = _spa_run(tmp_path, channel)
+    permit = by_matter["public-health-permit"]
+    # past a splash advert, a fake search bar, decoys ranked above it and a list that loads as
+    # it scrolls: the exact name, not the 告知承诺 variant or the "一件事" package above it
+    assert permit["outcome"] == "ok", permit["reason"]
+    assert permit["guide_url"].endswith("#/item/t1")
+    # every segment of a switch that renders only the chosen one, and the materials sub-view
+    assert permit["elements"]["法定办结时限"] == "20个工作日"
+    assert permit["elements"]["承诺办结时限"] == "当场"
+    assert permit["elements"]["咨询方式"] == "020-83330000"
+    assert "申请材料" in permit["elements"] and "申请材料" not in permit["missing"]
+    enterprise = by_matter["enterprise-registration"]
+    assert enterprise["outcome"] == "ok", enterprise["reason"]
+    assert enterprise["guide_url"].endswith("#/item/t2")  # not 合伙企业设立登记 above it
+    # only a 建设工程消防验收 is listed: another matter, so the guide is missing
+    assert by_matter["fire-safety-inspection"]["outcome"] == "guide_missing"
+
+
+def test_a_probe_records_the_candidates_it_saw_and_why_it_picked_one(tmp_path):
+    db = tmp_path / "spa-pc.db"
+    _spa_run(tmp_path, "pc")
+    database = store.open_db(db)
+    try:
+        row = next(
+            r
+            for r in database["probes"].rows
+            if r["matter"] == "public-health-permit" and r["outcome"] == "ok"
+        )
+        choice = json.loads(row["extra"])["choice"]
+    finally:
+        database.close()
+    assert choice["picked"] == "公共场所卫生许可证核发（新证）"
+    assert choice["match"] == "exact"
+    passed = {p["text"]: p["why"] for p in choice["passed_over"]}
+    assert "告知承诺" in passed["公共场所卫生许可（告知承诺）"]
+    assert "延续" in passed["公共场所卫生许可（延续）"]
+    assert "告知承诺" in passed["公共场所卫生许可证核发（新证）（告知承诺制）"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from probes.matching import Candidate, pick
+from probes.matching import REJECTED, Candidate, judge, pick
 from probes.scenarios import load_scenarios
 
 SCENARIOS = load_scenarios()
@@ -78,6 +78,9 @@ def test_the_wanted_variant_is_picked_among_decoys(matter_id, results, expected)
             ["城乡居民基本养老保险参保登记", "职工基本医疗保险参保登记"],
         ),
         ("fire-safety-inspection", ["建设工程消防设计审查", "犬只登记"]),
+        # a 告知承诺 entry is a catalogue entry of its own, even when it is all that is listed
+        ("public-health-permit", ["公共场所卫生许可（告知承诺）", "开办美容美发店“一件事”"]),
+        ("enterprise-registration", ["企业设立登记（告知承诺）", "合伙企业设立登记"]),
     ],
 )
 def test_when_only_decoys_are_listed_nothing_is_picked(matter_id, results):
@@ -91,3 +94,17 @@ def test_a_different_licence_sharing_the_tail_of_an_alias_is_not_the_matter():
         pick(matter("public-health-permit"), [Candidate(t, i) for i, t in enumerate(results)])
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("公众聚集场所投入使用、营业前消防安全检查（告知承诺）", "告知承诺"),
+        ("公众聚集场所投入使用、营业前消防安全检查（承诺制）", "承诺制"),
+        ("公众聚集场所投入使用、营业前消防安全检查合格证补办", "补办"),
+    ],
+)
+def test_a_rejected_candidate_says_which_qualifier_made_it_another_matter(text, word):
+    verdict = judge(matter("fire-safety-inspection"), text)
+    assert verdict.tier == REJECTED
+    assert f"「{word}」" in verdict.why

@@ -11,18 +11,15 @@ from __future__ import annotations
 import http.client
 import io
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from click.testing import CliRunner
 from PIL import Image
+from served import Served
 
 from probes import store
 from probes.evidence import EvidenceStore
@@ -137,31 +134,6 @@ def review_db(tmp_path_factory) -> Iterator[dict]:
     db.close()
     yield {"path": db_path, "guides": guides, "probes": ids, "items": items, "tamper": tamper,
            "evidence": ev}  # fmt: skip
-
-
-class Served:
-    """The review app on a free loopback port, in a thread."""
-
-    def __init__(self, app) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 @pytest.fixture(scope="module")

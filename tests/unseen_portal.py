@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import html
 import json
-import socket
-import threading
-import time
 
-import uvicorn
+from served import Served as _Served
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -160,23 +157,6 @@ app = Starlette(
 )
 
 
-class Served:
+def Served() -> _Served:
     """The portal on a free loopback port, in a thread."""
-
-    def __enter__(self) -> str:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [sock]}, daemon=True
-        )
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.02)
-        return f"http://127.0.0.1:{self.port}/"
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
+    return _Served(app, path="/")
