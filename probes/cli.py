@@ -266,8 +266,9 @@ def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, se
     if (
         target == "live"
         and send
+        # at the terminal (stderr), never into the JSON that --json prints on stdout
         and not click.confirm(
-            "This sends real messages to government offices. Go on?", default=False
+            "This sends real messages to government offices. Go on?", default=False, err=True
         )
     ):
         raise click.Abort()

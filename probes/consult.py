@@ -14,8 +14,12 @@ Exactly once:
   committed transaction right before the one click that sends;
 * an item in ``submitted``, ``replied`` or ``closed`` is never sent again;
 * an item with a ``sending`` event but no receipt (a timeout, a crash, a kill) is reconciled
-  from 我的咨询 / 我的投诉: the row with its title whose ticket no other item claims is its
-  receipt; only when the list, read successfully, has no such row is it sent again;
+  from 我的咨询 / 我的投诉 / 我的信件 (a table's rows or a list's cards): the row with its title
+  whose ticket no other item claims is its receipt; only when the list, read successfully, has
+  no such row is it sent again;
+* a form refused and corrected is sent once more, at most, each click after its own
+  ``sending`` mark; a portal that answers 请勿重复提交 has the message already: it is
+  reconciled from the list, never counted as a new submission;
 * ``--target live`` fills forms and stops (a dry run) unless ``send=True`` (``--submit``).
 
 Time is the portal's: submission and reply times as the portal shows them (China time); where
@@ -247,7 +251,9 @@ async def _submit_one(db, journey, round_id, planned: Planned, options, guides) 
         return {**result, "action": "kept", "state": item["state"], "ticket": item["ticket"]}
     if options.send and (item["state"] == "unknown" or _has_sending(db, item_id)):
         # it may have been sent: read the list before anything else
-        attempt, rows = await journey.read_list(planned.kind, item["list_url"])
+        attempt, rows = await journey.read_list(
+            planned.kind, item["list_url"], wanted=[(item["ticket"], letter.title)]
+        )
         _keep(db, item_id, attempt)
         if attempt.outcome != Outcome.OK:
             store.note_item(db, item_id, "reconcile_failed", reason=attempt.reason)
@@ -274,6 +280,8 @@ async def _submit_one(db, journey, round_id, planned: Planned, options, guides) 
     if attempt.list_url:
         noted["list_url"] = attempt.list_url
     store.note_item(db, item_id, "attempt", detail={"steps": _steps(attempt)}, **noted)
+    if attempt.duplicate:
+        return await _reconcile_duplicate(db, journey, item_id, planned, attempt, result)
     if attempt.sent and attempt.ticket:
         store.mark_submitted(db, item_id, attempt.ticket, attempt.submitted_at)
         return {**result, "action": "submitted", "state": "submitted", "ticket": attempt.ticket}
@@ -282,6 +290,29 @@ async def _submit_one(db, journey, round_id, planned: Planned, options, guides) 
         return {**result, "action": "unknown", "state": "unknown", "reason": attempt.reason}
     action = "filled" if attempt.outcome == Outcome.OK else attempt.outcome.value
     return {**result, "action": action, "state": item["state"], "reason": attempt.reason}
+
+
+async def _reconcile_duplicate(db, journey, item_id, planned: Planned, attempt, result) -> dict:
+    """The portal refused the message as one it already has (请勿重复提交): an earlier click of
+    ours arrived. Its receipt is the list's row with its title that no other item claims; with
+    no such row the item stays unknown (polls keep looking), and nothing is counted as sent."""
+    city, letter = planned.target.city, planned.letter
+    listed, rows = await journey.read_list(
+        planned.kind, attempt.list_url, wanted=[(None, letter.title)]
+    )
+    _keep(db, item_id, listed)
+    claimed = store.claimed_tickets(db, city.id, planned.kind, besides=item_id)
+    row = match_row(rows, ticket=None, title=letter.title, claimed=claimed)
+    if listed.outcome == Outcome.OK and row is not None:
+        store.mark_submitted(db, item_id, row.ticket, row.submitted_at)
+        store.note_item(
+            db, item_id, "reconciled", list_url=listed.list_url, outcome="ok",
+            detail={"duplicate": attempt.reason},
+        )  # fmt: skip
+        return {**result, "action": "reconciled", "state": "submitted", "ticket": row.ticket}
+    reason = f"{attempt.reason}; 未在列表中找到 ({listed.reason or 'no row'})"
+    store.mark_unknown(db, item_id, reason)
+    return {**result, "action": "unknown", "state": "unknown", "reason": reason}
 
 
 async def _run_cities(groups, work, options: ConsultOptions, launch: dict) -> None:
@@ -383,7 +414,8 @@ async def _poll_city(
             if not mine:
                 continue
             list_url = next((i["list_url"] for i in mine if i["list_url"]), None)
-            attempt, rows = await journey.read_list(kind, list_url)
+            wanted = [(i["ticket"], i["title"]) for i in mine]
+            attempt, rows = await journey.read_list(kind, list_url, wanted=wanted)
             portal_now = now()
             for item in mine:
                 _keep(db, item["id"], attempt)

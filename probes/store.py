@@ -368,7 +368,7 @@ _TABLES_0002: tuple[TableDef, ...] = (
         "item_evidence",
         "Evidence of a consultation or complaint: the filled form, the receipt, each list read.",
         ("item_id", "INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE", "the item"),
-        ("kind", "TEXT NOT NULL", "form | receipt | list | list_html"),
+        ("kind", "TEXT NOT NULL", "form | receipt | list | list_html | detail_html"),
         ("sha256", "TEXT NOT NULL REFERENCES evidence(sha256)", "the file"),
         ("at", "TEXT NOT NULL", "when it was taken"),
         constraints=("PRIMARY KEY (item_id, kind, sha256)",),
@@ -1297,7 +1297,7 @@ def record_reply(
     )
 
 
-ITEM_EVIDENCE_KINDS = frozenset({"form", "receipt", "list", "list_html"})
+ITEM_EVIDENCE_KINDS = frozenset({"form", "receipt", "list", "list_html", "detail_html"})
 
 
 def add_item_evidence(

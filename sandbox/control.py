@@ -4,8 +4,10 @@ Tests and benchmarks read what the sandbox *is* from here (the truth) and steer 
 faults); the probes never call it. Routes:
 
 * ``GET  /__sandbox/cities``            one entry per city, with its PC and mobile entry URLs
+                                        (and its letter system's, where 互动交流 lives there)
 * ``GET  /__sandbox/truth/{city_id}``   what each target guide shows, per scenario and channel
-* ``GET  /__sandbox/submissions``       every consultation / complaint submitted
+* ``GET  /__sandbox/submissions``       every consultation / complaint submitted (portals and
+                                        letter systems alike)
 * ``GET|POST /__sandbox/clock``         {"advance": "P3D"} or {"set": ISO}
 * ``GET|POST /__sandbox/faults``        {"city", "mode", ...} / {"city", "clear": true} / {"clear": "all"}
 * ``GET|POST /__sandbox/stats``         per-site requests and max concurrency; {"reset": true}
@@ -22,6 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sandbox.faults import FaultError
+from sandbox.letters import letters_url
 from sandbox.model import CANONICAL_ELEMENTS, CHANNELS, SCENARIOS, City, Guide
 from sandbox.state import SandboxState, SiteStats
 
@@ -43,6 +46,7 @@ def city_summary(state: SandboxState, city: City) -> dict[str, Any]:
         "region_code": city.region_code,
         "pc_url": state.city_url(city, "pc"),
         "mobile_url": state.city_url(city, "mobile"),
+        "letters_url": letters_url(state, city, "home") if city.letters else None,
     }
 
 
@@ -137,6 +141,7 @@ def city_truth(state: SandboxState, city: City) -> dict[str, Any]:
         "rating": b.rating,
         "reply_time_shown": b.reply_time_shown,
         "hostile_markup": b.hostile_markup,
+        "interaction": "letters" if city.letters else "portal",
         "defects": [
             {
                 "kind": d.kind,

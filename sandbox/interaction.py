@@ -9,6 +9,10 @@
 A shared provincial site carries the city in a ``region`` query parameter. Submissions get a
 receipt number and the sandbox clock's time; a reply becomes visible once the clock passes the
 city's delay in working days (``sandbox/workdays.py``).
+
+A city whose 互动交流 lives on a letter system (``City.letters``, ``sandbox/letters.py``) has
+none here: the portal's /hdjl pages send the visitor to the letter system's origin, as a real
+portal's 互动交流 link leads to the city's 12345 site.
 """
 
 from __future__ import annotations
@@ -108,6 +112,28 @@ def reply_due(state: SandboxState, sub: Submission) -> datetime | None:
     return None if delay is None else add_working_days(sub.submitted_at, delay)
 
 
+def captcha_answer(state: SandboxState, cid: str) -> str:
+    """The digits a captcha image shows, derived from its id (no server-side session needed)."""
+    digest = hmac.new(state.secret, f"captcha/{cid}".encode(), hashlib.sha256).digest()
+    return "".join(str(b % 10) for b in digest[:4])
+
+
+def captcha_response(state: SandboxState, cid: str) -> Response:
+    """The captcha image: the answer's digits, tilted, over a few lines."""
+    answer = captcha_answer(state, cid)
+    lines = "".join(
+        f'<line x1="{(i * 17) % 100}" y1="0" x2="{(i * 29) % 100}" y2="36" stroke="#999"/>'
+        for i in range(6)
+    )
+    glyphs = "".join(
+        f'<text x="{10 + i * 20}" y="{24 + (i % 2) * 4}" font-size="20" '
+        f'transform="rotate({(i * 7) % 15 - 7} {10 + i * 20} 24)">{d}</text>'
+        for i, d in enumerate(answer)
+    )
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="36">{lines}{glyphs}</svg>'
+    return Response(svg, media_type="image/svg+xml", headers={"cache-control": "no-store"})
+
+
 def _minimal_doc(title: str) -> bytes:
     return ("{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 SimSun;}}\\f0\\fs24 " + title + "\\par}").encode(
         "unicode_escape"
@@ -174,10 +200,6 @@ def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
         # a fault applies to the city's whole site, so any city's captcha fault counts here
         return city.behaviour.captcha_on_forms or state.faults.has(site.city_ids, "captcha")
 
-    def captcha_answer(cid: str) -> str:
-        digest = hmac.new(state.secret, f"captcha/{cid}".encode(), hashlib.sha256).digest()
-        return "".join(str(b % 10) for b in digest[:4])
-
     async def login(request: Request) -> Response:
         city = city_of(request)
         next_url = request.query_params.get("next", "")
@@ -236,6 +258,8 @@ def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
         return render("common/apply.html", **context(request, city, guide=guide))
 
     async def hdjl(request: Request) -> Response:
+        if away := elsewhere(request, "home"):
+            return away
         return render("common/hdjl.html", **context(request, city_of(request), kinds=KINDS))
 
     def form_page(request: Request, city: City, kind: str, **extra) -> Response:
@@ -256,6 +280,9 @@ def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
 
     def new_item(kind: str):
         async def handler(request: Request) -> Response:
+            matter = request.query_params.get("matter", "")
+            if away := elsewhere(request, "write", **({"sx": matter} if matter else {})):
+                return away
             if wall := login_wall(request):
                 return wall
             city = city_of(request)
@@ -274,7 +301,7 @@ def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
                 errors.append(f"请填写11位{labels['phone']}")
             if captcha_needed(city) and (
                 not values["captcha_id"]
-                or values["captcha"] != captcha_answer(values["captcha_id"])
+                or values["captcha"] != captcha_answer(state, values["captcha_id"])
             ):
                 errors.append("验证码错误")
             if errors:
@@ -306,6 +333,8 @@ def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
         return handler
 
     async def mine(request: Request) -> Response:
+        if away := elsewhere(request, "mine"):
+            return away
         if wall := login_wall(request):
             return wall
         city = city_of(request)
@@ -340,6 +369,8 @@ def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
         )
 
     async def rating(request: Request) -> Response:
+        if away := elsewhere(request, "rating"):
+            return away
         city = city_of(request)
         if not city.behaviour.rating:
             return Response("404 Not Found", status_code=404)
@@ -352,20 +383,16 @@ def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
         return render("common/rating.html", **context(request, city, done=done))
 
     async def captcha(request: Request) -> Response:
-        answer = captcha_answer(request.path_params["cid"])
-        lines = "".join(
-            f'<line x1="{(i * 17) % 100}" y1="0" x2="{(i * 29) % 100}" y2="36" stroke="#999"/>'
-            for i in range(6)
-        )
-        glyphs = "".join(
-            f'<text x="{10 + i * 20}" y="{24 + (i % 2) * 4}" font-size="20" '
-            f'transform="rotate({(i * 7) % 15 - 7} {10 + i * 20} 24)">{d}</text>'
-            for i, d in enumerate(answer)
-        )
-        svg = (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="36">{lines}{glyphs}</svg>'
-        )
-        return Response(svg, media_type="image/svg+xml", headers={"cache-control": "no-store"})
+        return captcha_response(state, request.path_params["cid"])
+
+    def elsewhere(request: Request, page: str, **query: str) -> Response | None:
+        """Where the city's 互动交流 is a letter system: the same page there (its origin)."""
+        city = city_of(request)
+        if city.letters is None:
+            return None
+        from sandbox.letters import letters_url
+
+        return RedirectResponse(letters_url(state, city, page, **query), status_code=302)
 
     return [
         Route("/login", login, methods=["GET", "POST"]),

@@ -166,6 +166,10 @@ class City:
     new_tab: bool = False  # search results open guides with target=_blank
     noise_first: bool = False  # search lists decoys and noise before the exact match
     area_code: str = ""  # telephone area code, e.g. "020"
+    # where 互动交流 lives: None on the portal itself, else the id of a letter system
+    # (``World.letter_sites``) the portal's 互动交流 / 我要咨询 links lead to
+    letters: str | None = None
+    districts: tuple[str, ...] = ()  # 所属区域 a letter system offers (its districts)
 
     def target(self, matter: str, channel: str) -> Guide | None:
         for guide in self.guides.get(channel, ()):
@@ -186,11 +190,29 @@ class Site:
 
 
 @dataclass(frozen=True)
+class LetterSite:
+    """A 12345 / 政民互动 letter system on an origin of its own (``sandbox/letters.py``): some
+    cities' consultations live there, not on their service portal. It has no guides."""
+
+    site_id: str  # e.g. "hotline"
+    name: str  # e.g. "12345政务服务便民热线"
+    real_url: str
+    city_ids: tuple[str, ...]  # the cities whose 互动交流 it is
+
+
+@dataclass(frozen=True)
 class World:
     sites: Mapping[str, Site]
     cities: Mapping[str, City]  # by city_id
     # scenario -> kind (consult | complaint) -> quality -> reply text
     replies: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
+    # letter systems by id; served on ports after the portals', in sites.yaml order
+    letter_sites: Mapping[str, LetterSite] = field(default_factory=dict)
+
+    def origin_ids(self) -> tuple[str, ...]:
+        """Every origin the sandbox serves besides the control API: portals, then letter
+        systems (the port order)."""
+        return (*self.sites, *self.letter_sites)
 
     def reply_text(self, scenario: str, kind: str, quality: str) -> str:
         return self.replies.get(scenario, {}).get(kind, {}).get(quality, "")

@@ -8,6 +8,8 @@ routes by the local port to the control app or the site's app.
 A site's app is its archetype's app wrapped in the shared layers, outermost first:
 request accounting -> faults (``faults.py``) -> firewall (``firewall.py``) -> the common
 routes (``interaction.py``: /login, /files, /apply, /hdjl) -> the archetype's own routes.
+A letter system (``letters.py``, sites.yaml ``kind: letters``) is served the same way after the
+portals, on the next ports, with no archetype: it is the 互动交流 of the cities that name it.
 
 Tests that need no sockets use ``build_apps(world)`` and httpx's ``ASGITransport``.
 """
@@ -32,6 +34,7 @@ from sandbox.control import control_app
 from sandbox.faults import FaultLayer
 from sandbox.firewall import DEFAULT_STYLE, STYLES, FirewallLayer
 from sandbox.interaction import interaction_routes
+from sandbox.letters import letters_app
 from sandbox.model import World
 from sandbox.state import SandboxState
 
@@ -92,7 +95,8 @@ class SandboxApps:
 
 
 def _default_origins(world: World, host: str = "127.0.0.1", port: int = 8700) -> dict[str, str]:
-    return {site_id: f"http://{host}:{port + i}" for i, site_id in enumerate(world.sites, start=1)}
+    ids = world.origin_ids()
+    return {site_id: f"http://{host}:{port + i}" for i, site_id in enumerate(ids, start=1)}
 
 
 def build_apps(
@@ -127,6 +131,16 @@ def build_apps(
 
         guarded = FirewallLayer(inner, state.challenge, style, active)
         sites[site_id] = Accounting(FaultLayer(guarded, state.faults, cities), state, site_id)
+    for site_id, letter_site in world.letter_sites.items():
+        cities = letter_site.city_ids
+
+        def bots(cities: tuple[str, ...] = cities) -> bool:
+            return state.faults.has(cities, "refuse_bots")
+
+        guarded = FirewallLayer(
+            letters_app(state, letter_site), state.challenge, DEFAULT_STYLE, bots
+        )
+        sites[site_id] = Accounting(FaultLayer(guarded, state.faults, cities), state, site_id)
     return SandboxApps(state=state, control=control_app(state), sites=sites)
 
 
@@ -158,15 +172,14 @@ async def serve(
     world: World, host: str = "127.0.0.1", port: int = 8700, clock_start: datetime = DEFAULT_START
 ) -> None:
     """Serve the control API and every site until SIGINT/SIGTERM."""
-    count = 1 + len(world.sites)
+    ids = world.origin_ids()
+    count = 1 + len(ids)
     sockets = [_bind(host, 0 if port == 0 else port + i) for i in range(count)]
     ports = [s.getsockname()[1] for s in sockets]
-    origins = {
-        site_id: f"http://{host}:{p}" for site_id, p in zip(world.sites, ports[1:], strict=True)
-    }
+    origins = {site_id: f"http://{host}:{p}" for site_id, p in zip(ids, ports[1:], strict=True)}
     apps = build_apps(world, origins=origins, clock_start=clock_start)
     by_port = {ports[0]: apps.control} | {
-        p: apps.sites[site_id] for site_id, p in zip(world.sites, ports[1:], strict=True)
+        p: apps.sites[site_id] for site_id, p in zip(ids, ports[1:], strict=True)
     }
     config = uvicorn.Config(
         Dispatcher(by_port),

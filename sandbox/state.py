@@ -30,7 +30,7 @@ class SiteStats:
 @dataclass
 class Submission:
     city: str
-    kind: str  # consult | complaint
+    kind: str  # consult | complaint (a letter system also takes suggestion | help)
     scenario: str
     matter: str
     title: str
@@ -41,6 +41,8 @@ class Submission:
     contact: str = ""
     phone: str = ""
     public: bool = True
+    district: str = ""  # 所属区域, on a letter system
+    dept: str = ""  # 被反映单位, on a letter system
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -69,7 +71,7 @@ class SandboxState:
     def __post_init__(self) -> None:
         self.faults = FaultBoard(set(self.world.cities))
         self.challenge = Challenge(self.secret)
-        for site_id in self.world.sites:
+        for site_id in self.world.origin_ids():
             self.stats.setdefault(site_id, SiteStats())
 
     def site(self, site_id: str) -> Site:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,6 +33,7 @@ from sandbox.model import (
     City,
     Defect,
     Guide,
+    LetterSite,
     Material,
     Reply,
     Site,
@@ -59,6 +61,15 @@ class RawSite(_Strict):
     name: str
     archetype: Literal["jsonapi", "epoint", "listfw", "zjsearch"]
     real_url: str
+
+
+class RawLetterSite(_Strict):
+    """A sites.yaml entry of ``kind: letters``: a 12345 / 政民互动 letter system, no guides."""
+
+    id: str
+    name: str
+    kind: Literal["letters"]
+    real_url: str = ""
 
 
 class RawReply(_Strict):
@@ -120,6 +131,8 @@ class RawCity(_Strict):
     overlay: Literal["none", "notice", "agreement"] = "none"
     new_tab: bool = False
     noise_first: bool = False
+    letters: str | None = None  # the letter system (sites.yaml, kind: letters) of 互动交流
+    districts: list[str] = []  # the 所属区域 its letter form offers
     defects: list[RawDefect] = []
 
     @field_validator("offline_matters")
@@ -207,14 +220,30 @@ def _read(path: Path) -> Any:
         raise WorldError(f"{path}: not valid YAML: {exc}") from exc
 
 
-def _validate(path: Path, model: Any, data: Any) -> Any:
+def _validate(path: Path, model: Any, data: Any, at: tuple[Any, ...] = ()) -> Any:
     from pydantic import TypeAdapter
 
     try:
         return TypeAdapter(model).validate_python(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise WorldError(f"{path}: {_loc(tuple(err['loc'])) or '<root>'}: {err['msg']}") from exc
+        loc = _loc((*at, *err["loc"]))
+        raise WorldError(f"{path}: {loc or '<root>'}: {err['msg']}") from exc
+
+
+def _read_sites(path: Path) -> tuple[list[RawSite], list[tuple[int, RawLetterSite]]]:
+    """sites.yaml: portals, and letter systems (``kind: letters``) told apart by their kind,
+    each entry validated as what it says it is (so a message names the entry's own keys)."""
+    data = _read(path)
+    if not isinstance(data, list):
+        return _validate(path, list[RawSite], data), []
+    portals, letters = [], []
+    for i, entry in enumerate(data):
+        if isinstance(entry, dict) and entry.get("kind") == "letters":
+            letters.append((i, _validate(path, RawLetterSite, entry, (i,))))
+        else:
+            portals.append(_validate(path, RawSite, entry, (i,)))
+    return portals, letters
 
 
 # ---------------------------------------------------------------- building
@@ -278,26 +307,20 @@ def _apply_defects(
             attr = "form" if d.kind == "broken_form_link" else "sample"
             for i, m in enumerate(materials):
                 if getattr(m, f"{attr}_url"):
-                    materials[i] = _replace(m, **{f"{attr}_ok": False})
+                    materials[i] = replace(m, **{f"{attr}_ok": False})
                     break
         elif d.kind == "search_miss":
             guide["searchable"] = False
         elif d.kind == "materials_differ" and channel == "mobile":
             # the mobile channel forgets the last material and names one differently
             guide["materials"] = materials = materials[:-1]
-            materials[0] = _replace(materials[0], name=materials[0].name + "（原件）")
+            materials[0] = replace(materials[0], name=materials[0].name + "（原件）")
         elif d.kind == "promise_exceeds_statutory":
             statutory = _days(elements.get("法定办结时限", "")) or 10
             elements["承诺办结时限"] = f"{statutory + 10}个工作日"
         elif d.kind == "slow_page":
             guide["latency_ms"] = int(d.detail or 2000)
     return guide
-
-
-def _replace(material: Material, **changes: Any) -> Material:
-    from dataclasses import replace
-
-    return replace(material, **changes)
 
 
 def _defects(raw: RawCity) -> tuple[Defect, ...]:
@@ -341,39 +364,45 @@ def _build_city(raw: RawCity, site: RawSite, matters: RawMatters, replies: RawRe
                 "latency_ms": 0,
             }
             built = _apply_defects(fields, matter, channel, defects)
-            if built is None:
-                continue
-            out.append(
-                Guide(
-                    guide_id=gid,
-                    name=name,
-                    kind="target",
-                    matter=matter,
-                    dept=dept,
-                    category=t.category,
-                    theme=t.theme,
-                    elements=built["elements"],
-                    materials=tuple(built["materials"]),
-                    online_apply=not offline,
-                    searchable=built["searchable"],
-                    latency_ms=built["latency_ms"],
+            decoys = [
+                _generic(
+                    f"{prefix}-d{n}{k}{suffix}",
+                    decoy,
+                    matter,
+                    "decoy",
+                    dept,
+                    t.category,
+                    t.theme,
+                    matters,
+                    values,
+                    raw,
                 )
-            )
-            for k, decoy in enumerate(t.decoys, start=1):
+                for k, decoy in enumerate(t.decoys, start=1)
+            ]
+            # a decoy holding the whole shown name (合伙企业设立登记 beside 企业设立登记) comes
+            # first, as a search ranking by shared words lists it; the rest follow the target.
+            # Where the channel has no guide for the matter, its decoys are still listed.
+            shown = _plain(name)
+            above = [d for d in decoys if shown in _plain(d.name)]
+            out.extend(above)
+            if built is not None:
                 out.append(
-                    _generic(
-                        f"{prefix}-d{n}{k}{suffix}",
-                        decoy,
-                        matter,
-                        "decoy",
-                        dept,
-                        t.category,
-                        t.theme,
-                        matters,
-                        values,
-                        raw,
+                    Guide(
+                        guide_id=gid,
+                        name=name,
+                        kind="target",
+                        matter=matter,
+                        dept=dept,
+                        category=t.category,
+                        theme=t.theme,
+                        elements=built["elements"],
+                        materials=tuple(built["materials"]),
+                        online_apply=not offline,
+                        searchable=built["searchable"],
+                        latency_ms=built["latency_ms"],
                     )
                 )
+            out.extend(d for d in decoys if d not in above)
         for k, noise in enumerate(matters.noise, start=1):
             dept = _fill(noise.dept, values)
             out.append(
@@ -419,9 +448,12 @@ def _build_city(raw: RawCity, site: RawSite, matters: RawMatters, replies: RawRe
         noise_first=raw.noise_first,
         area_code=raw.area,
     )
-    from dataclasses import replace
-
     return replace(city, full_online={s: full_online(city, s) for s in SCENARIOS})
+
+
+def _plain(name: str) -> str:
+    """A name without brackets and spaces, to tell whether one name holds another."""
+    return re.sub(r"[\s（）()“”\"]", "", name)
 
 
 def _generic(
@@ -472,7 +504,7 @@ def full_online(city: City, scenario: str) -> bool:
 def load_world(directory: Path | str = WORLD_DIR) -> World:
     """Read and validate the world files under ``directory`` and build the World."""
     d = Path(directory)
-    sites = _validate(d / "sites.yaml", list[RawSite], _read(d / "sites.yaml"))
+    sites, letter_sites = _read_sites(d / "sites.yaml")
     cities = _validate(d / "cities.yaml", list[RawCity], _read(d / "cities.yaml"))
     matters = _validate(d / "matters.yaml", RawMatters, _read(d / "matters.yaml"))
     replies = _validate(d / "replies.yaml", RawReplies, _read(d / "replies.yaml"))
@@ -496,6 +528,12 @@ def load_world(directory: Path | str = WORLD_DIR) -> World:
             raise WorldError(f"{d / 'cities.yaml'}: [{i}].id: duplicate city {c.id!r}")
         built[c.id] = _build_city(c, by_site[c.site], matters, replies)
         members[c.site].append(c.id)
+        if c.letters is not None:
+            if c.letters not in {ls.id for _, ls in letter_sites}:
+                raise WorldError(
+                    f"{d / 'cities.yaml'}: [{i}].letters: unknown letter system {c.letters!r}"
+                )
+            built[c.id] = replace(built[c.id], letters=c.letters, districts=tuple(c.districts))
     for i, s in enumerate(sites):
         if not members[s.id]:
             raise WorldError(f"{d / 'sites.yaml'}: [{i}].id: site {s.id!r} has no city")
@@ -506,4 +544,22 @@ def load_world(directory: Path | str = WORLD_DIR) -> World:
         },
         cities=built,
         replies={sc: {k: dict(q) for k, q in kinds.items()} for sc, kinds in replies.items()},
+        letter_sites=_letter_sites(d, letter_sites, built, by_site),
     )
+
+
+def _letter_sites(
+    d: Path,
+    raws: list[tuple[int, RawLetterSite]],
+    cities: Mapping[str, City],
+    portals: Mapping[str, RawSite],
+) -> dict[str, LetterSite]:
+    out: dict[str, LetterSite] = {}
+    for i, raw in raws:
+        if raw.id in out or raw.id in portals:
+            raise WorldError(f"{d / 'sites.yaml'}: [{i}].id: duplicate site {raw.id!r}")
+        members = tuple(c.city_id for c in cities.values() if c.letters == raw.id)
+        if not members:
+            raise WorldError(f"{d / 'sites.yaml'}: [{i}].id: letter system {raw.id!r} has no city")
+        out[raw.id] = LetterSite(raw.id, raw.name, raw.real_url, members)
+    return out

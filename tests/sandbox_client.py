@@ -47,7 +47,9 @@ class AsgiClient:
 
 
 def site_client(apps: Any, site_id: str) -> AsgiClient:
-    """A client for one site of ``sandbox.server.build_apps``, on that site's own origin."""
+    """A client for one site (or letter system) of ``sandbox.server.build_apps``, on that
+    site's own origin."""
     client = AsgiClient(apps.sites[site_id], base_url=apps.state.origins[site_id])
-    client.archetype = apps.state.world.sites[site_id].archetype
+    site = apps.state.world.sites.get(site_id)
+    client.archetype = site.archetype if site else "letters"  # a letter system has none
     return client

@@ -347,3 +347,103 @@ def test_a_saved_session_is_used_and_an_expired_one_blocks_with_how_to_renew(san
     assert blocked["action"] == "blocked" and blocked["reason"].startswith("login_expired")
     assert "govprobe login --city 成都" in blocked["reason"]
     assert len(submissions(sandbox)) == 1
+
+
+def test_a_letter_system_city_is_sent_each_kind_once_and_polled_from_cards(sandbox, tmp_path):
+    """深圳's 互动交流 is the 12345 letter system on its own origin: a unified login on the 个人
+    tab, a table form with selects, radios and an agreement box, a complaint refused once (its
+    被反映单位) and corrected once, then replies read from 我的信件's cards and detail pages."""
+    db = str(tmp_path / "g.db")
+    common = ("--sandbox-url", sandbox, "--db", db, "--city", "深圳", "--scenario", "beauty-salon")
+    results = govprobe("consult", "submit", *common)["results"]
+    assert {r["kind"]: r["action"] for r in results} == {
+        "consult": "submitted",
+        "complaint": "submitted",
+    }
+    sent = submissions(sandbox)
+    assert sorted((s["city"], s["kind"]) for s in sent) == [
+        ("shenzhen", "complaint"), ("shenzhen", "consult"),
+    ]  # fmt: skip
+    assert {r["ticket"] for r in results} == {s["receipt"] for s in sent}
+    con = store.open_db(db)
+    by_kind = {i["kind"]: i for i in store.items_of(con)}
+    events = {kind: list(store.item_events(con, item["id"])) for kind, item in by_kind.items()}
+    assert [e["event"] for e in events["consult"]].count("sending") == 1
+    assert [e["event"] for e in events["complaint"]].count("sending") == 2  # refused, then sent
+
+    def steps(kind: str) -> list[dict]:
+        return next(e for e in events[kind] if e["event"] == "attempt")["detail"]["steps"]
+
+    assert "login_tab" in [s["action"] for s in steps("consult")]  # the first one logs in
+    actions = [s["action"] for s in steps("complaint")]
+    assert actions.count("submit") == 2 and actions.count("correct") == 1
+    refused = next(s for s in steps("complaint") if s["action"] == "refused")
+    assert "被反映单位" in refused["matched"]
+    # a second run sends nothing
+    assert {r["action"] for r in govprobe("consult", "submit", *common)["results"]} == {"kept"}
+    assert len(submissions(sandbox)) == 2
+    # shenzhen answers consultations in 1 working day and complaints in 2, with their times
+    clock(sandbox, advance="P3D")
+    items = govprobe("poll", "--sandbox-url", sandbox, "--db", db)["items"]
+    assert {i["kind"]: i["status"] for i in items} == {"consult": "replied", "complaint": "replied"}
+    consult = next(i for i in items if i["kind"] == "consult")
+    assert consult["replied_at"] == "2026-11-03T09:00:00+08:00"
+    assert consult["replied_at_source"] == "portal" and consult["timeliness"] == "on_time"
+    assert consult["effectiveness"] == "solved" and consult["rating_entry"] is True
+
+
+def test_a_letter_the_portal_already_has_is_reconciled_not_sent_again(sandbox, tmp_path):
+    """The letter system refuses an identical letter (请勿重复提交): that means an earlier one
+    arrived; the item takes its ticket from 我的信件 and nothing new is counted as sent."""
+    scenario = load_scenarios()["beauty-salon"]
+    cities = httpx.get(sandbox + "/__sandbox/cities", timeout=15).json()
+    portal = next(c["pc_url"] for c in cities if c["city_id"] == "xining")
+    with httpx.Client(timeout=15, follow_redirects=False) as c:
+        hdjl = c.get(portal[: portal.index("/", len("http://"))] + "/hdjl/")
+        letters = hdjl.headers["location"]  # the letter system's address for 西宁
+        login = {"type": "person", "username": SANDBOX_ACCOUNT.username,
+                 "password": SANDBOX_ACCOUNT.password}  # fmt: skip
+        assert c.post(letters + "api/login", json=login).json()["ok"]
+        letter = {"xjlx": "咨询", "ssqy": "城东区", "xjbt": scenario.consult.title,
+                  "xjnr": scenario.consult.question, "xm": SANDBOX_CONTACT.name,
+                  "lxdh": SANDBOX_CONTACT.phone, "sfgk": "不公开", "agree": "1"}  # fmt: skip
+        assert "信件编号" in c.post(letters + "xj/write", data=letter).text
+    (before,) = submissions(sandbox)
+    db = str(tmp_path / "g.db")
+    (result,) = govprobe(
+        "consult", "submit", "--sandbox-url", sandbox, "--db", db, "--city", "西宁",
+        "--scenario", "beauty-salon", "--kind", "consult",
+    )["results"]  # fmt: skip
+    assert result["action"] == "reconciled" and result["ticket"] == before["receipt"]
+    assert submissions(sandbox) == [before]
+    con = store.open_db(db)
+    events = store.item_events(con, result["item"])
+    assert [e["event"] for e in events].count("sending") == 1
+    reconciled = next(e for e in events if e["event"] == "reconciled")
+    assert reconciled["detail"]["duplicate"].startswith("duplicate")
+
+
+def test_the_confirmation_prompt_goes_to_the_terminal_not_into_the_json(tmp_path, monkeypatch):
+    """--submit to live portals asks at the terminal (stderr); --json's stdout stays one JSON
+    object. The sending itself is replaced here: no test ever writes to a real government."""
+    from click.testing import CliRunner
+
+    from probes import cli, runner
+
+    sent = []
+
+    def pretend(**kwargs) -> dict:
+        sent.append(kwargs["target"])
+        return {"round": "r1", "dry_run": False, "results": []}
+
+    monkeypatch.setattr(runner, "consult_submit", pretend)
+    args = ["consult", "submit", "--target", "live", "--submit", "--city", "北京",
+            "--contact", "李评估", "--phone", "13800000000", "--db", str(tmp_path / "g.db"),
+            "--json"]  # fmt: skip
+    refused = CliRunner().invoke(cli.main, args, input="n\n")
+    assert refused.exit_code != 0 and refused.stdout == "" and sent == []
+    assert "This sends real messages" in refused.stderr
+    agreed = CliRunner().invoke(cli.main, args, input="y\n")
+    assert agreed.exit_code == 0, agreed.output
+    assert json.loads(agreed.stdout) == {"round": "r1", "dry_run": False, "results": []}
+    assert "This sends real messages" in agreed.stderr and sent == ["live"]

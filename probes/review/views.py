@@ -70,6 +70,7 @@ EVIDENCE_KIND_ZH = {
     "receipt": "提交回执",
     "list": "我的咨询列表截图",
     "list_html": "我的咨询列表 HTML",
+    "detail_html": "信件详情 HTML",
 }
 INTEGRITY_ZH = {"ok": "一致", "changed": "已被改动", "missing": "文件缺失"}
 FIELD_ZH = {
