@@ -51,7 +51,7 @@ SCENARIOS: Mapping[str, tuple[str, ...]] = {
 }
 MATTERS: tuple[str, ...] = tuple(m for ms in SCENARIOS.values() for m in ms)
 CHANNELS: tuple[str, ...] = ("pc", "mobile")
-ARCHETYPES: tuple[str, ...] = ("jsonapi", "epoint", "listfw", "zjsearch")
+ARCHETYPES: tuple[str, ...] = ("jsonapi", "epoint", "listfw", "zjsearch", "vueportal")
 
 # Defect kinds, as the truth names them.
 DEFECT_KINDS: frozenset[str] = frozenset(

@@ -59,7 +59,7 @@ class _Strict(BaseModel):
 class RawSite(_Strict):
     id: str
     name: str
-    archetype: Literal["jsonapi", "epoint", "listfw", "zjsearch"]
+    archetype: Literal["jsonapi", "epoint", "listfw", "zjsearch", "vueportal"]
     real_url: str
 
 

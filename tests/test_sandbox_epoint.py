@@ -33,19 +33,19 @@ def test_the_pc_portal_leads_to_every_target_guide_by_search(chromium, truth, wo
                 page.click("#notice-ok")
             page.fill("input[placeholder='请输入事项名称']", want["name"])
             page.click("button:has-text('搜索')")
-            link = page.locator("a.result-title", has_text=want["name"]).first
+            link = page.locator(f"a.result-title:text-is('{want['name']}')").first
             if want["findable_by"] == "search":
                 while not link.count():
                     page.click("a.next-page")
-                    link = page.locator("a.result-title", has_text=want["name"]).first
+                    link = page.locator(f"a.result-title:text-is('{want['name']}')").first
             else:
-                assert not page.locator("a.result-title", has_text=want["name"]).count()
+                assert not page.locator(f"a.result-title:text-is('{want['name']}')").count()
                 page.goto(city["pc_url"])
                 page.click("#notice-ok")
                 page.click("a.nav-dept")
                 dept = next(g for g in world.cities[CITY].guides["pc"] if g.matter == matter)
                 page.click(f"a.category:text-is('{dept.category}')")
-                link = page.locator("a.matter-link", has_text=want["name"]).first
+                link = page.locator(f"a.matter-link:text-is('{want['name']}')").first
             link.click()
             page.wait_for_load_state()
             assert page.url == want["guide_url"]
@@ -89,13 +89,13 @@ def test_the_mobile_site_leads_to_every_target_with_collapsible_sections(chromiu
             page.goto(city["mobile_url"])
             page.fill("input[placeholder='请输入事项名称']", want["name"])
             page.click("button:has-text('搜索')")
-            link = page.locator("a.result-title", has_text=want["name"]).first
+            link = page.locator(f"a.result-title:text-is('{want['name']}')").first
             if want["findable_by"] == "navigation" or not link.count():
                 page.goto(city["mobile_url"])
                 page.click("a.nav-dept")
                 dept = next(g for g in world.cities[CITY].guides["mobile"] if g.matter == matter)
                 page.click(f"a.category:text-is('{dept.category}')")
-                link = page.locator("a.matter-link", has_text=want["name"]).first
+                link = page.locator(f"a.matter-link:text-is('{want['name']}')").first
             link.click()
             page.wait_for_load_state()
             assert page.url == want["guide_url"]

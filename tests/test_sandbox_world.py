@@ -14,12 +14,12 @@ from sandbox.model import ARCHETYPES, CANONICAL_ELEMENTS, MATTERS, PLACEHOLDERS
 from sandbox.world import WORLD_DIR, WorldError, load_world
 
 
-def test_the_world_has_36_cities_on_33_sites_of_4_archetypes(world):
+def test_the_world_has_36_cities_on_33_sites_of_5_archetypes(world):
     assert len(world.cities) == 36
     assert len(world.sites) == 33
     assert {s.archetype for s in world.sites.values()} == set(ARCHETYPES)
     per_archetype = Counter(world.sites[c.site_id].archetype for c in world.cities.values())
-    assert per_archetype == {"jsonapi": 5, "listfw": 4, "zjsearch": 4, "epoint": 23}
+    assert per_archetype == {"jsonapi": 5, "listfw": 4, "zjsearch": 4, "epoint": 20, "vueportal": 3}
     assert world.sites["fjzwfw"].city_ids == ("fuzhou", "xiamen")
     assert world.sites["gdzwfw"].city_ids == ("guangzhou", "shenzhen")
 

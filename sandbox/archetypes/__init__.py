@@ -31,7 +31,8 @@ class Archetype(Protocol):
 
 
 def registry() -> dict[str, Archetype]:
-    from sandbox.archetypes import epoint, jsonapi, listfw, zjsearch
+    from sandbox.archetypes import epoint, jsonapi, listfw, vueportal, zjsearch
 
-    found = {m.ARCHETYPE.id: m.ARCHETYPE for m in (jsonapi, epoint, listfw, zjsearch)}
+    modules = (jsonapi, epoint, listfw, zjsearch, vueportal)
+    found = {m.ARCHETYPE.id: m.ARCHETYPE for m in modules}
     return found
