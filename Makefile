@@ -10,7 +10,7 @@ demo: setup browser ## the main job: the whole evaluation on the sandbox
 	$(BIN)/govprobe demo
 
 test: setup browser ## the test suite
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 setup: $(STAMP)
 

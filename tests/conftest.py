@@ -65,3 +65,12 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[str]:
+    """A sandbox process of this test's own (nothing received yet, its clock at the start)."""
+    from probes.targets import SandboxProcess
+
+    with SandboxProcess() as process:
+        yield process.url

@@ -53,3 +53,13 @@ def site_client(apps: Any, site_id: str) -> AsgiClient:
     site = apps.state.world.sites.get(site_id)
     client.archetype = site.archetype if site else "letters"  # a letter system has none
     return client
+
+
+def submissions(url: str) -> list[dict]:
+    """What a served sandbox at ``url`` has received (``/__sandbox/submissions``)."""
+    return httpx.get(url + "/__sandbox/submissions", timeout=15).json()
+
+
+def clock(url: str, **body) -> str:
+    """Move or set a served sandbox's simulated clock; its new "now"."""
+    return httpx.post(url + "/__sandbox/clock", json=body, timeout=15).json()["now"]

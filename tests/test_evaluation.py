@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from commands import GOVPROBE
 
 from probes import evaluation, store
 from probes.evidence import EvidenceStore
@@ -21,7 +21,6 @@ from probes.observations import read_observations
 from probes.outcomes import Outcome
 from probes.profiles import load_registry
 
-GOVPROBE = str(Path(sys.executable).parent / "govprobe")
 MATTERS = ("enterprise-registration", "public-health-permit", "fire-safety-inspection")
 
 

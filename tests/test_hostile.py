@@ -8,27 +8,16 @@ link, each of which would set ``window.__pwned``. The real journeys walk it here
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
-from pathlib import Path
 
 import httpx
 import pytest
+from commands import GOVPROBE, govprobe
 
 from probes import store
 from probes.targets import SandboxProcess
 
-GOVPROBE = str(Path(sys.executable).parent / "govprobe")
 SCRIPT = "<script>window.__pwned=1</script>"
-
-
-def govprobe(*args: str) -> dict:
-    done = subprocess.run(
-        [GOVPROBE, *args, "--json"], capture_output=True, text=True, timeout=280, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
 
 
 @pytest.fixture(scope="module")
