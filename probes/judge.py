@@ -1,5 +1,5 @@
-"""Judgement of an extracted guide: the 全面性 (completeness), 准确性 (accuracy) and 易获性
-(obtainability) facts of the ``guide`` indicator.
+"""Judgement of an extracted guide: the 全面性 (completeness) and 准确性 (accuracy) facts of
+the ``guide`` indicator (易获性 is scored from the probe's own record in ``probes/scoring.py``).
 
 The step after ``probes/extract.py`` in the data flow (*extract and judge from the evidence ->
 score*). Every function is pure: link statuses, the other channel's extraction and whether an
@@ -311,37 +311,3 @@ def accuracy(
                 )
             )
     return tuple(findings)
-
-
-# ---------------------------------------------------------------------------------------------
-# 易获性: obtainability.
-
-FOUND_BY = ("search", "navigation", "direct")
-
-
-@dataclass(frozen=True)
-class Obtainability:
-    found: bool
-    found_by: str | None  # search | navigation | direct; None when the guide was not found
-    steps: int  # user actions from the portal's home page to the guide
-    seconds: float
-    rank: int | None  # 1-based rank among search results, when found by search
-
-
-def obtainability(
-    found_by: str | None, steps: int, seconds: float, rank: int | None
-) -> Obtainability:
-    """The facts of finding a guide, checked: found_by one of FOUND_BY, no negative counts."""
-    if found_by is not None and found_by not in FOUND_BY:
-        raise ValueError(f"found_by must be one of {', '.join(FOUND_BY)} or None, not {found_by!r}")
-    if steps < 0 or seconds < 0 or (rank is not None and rank < 1):
-        raise ValueError(
-            f"steps, seconds and rank must not be negative: {steps}, {seconds}, {rank}"
-        )
-    return Obtainability(
-        found=found_by is not None,
-        found_by=found_by,
-        steps=steps,
-        seconds=float(seconds),
-        rank=rank,
-    )

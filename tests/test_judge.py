@@ -1,4 +1,4 @@
-"""Tests for probes/judge.py: value parsing, completeness, accuracy findings, obtainability."""
+"""Tests for probes/judge.py: value parsing, completeness, accuracy findings."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from probes.judge import (
     accuracy,
     completeness,
     looks_like_phone,
-    obtainability,
     parse_days,
     parse_visits,
 )
@@ -284,42 +283,3 @@ def test_a_faulty_fixture_guide_has_the_findings_an_evaluator_would_note() -> No
     status = {u: (404 if "sample" in u else 200) for u in ex.links}
     findings = accuracy(ex, link_status=status)
     assert sorted(_codes(findings)) == ["bad_phone", "broken_sample_link"]
-
-
-# --- obtainability ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("found_by", "steps", "seconds", "rank", "found"),
-    [
-        ("search", 3, 12.5, 1, True),
-        ("navigation", 6, 40, None, True),
-        ("direct", 1, 2.0, None, True),
-        (None, 9, 90.0, None, False),
-    ],
-)
-def test_obtainability_records_how_the_guide_was_found(
-    found_by, steps, seconds, rank, found
-) -> None:
-    o = obtainability(found_by, steps, seconds, rank)
-    assert (o.found, o.found_by, o.steps, o.seconds, o.rank) == (
-        found,
-        found_by,
-        steps,
-        float(seconds),
-        rank,
-    )
-
-
-@pytest.mark.parametrize(
-    ("found_by", "steps", "seconds", "rank"),
-    [
-        ("guess", 1, 1.0, None),
-        ("search", -1, 1.0, 1),
-        ("search", 1, -0.5, 1),
-        ("search", 1, 1.0, 0),
-    ],
-)
-def test_obtainability_refuses_impossible_facts(found_by, steps, seconds, rank) -> None:
-    with pytest.raises(ValueError):
-        obtainability(found_by, steps, seconds, rank)

@@ -7,7 +7,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from probes.journey import PortalFailure, classify_error
-from probes.outcomes import SCORABLE, TRANSIENT, Outcome
+from probes.outcomes import SCORABLE, Outcome
 
 
 @pytest.mark.parametrize(
@@ -32,4 +32,3 @@ def test_a_failure_is_classified_with_its_reason(exc, outcome, reason):
 
 def test_our_own_failure_is_never_scored_against_a_city():
     assert Outcome.PROBE_ERROR not in SCORABLE
-    assert TRANSIENT <= SCORABLE
