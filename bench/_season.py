@@ -9,7 +9,7 @@ N portals leaves behind, through the same calls the service makes (``probes/stor
   and sample links and a few findings. Outcomes: 92% found, 4% guide missing, 2% timeout (half
   confirmed by a retry), 1% probe_error, 1% blocked.
 * **daily health checks**: a check round a day; per city and channel the visit, HTTPS and two
-  pages in Chromium in one transaction (as ``probes.checks._save_target``), then up to ten
+  pages in Chromium in one transaction (as ``probes.check.round.save_target``), then up to ten
   form and sample links per city, each its own write (as ``check_targets``), the detail JSON
   made by the same dataclasses (``Visit``, ``HttpsResult``, ``PageCheck``, ``LinkResult``).
 * **two months of polling**: two consultation rounds (each city, scenario and kind: an item),
@@ -49,13 +49,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from probes import store
-from probes.browser_checks import PageCheck
-from probes.evidence import SUFFIXES, EvidenceRef, EvidenceStore
-from probes.http_checks import HttpsResult, LinkResult, Visit
-from probes.model import Capture, ProbeResult, Step
+from probes.check.browser_checks import PageCheck
+from probes.check.http_checks import HttpsResult, Visit
+from probes.model import Capture, EvidenceRef, ProbeResult, Step
+from probes.net.http import LinkResult
 from probes.outcomes import Outcome
-from probes.profiles import REGIONS, City, Registry, load_registry
-from probes.scenarios import Scenario, load_scenarios
+from probes.plan.cities import REGIONS, City, Registry, load_registry
+from probes.plan.scenarios import Scenario, load_scenarios
+from probes.store.evidence import SUFFIXES, EvidenceStore
 
 CHANNELS = ("pc", "mobile")
 KINDS = ("consult", "complaint")

@@ -41,8 +41,8 @@ from playwright.async_api import Page, async_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from probes import browser as browsers  # noqa: E402
-from probes.rounds import MOBILE_DEVICE, PC_VIEWPORT  # noqa: E402
+from probes.net import browser as browsers
+from probes.net.browser import MOBILE_DEVICE, PC_VIEWPORT
 
 RESULT_PAGES = 3
 NAV_TIMEOUT_MS = 20_000

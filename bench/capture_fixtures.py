@@ -18,12 +18,13 @@ import httpx
 from playwright.async_api import async_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from probes import browser
-from probes.evidence import EvidenceStore
-from probes.journey import GuideJourney
-from probes.profiles import load_profiles, load_registry
-from probes.scenarios import load_scenarios
-from probes.targets import SandboxProcess
+from probes.net import browser
+from probes.plan.cities import load_registry
+from probes.plan.profiles import load_profiles
+from probes.plan.scenarios import load_scenarios
+from probes.plan.targets import SandboxProcess
+from probes.store.evidence import EvidenceStore
+from probes.walk.guide import GuideJourney
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "captured"
 picks = {"epoint": "上海", "jsonapi": "深圳", "listfw": "北京", "zjsearch": "杭州"}

@@ -33,12 +33,13 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from probes import store  # noqa: E402
-from probes.checks import HARDWARE_ITEMS, check_portals  # noqa: E402
-from probes.evidence import EvidenceStore  # noqa: E402
-from probes.model import Capture, ProbeResult  # noqa: E402
-from probes.outcomes import Outcome  # noqa: E402
-from probes.targets import SandboxProcess  # noqa: E402
+from probes import store
+from probes.app.health import check_portals
+from probes.model import Capture, ProbeResult
+from probes.outcomes import Outcome
+from probes.plan.targets import SandboxProcess
+from probes.score.hardware import HARDWARE_ITEMS
+from probes.store.evidence import EvidenceStore
 
 FAULTS = {
     "taiyuan": ({"mode": "5xx", "count": 1000}, "error"),

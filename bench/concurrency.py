@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import GIB, Figure, emit, run_measured  # noqa: E402
 
-from probes.targets import SandboxProcess  # noqa: E402
+from probes.plan.targets import SandboxProcess
 
 GOVPROBE = str(Path(sys.executable).parent / "govprobe")
 

@@ -9,10 +9,10 @@ times a working day for two months) through the store's own functions into a fre
 then times:
 
 * **write**: the whole season, as the service would have written it over the year;
-* **score one round**: ``probes.evaluation.score_of`` on the last guide round (median of 3);
-* **score the season**: ``probes.evaluation.score_season``: every round, each with the checks
+* **score one round**: ``probes.app.evaluation.score_of`` on the last guide round (median of 3);
+* **score the season**: ``probes.app.evaluation.score_season``: every round, each with the checks
   of its own week (the trend of the national figures);
-* **report**: ``probes.evaluation.write_report``, the HTML report of the last round;
+* **report**: ``probes.app.evaluation.write_report``, the HTML report of the last round;
 
 and measures the database (after a WAL checkpoint) and the evidence (the sizes its rows record;
 and the bytes written to disk). The cities beyond the registry's 36 are made up, spread over the
@@ -48,7 +48,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import dir_bytes, machine  # noqa: E402
 from _season import SeasonWriter, synthetic_registry  # noqa: E402
 
-from probes import evaluation, store  # noqa: E402
+from probes import store
+from probes.app import evaluation
 
 TARGET_TEXT = {
     key: text

@@ -24,7 +24,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from probes.targets import SandboxProcess  # noqa: E402
+from probes.plan.targets import SandboxProcess
 
 
 def same_page(a: str | None, b: str | None) -> bool:

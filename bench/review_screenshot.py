@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import uvicorn  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from probes.browser import launch_options  # noqa: E402
-from probes.review.app import create_app  # noqa: E402
+from probes.net.browser import launch_options
+from probes.review.app import create_app
 
 TOKEN = "screenshot-token-0123456789"
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/round.py [--concurrency 4] [--repeat 2] [--city 广州 ...] [--json]
 
-Starts one sandbox (``probes.targets.SandboxProcess``), then runs, alternately (A B A B ...),
+Starts one sandbox (``probes.plan.targets.SandboxProcess``), then runs, alternately (A B A B ...),
 ``govprobe run --target sandbox --sandbox-url URL --concurrency N --db TMP --json`` (A: the
 whole round, 36 cities × 2 scenarios × PC and mobile, walked, stored with its evidence and
 judged) and ``bench/baseline.py`` (B: the same guide pages walked with plain Playwright, at the
@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _common import GIB, Figure, dir_bytes, emit, run_measured  # noqa: E402
 from guides import compare  # noqa: E402
 
-from probes.targets import SandboxProcess  # noqa: E402
+from probes.plan.targets import SandboxProcess
 
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable

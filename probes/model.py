@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from probes.evidence import EvidenceRef
 from probes.outcomes import Outcome
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    sha256: str
+    size: int
+    media_type: str
+    relpath: str  # relative to the evidence root
 
 
 @dataclass(frozen=True)

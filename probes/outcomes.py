@@ -31,8 +31,11 @@ class Outcome(StrEnum):
 
 
 TRANSIENT = frozenset({Outcome.PORTAL_UNREACHABLE, Outcome.PORTAL_ERROR, Outcome.TIMEOUT})
+
+
 # Outcomes that say something about the city and may be scored.
 SCORABLE = frozenset({Outcome.OK, Outcome.GUIDE_MISSING, *TRANSIENT, Outcome.BLOCKED})
+
 
 LABELS_ZH = {
     Outcome.OK: "正常获取",

@@ -1,9 +1,9 @@
 """Shared fixtures: a real sandbox server process and a real Chromium.
 
 ``sandbox_url`` starts ``python -m sandbox serve --port 0`` once per test session (through
-``probes.targets.SandboxProcess``) and yields the control URL; ``world``, ``apps`` and
+``probes.plan.targets.SandboxProcess``) and yields the control URL; ``world``, ``apps`` and
 ``control`` give the sandbox in-process; ``chromium`` launches Chromium once per session through
-``probes.browser.launch_options()`` and skips browser tests cleanly when there is none.
+``probes.net.browser.launch_options()`` and skips browser tests cleanly when there is none.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 @pytest.fixture(scope="session")
 def sandbox_url() -> Iterator[str]:
     """A real sandbox process on free ports, started the way ``govprobe run`` starts one."""
-    from probes.targets import SandboxProcess
+    from probes.plan.targets import SandboxProcess
 
     sandbox = SandboxProcess(timeout=30)
     try:
@@ -53,7 +53,7 @@ def control(apps):
 
 @pytest.fixture(scope="session")
 def chromium():
-    from probes.browser import find_chromium, launch_options
+    from probes.net.browser import find_chromium, launch_options
 
     if find_chromium() is None:
         pytest.skip("no Chromium found: install one (make browser) to run browser tests")
@@ -70,7 +70,7 @@ def chromium():
 @pytest.fixture
 def sandbox() -> Iterator[str]:
     """A sandbox process of this test's own (nothing received yet, its clock at the start)."""
-    from probes.targets import SandboxProcess
+    from probes.plan.targets import SandboxProcess
 
     with SandboxProcess() as process:
         yield process.url

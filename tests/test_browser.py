@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from probes.browser import ENV_VAR, BrowserNotFound, find_chromium, launch_options
+from probes.net.browser import ENV_VAR, BrowserNotFound, find_chromium, launch_options
 
 
 def test_an_explicit_executable_is_used_and_said(monkeypatch, tmp_path):

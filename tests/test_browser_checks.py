@@ -8,8 +8,8 @@ import pytest
 from sandbox_client import run_async
 from test_http_checks import serving
 
-from probes.browser import find_chromium, launch_options
-from probes.browser_checks import axe_counts, check_page, mobile_adaptation, new_check_context
+from probes.check.browser_checks import axe_counts, check_page, mobile_adaptation, new_check_context
+from probes.net.browser import find_chromium, launch_options
 
 pytestmark = pytest.mark.browser
 

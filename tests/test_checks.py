@@ -15,25 +15,25 @@ from click.testing import CliRunner
 from sandbox_client import run_async
 
 from probes import store
-from probes.checks import (
-    CheckOptions,
+from probes.check.round import CheckOptions, run_checks_async
+from probes.cli.check import check
+from probes.model import Capture, ProbeResult
+from probes.net.http import CheckLimits
+from probes.outcomes import Outcome
+from probes.plan.cities import load_registry
+from probes.plan.indicators import load_indicators
+from probes.plan.targets import Target
+from probes.score.hardware import (
     accessibility_score,
     availability_score,
-    check,
     check_rounds_of_week,
     hardware_observations,
     https_score,
     mobile_score,
-    run_checks_async,
     speed_score,
+    summarize_checks,
 )
-from probes.evidence import EvidenceStore
-from probes.http_checks import CheckLimits
-from probes.indicators import load_indicators
-from probes.model import Capture, ProbeResult
-from probes.outcomes import Outcome
-from probes.profiles import load_registry
-from probes.targets import Target
+from probes.store.evidence import EvidenceStore
 
 REGISTRY = load_registry()
 
@@ -287,10 +287,11 @@ def test_a_round_classifies_faults_confirms_firewalls_in_chromium_and_scores_har
         try:
             guides = _guide_round(db, EvidenceStore(tmp_path / "evidence"), sandbox_url, cities)
             started = time.monotonic()
-            summary = await run_checks_async(
+            done = await run_checks_async(
                 db, targets, target="sandbox", params={"sandbox_url": sandbox_url},
                 options=options,
             )  # fmt: skip
+            summary = summarize_checks(db, done["round"])
             return (
                 guides,
                 time.monotonic() - started,
@@ -353,9 +354,10 @@ def test_no_more_than_two_checks_at_once_reach_one_host(sandbox) -> None:
     async def go():
         db = store.open_db(memory=True)
         try:
-            return await run_checks_async(
+            done = await run_checks_async(
                 db, targets, target="sandbox", options=CheckOptions(concurrency=8, browser=False)
             )
+            return summarize_checks(db, done["round"])
         finally:
             db.close()
 

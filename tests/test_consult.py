@@ -16,12 +16,12 @@ from commands import GOVPROBE, govprobe
 from sandbox_client import clock, run_async, submissions
 
 from probes import store
-from probes.browser import launch_options
-from probes.consult import SANDBOX_ACCOUNT, SANDBOX_CONTACT
-from probes.evidence import EvidenceStore
-from probes.interaction import InteractionJourney, Letter
+from probes.app.consult import SANDBOX_ACCOUNT, SANDBOX_CONTACT
+from probes.net.browser import launch_options
 from probes.outcomes import Outcome
-from probes.scenarios import load_scenarios
+from probes.plan.scenarios import load_scenarios
+from probes.store.evidence import EvidenceStore
+from probes.walk.consult import InteractionJourney, Letter
 
 
 def _run_one(sandbox: str, db: str, *extra: str) -> dict:
@@ -178,7 +178,7 @@ def test_live_portals_get_a_dry_run_unless_submit_is_given(tmp_path):
 
 
 def test_a_saved_session_is_used_and_an_expired_one_blocks_with_how_to_renew(sandbox, tmp_path):
-    from probes.runner import login_session
+    from probes.app.consult import login_session
 
     sessions = tmp_path / "secrets"
     site = _site(sandbox, "chengdu")
@@ -298,7 +298,8 @@ def test_the_confirmation_prompt_goes_to_the_terminal_not_into_the_json(tmp_path
     object. The sending itself is replaced here: no test ever writes to a real government."""
     from click.testing import CliRunner
 
-    from probes import cli, runner
+    from probes import cli
+    from probes.app import consult as consult_command
 
     sent = []
 
@@ -306,7 +307,7 @@ def test_the_confirmation_prompt_goes_to_the_terminal_not_into_the_json(tmp_path
         sent.append(kwargs["target"])
         return {"round": "r1", "dry_run": False, "results": []}
 
-    monkeypatch.setattr(runner, "consult_submit", pretend)
+    monkeypatch.setattr(consult_command, "consult_submit", pretend)
     args = ["consult", "submit", "--target", "live", "--submit", "--city", "北京",
             "--contact", "李评估", "--phone", "13800000000", "--db", str(tmp_path / "g.db"),
             "--json"]  # fmt: skip

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from commands import GOVPROBE
 
-from probes import evaluation, store
-from probes.evidence import EvidenceStore
+from probes import store
+from probes.app import evaluation
 from probes.model import Capture, ProbeResult
-from probes.observations import read_observations
 from probes.outcomes import Outcome
-from probes.profiles import load_registry
+from probes.plan.cities import load_registry
+from probes.score.observations import read_observations
+from probes.store.evidence import EvidenceStore
 
 MATTERS = ("enterprise-registration", "public-health-permit", "fire-safety-inspection")
 

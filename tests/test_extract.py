@@ -8,14 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from probes.extract import (
-    ElementsError,
-    Extraction,
-    extract,
-    is_placeholder,
-    load_elements,
-    normalize_label,
-)
+from probes.judge.extract import Extraction, extract, is_placeholder, normalize_label
+from probes.plan.elements import ElementsError, load_elements
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 BASE = "https://portal.example.gov.cn/guide/item?id=1"

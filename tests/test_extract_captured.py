@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from probes.extract import extract
+from probes.judge.extract import extract
 
 CAPTURED = Path(__file__).parent / "fixtures" / "captured"
 PAGES = sorted(p.stem for p in CAPTURED.glob("*.html"))

@@ -19,7 +19,7 @@ from lxml import html as lxml_html
 from sandbox_client import run_async
 
 from probes.charsets import decode_html
-from probes.extract import extract
+from probes.judge.extract import extract
 from sandbox.archetypes import epoint, jsonapi, listfw, zjsearch
 from sandbox.model import CANONICAL_ELEMENTS
 from sandbox.world import load_world

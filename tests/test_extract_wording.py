@@ -17,14 +17,14 @@ import pytest
 
 from probes import store
 from probes.charsets import codec_for, decode_html
-from probes.evidence import EvidenceStore
-from probes.extract import Extraction, extract, is_placeholder, normalize_label
-from probes.http_checks import decode
-from probes.judge import accuracy, parse_days
-from probes.judging import judge_round
+from probes.judge.extract import Extraction, extract, is_placeholder, normalize_label
+from probes.judge.rejudge import judge_round
+from probes.judge.rules import accuracy, parse_days
 from probes.model import Capture, ProbeResult
+from probes.net.http import decode
 from probes.outcomes import Outcome
-from probes.scenarios import load_scenarios
+from probes.plan.scenarios import load_scenarios
+from probes.store.evidence import EvidenceStore
 
 WORDING = Path(__file__).parent / "fixtures" / "wording"
 BASE = "https://portal.example.gov.cn/guide/item?id=1"

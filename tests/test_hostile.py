@@ -15,7 +15,7 @@ import pytest
 from commands import GOVPROBE, govprobe
 
 from probes import store
-from probes.targets import SandboxProcess
+from probes.plan.targets import SandboxProcess
 
 SCRIPT = "<script>window.__pwned=1</script>"
 

@@ -20,15 +20,8 @@ import pytest
 import trustme
 from sandbox_client import run_async
 
-from probes.http_checks import (
-    CheckLimits,
-    check_availability,
-    check_https,
-    check_link,
-    classify,
-    decode,
-    describe_failure,
-)
+from probes.check.http_checks import check_availability, check_https, classify
+from probes.net.http import CheckLimits, check_link, decode, describe_failure
 
 # --- a tiny local server, plain or TLS, with endpoints named by behaviour --------------------
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from probes.indicators import INDICATORS_PATH, IndicatorError, load_indicators
+from probes.plan.indicators import INDICATORS_PATH, IndicatorError, load_indicators
 
 RAW: dict[str, Any] = yaml.safe_load(INDICATORS_PATH.read_text(encoding="utf-8"))
 

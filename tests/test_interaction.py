@@ -7,9 +7,11 @@ from datetime import datetime
 
 import pytest
 
-from probes.consult import judge_item, window_end
-from probes.indicators import load_indicators
-from probes.interaction import (
+from probes.app.consult import judge_item, window_end
+from probes.plan.indicators import load_indicators
+from probes.plan.scenarios import load_scenarios
+from probes.plan.workdays import WorkCalendar
+from probes.walk.consult import (
     choice_role,
     choose_option,
     field_role,
@@ -30,8 +32,6 @@ from probes.interaction import (
     wanted_row,
     with_detail,
 )
-from probes.scenarios import load_scenarios
-from probes.workdays import WorkCalendar
 
 
 @pytest.mark.parametrize(

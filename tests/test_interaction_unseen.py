@@ -9,11 +9,11 @@ import pytest
 import unseen_letters
 from sandbox_client import run_async
 
-from probes.browser import find_chromium, launch_options
-from probes.evidence import EvidenceStore
-from probes.interaction import Account, Contact, InteractionJourney, Letter
+from probes.net.browser import find_chromium, launch_options
 from probes.outcomes import Outcome
-from probes.scenarios import load_scenarios
+from probes.plan.scenarios import load_scenarios
+from probes.store.evidence import EvidenceStore
+from probes.walk.consult import Account, Contact, InteractionJourney, Letter
 
 pytestmark = pytest.mark.skipif(find_chromium() is None, reason="no Chromium")
 

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "bench"))
 
 from unseen_portal import Served  # noqa: E402
 
-from probes import store  # noqa: E402
-from probes.targets import SandboxProcess  # noqa: E402
+from probes import store
+from probes.plan.targets import SandboxProcess
 
 pytestmark = pytest.mark.browser
 
@@ -117,7 +117,7 @@ def test_a_transient_failure_is_retried_confirmed_or_marked_flaky(tmp_path):
 
 
 def test_journeys_through_a_playwright_browser_server_match_local_ones(tmp_path):
-    from probes.browser import launch_options
+    from probes.net.browser import launch_options
 
     local = launch_options()
     config = tmp_path / "server.json"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from probes.extract import Extraction, MaterialItem, extract
-from probes.judge import (
+from probes.judge.extract import Extraction, MaterialItem, extract
+from probes.judge.rules import (
     Completeness,
     accuracy,
     completeness,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from probes import store
-from probes.evidence import EvidenceStore
-from probes.judging import judge_round
+from probes.judge.rejudge import judge_round
 from probes.model import Capture, ProbeResult
 from probes.outcomes import Outcome
-from probes.scenarios import load_scenarios
+from probes.plan.scenarios import load_scenarios
+from probes.store.evidence import EvidenceStore
 
 PAGE = """<html><body><h1>公共场所卫生许可（新办）</h1><table>
 <tr><th>事项名称</th><td>公共场所卫生许可（新办）</td></tr>

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from probes.matching import REJECTED, Candidate, judge, pick
-from probes.scenarios import load_scenarios
+from probes.plan.scenarios import load_scenarios
+from probes.walk.matching import REJECTED, Candidate, judge, pick
 
 SCENARIOS = load_scenarios()
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from probes.datafiles import DataFileError
-from probes.offline import (
+from probes.plan.datafiles import DataFileError
+from probes.score.offline import (
     QUADRANTS,
     OfflineError,
     combine,
@@ -21,9 +21,9 @@ from probes.offline import (
     read_offline,
     split_materials,
 )
-from probes.scenarios import SCENARIO_DIR
+from probes.settings import DATA_DIR
 
-SAMPLE = SCENARIO_DIR / "offline-sample.csv"
+SAMPLE = DATA_DIR / "offline-sample.csv"
 
 
 def write(tmp_path: Path, rows: list[list[str]], name: str = "offline.csv") -> Path:

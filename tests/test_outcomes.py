@@ -6,7 +6,7 @@ import pytest
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from probes.journey import PortalFailure, classify_error
+from probes.net.signs import PortalFailure, classify_error
 from probes.outcomes import SCORABLE, Outcome
 
 

@@ -8,8 +8,10 @@ import sqlite3
 import pytest
 from test_evaluation import MATTERS, filled  # noqa: F401 (a fixture)
 
-from probes import evaluation, overrides, store
-from probes.overrides import OverrideError
+from probes import store
+from probes.app import evaluation
+from probes.store import overrides
+from probes.store.overrides import OverrideError
 
 
 def _city(result, city):
@@ -147,15 +149,15 @@ def test_the_database_describes_itself_and_answers_common_questions(filled):  # 
 
 
 def test_the_report_marks_figures_resting_on_an_override(filled, tmp_path):  # noqa: F811
-    from probes import report
+    from probes.report import data as report_data
 
     db, path, round_id = filled
-    assert "guangzhou" not in report._evaluator_items(evaluation.report_data(path, round_id))
+    assert "guangzhou" not in report_data._evaluator_items(evaluation.report_data(path, round_id))
     probe = _probe(db, "guangzhou", MATTERS[0])
     overrides.override_element(db, probe["id"], "到办事现场次数", False, by="王评估", note="占位")
     data = evaluation.report_data(path, round_id)
-    assert {"completeness", "visits"} <= report._evaluator_items(data)["guangzhou"]
-    html = report.render_html(data)
+    assert {"completeness", "visits"} <= report_data._evaluator_items(data)["guangzhou"]
+    html = report_data.render_html(data)
     assert "评估人更正了机器判定" in html
 
 

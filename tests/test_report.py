@@ -14,11 +14,10 @@ import lxml.html
 import pytest
 from openpyxl import load_workbook
 
-from probes import charts
-from probes.indicators import load_indicators
-from probes.offline import read_offline
 from probes.outcomes import Outcome
-from probes.report import (
+from probes.plan.indicators import load_indicators
+from probes.report import charts
+from probes.report.data import (
     build_report_data,
     compare,
     indicator_tree,
@@ -28,7 +27,8 @@ from probes.report import (
     write_csv,
     write_xlsx,
 )
-from probes.scoring import (
+from probes.score.offline import read_offline
+from probes.score.scoring import (
     CityInfo,
     GuideObservation,
     HandlingObservation,

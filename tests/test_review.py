@@ -22,12 +22,12 @@ from PIL import Image
 from served import Served
 
 from probes import store
-from probes.evidence import EvidenceStore
 from probes.model import Capture, ProbeResult, Step
 from probes.outcomes import Outcome
 from probes.review.app import create_app
 from probes.review.auth import TokenError, is_loopback, load_tokens
 from probes.review.server import serve
+from probes.store.evidence import EvidenceStore
 
 MATTERS = ("enterprise-registration", "public-health-permit", "fire-safety-inspection")
 TOKENS = {"李评估": "li-token-0123456789abcdef", "王评估": "wang-token-0123456789abcdef"}

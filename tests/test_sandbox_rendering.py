@@ -19,7 +19,7 @@ import pytest
 from playwright.async_api import async_playwright
 from sandbox_client import run_async
 
-from probes.browser import find_chromium, launch_options
+from probes.net.browser import find_chromium, launch_options
 
 pytestmark = pytest.mark.browser
 CONCURRENCY = 6

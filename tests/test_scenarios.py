@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from probes.profiles import ACTIONS, load_profile, load_profiles, load_registry
-from probes.scenarios import ScenarioError, load_scenario, load_scenarios
+from probes.plan.cities import load_registry
+from probes.plan.profiles import ACTIONS, load_profile, load_profiles
+from probes.plan.scenarios import ScenarioError, load_scenario, load_scenarios
 
 GOOD = """
 id: demo

@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import types
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,8 +19,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from probes import schedule as sched
-from probes.schedule import ScheduleError, load_schedule, schedule
+from probes.cli.schedule import schedule
+from probes.schedule import jobs
+from probes.schedule.file import load_schedule
+from probes.schedule.jobs import ScheduleError
 
 # the same click group that `govprobe schedule` registers, run as its own process
 COMMAND = [str(Path(sys.executable).parent / "govprobe"), "schedule"]
@@ -366,18 +367,12 @@ def test_the_default_schedule_runs_guides_weekly_at_night_polls_in_working_hours
         assert spec.kwargs("results/govprobe.db")["db_path"] == "results/govprobe.db"
 
 
-def test_the_health_check_job_fails_clearly_without_probes_checks(monkeypatch):
-    monkeypatch.setitem(sys.modules, "probes.checks", types.ModuleType("probes.checks"))
-    with pytest.raises(ScheduleError, match=r"probes\.checks\.check_portals is not available"):
-        sched.checks_job(target="live")
-
-
 @pytest.mark.parametrize(
     ("kind", "function"),
     [
-        ("guides", "probes.runner:run_guides"),
-        ("poll", "probes.runner:consult_poll"),
-        ("checks", "probes.checks:check_portals"),
+        ("guides", "probes.app.guides:run_guides"),
+        ("poll", "probes.app.consult:consult_poll"),
+        ("checks", "probes.app.health:check_portals"),
     ],
 )
 def test_each_kind_takes_the_arguments_of_the_library_function_it_calls(kind, function):
@@ -386,4 +381,4 @@ def test_each_kind_takes_the_arguments_of_the_library_function_it_calls(kind, fu
 
     module, name = function.split(":")
     parameters = inspect.signature(getattr(importlib.import_module(module), name)).parameters
-    assert set(sched.KINDS[kind].args.model_fields) <= set(parameters)
+    assert set(jobs.KINDS[kind].args.model_fields) <= set(parameters)

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from probes.indicators import METHOD_POINTS, IndicatorSystem, load_indicators
 from probes.outcomes import Outcome
-from probes.scoring import (
+from probes.plan.indicators import METHOD_POINTS, IndicatorSystem, load_indicators
+from probes.score.scoring import (
     EFFECTIVENESS_POINTS,
     RULES,
     TIMELINESS_POINTS,

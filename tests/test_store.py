@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from probes import store
-from probes.evidence import EvidenceStore
 from probes.model import Capture, ProbeResult, Step
 from probes.outcomes import Outcome
+from probes.store.evidence import EvidenceStore
 
 GUIDE_HTML = (
     "<html><body><h1>公共场所卫生许可</h1>"

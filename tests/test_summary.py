@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from probes.runner import print_city_table, print_summary
+from probes.cli.console import print_city_table, print_summary
 
 SUMMARY = {
     "round": "R1",

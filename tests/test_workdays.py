@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from probes.workdays import OVERRIDE_PATH, WorkCalendar, WorkdaysError, load_override
+from probes.plan.workdays import OVERRIDE_PATH, WorkCalendar, WorkdaysError, load_override
 
 
 @pytest.fixture(scope="module")

@@ -48,20 +48,31 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from probes import overrides, store
-from probes.evidence import EvidenceStore
+from probes import store
 from probes.review import views
 from probes.review.auth import COOKIE, SESSION_SECONDS, Authority, Session
+from probes.store import overrides
+from probes.store.evidence import EvidenceStore
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+
 PUBLIC_PATHS = frozenset({"/login"})
+
+
 PAGE_CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; script-src 'none';"
     " form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+
+
 # Stored guide HTML carries the portal's own scripts: sandboxed, nothing loads or runs.
 EVIDENCE_HTML_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+
+
 EVIDENCE_CSP = "sandbox; default-src 'none'"
+
+
 SECURITY_HEADERS = {
     "content-security-policy": PAGE_CSP,
     "x-frame-options": "DENY",
@@ -69,11 +80,10 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
     "cache-control": "no-store",
 }
+
+
 # What a browser may display inline; anything else is downloaded.
 INLINE_MEDIA = frozenset({"image/png", "image/jpeg", "image/webp", "text/html", "text/plain"})
-
-
-# --- the guard ------------------------------------------------------------------------------
 
 
 class Guard:
@@ -136,9 +146,6 @@ def _local_target(target: str | None) -> str:
     return target if not parts.scheme and not parts.netloc else "/"
 
 
-# --- the application ------------------------------------------------------------------------
-
-
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -170,7 +177,7 @@ def create_app(
         evidence_root if evidence_root is not None else db_path.resolve().parent / "evidence"
     )
     authority = Authority(tokens, secret=secret)
-    from probes.runner import chinese_names
+    from probes.plan.cities import chinese_names
 
     names = views.Names(chinese_names())
 

@@ -30,8 +30,14 @@ from pathlib import Path
 import yaml
 
 COOKIE = "govprobe_review"
+
+
 SESSION_SECONDS = 12 * 3600
+
+
 TOKENS_ENV = "GOVPROBE_REVIEW_TOKENS"
+
+
 MIN_TOKEN_LENGTH = 16
 
 

@@ -2,7 +2,7 @@
 
 The *review* end of the data flow (README, "Architecture"): the store's readers
 (``probes/store.py``), the score with the evaluators' judgements applied
-(``probes.evaluation.score_of``) and the overrides and audit log (``probes/overrides.py``). No
+(``probes.app.evaluation.score_of``) and the overrides and audit log (``probes/overrides.py``). No
 page writes here; the forms' POSTs call ``probes/overrides.py`` from ``probes/review/app.py``.
 Values stay as the portal gave them: the templates escape them (Jinja2 autoescape).
 """
@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from probes import overrides, store
-from probes.evaluation import score_of
-from probes.evidence import EvidenceStore
-from probes.indicators import load_indicators
+from probes import store
+from probes.app.evaluation import score_of
 from probes.outcomes import LABELS_ZH, Outcome
-from probes.report import (
+from probes.plan.indicators import load_indicators
+from probes.report.data import (
     CHANNEL_ZH,
     EFFECTIVENESS_ZH,
     KIND_ZH,
@@ -28,6 +27,8 @@ from probes.report import (
     TIMELINESS_ZH,
     indicator_tree,
 )
+from probes.store import overrides
+from probes.store.evidence import EvidenceStore
 
 ACTION_ZH = {
     "goto": "打开页面",
@@ -52,7 +53,11 @@ ACTION_ZH = {
     "submit": "提交",
     "read_list": "读取列表",
 }
+
+
 FOUND_BY_ZH = {"search": "站内搜索", "navigation": "分类导航", "direct": "直达链接"}
+
+
 ITEM_STATE_ZH = {
     "intent": "待发送",
     "submitted": "已提交",
@@ -60,6 +65,8 @@ ITEM_STATE_ZH = {
     "replied": "已回复",
     "closed": "已关闭",
 }
+
+
 EVIDENCE_KIND_ZH = {
     "screenshot": "步骤截图",
     "guide_html": "指南页面 HTML",
@@ -72,7 +79,11 @@ EVIDENCE_KIND_ZH = {
     "list_html": "我的咨询列表 HTML",
     "detail_html": "信件详情 HTML",
 }
+
+
 INTEGRITY_ZH = {"ok": "一致", "changed": "已被改动", "missing": "文件缺失"}
+
+
 FIELD_ZH = {
     "outcome": "探测结果",
     "element": "要素",
@@ -80,15 +91,21 @@ FIELD_ZH = {
     "timeliness": "及时性",
     "confirmed": "确认改判",
 }
+
+
 QUEUE_ZH = {
     "auto_effectiveness": "有效性仅有自动建议",
     "flaky": "重试结果不一致",
     "inconclusive": "尚无定论（本方错误、被拦截或未确认的故障）",
     "awaiting_second": "改判待第二位评估人确认",
 }
+
+
 # A portal url is a link only when it is plainly http(s); anything else (javascript:, data:,
 # a url with spaces or control characters) is shown as text.
 _HTTP_URL = re.compile(r"^https?://[^\s<>\"'`\x00-\x1f\x7f]+$", re.IGNORECASE)
+
+
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -164,9 +181,6 @@ class Names:
         return self.names.get(key, key)
 
 
-# --- evidence -------------------------------------------------------------------------------
-
-
 def integrity(evidence: EvidenceStore, sha256: str, relpath: str) -> str:
     """``ok``, ``changed`` or ``missing``: the bytes on disk hashed against the stored hash."""
     try:
@@ -204,9 +218,6 @@ def evidence_problems(db, evidence: EvidenceStore) -> dict[str, Any]:
     for p in problems:
         p["problem_name"] = INTEGRITY_ZH.get(p["problem"], p["problem"])
     return {"total": total, "problems": problems}
-
-
-# --- rounds, cities -------------------------------------------------------------------------
 
 
 def rounds(db) -> list[dict]:
@@ -328,9 +339,6 @@ def city(db, round_id: str, city_id: str, names: Names) -> dict | None:
             else []
         ),
     }
-
-
-# --- one probe ------------------------------------------------------------------------------
 
 
 def _audit_rows(rows: list[dict], names: Names) -> list[dict]:
@@ -491,9 +499,6 @@ def probe(db, evidence: EvidenceStore, probe_id: int, names: Names) -> dict | No
     }
 
 
-# --- one item -------------------------------------------------------------------------------
-
-
 def item(db, evidence: EvidenceStore, item_id: int, names: Names) -> dict | None:
     """A consultation or complaint: question, receipt, reply, judgement, events, audit log."""
     try:
@@ -512,12 +517,9 @@ def item(db, evidence: EvidenceStore, item_id: int, names: Names) -> dict | None
     }
 
 
-# --- the work queue -------------------------------------------------------------------------
-
-
 def work_queue(db, guide_round: str, names: Names) -> dict:
     """``overrides.work_queue`` for a guide round and its interaction round, named in Chinese."""
-    from probes.observations import interaction_round_for
+    from probes.score.observations import interaction_round_for
 
     interaction_round = interaction_round_for(db, guide_round)
     queue = overrides.work_queue(db, guide_round, interaction_round)

@@ -1,0 +1,111 @@
+"""What ``govprobe run`` and ``govprobe rejudge`` do, as library functions.
+
+Step 1-2 of the data flow (README, "Architecture"): load the scenarios, the registry and the
+profiles, resolve where each portal is (sandbox, live or one bare url), then hand the round to
+``probes/rounds.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from probes import store
+from probes.app.progress import progress_bar
+from probes.judge.rejudge import judge_round
+from probes.plan.cities import load_registry
+from probes.plan.profiles import load_profiles
+from probes.plan.scenarios import ScenarioError, load_scenarios, select_scenarios
+from probes.plan.targets import (
+    Target,
+    live_targets,
+    sandbox_directory,
+    sandbox_targets,
+    sandbox_url_for,
+)
+from probes.settings import CHANNELS, LIVE_GAP_S
+from probes.store.evidence import evidence_for
+from probes.walk.round import RoundOptions, plan, run_round, summarize
+
+
+def run_guides(
+    *,
+    target: str = "sandbox",
+    sandbox_url: str | None = None,
+    portal_url: str | None = None,
+    cities=(),
+    scenario_ids=(),
+    channels=(),
+    db_path: str = "results/govprobe.db",
+    concurrency: int = 4,
+    per_host: int = 2,
+    resume_round: str | None = None,
+    user_agent_suffix: str = "",
+    retries: int = 1,
+    backoff_s: float = 5.0,
+    endpoints=(),
+    gap_s: float | None = None,
+    progress: bool = False,
+) -> dict:
+    scenarios = select_scenarios(scenario_ids)
+    if gap_s is None:  # a real office gets a second between requests; the sandbox none
+        gap_s = LIVE_GAP_S if target == "live" and not portal_url else 0.0
+    channels = tuple(channels) or CHANNELS
+    if portal_url and len(scenarios) != 1 and not scenario_ids:
+        raise ScenarioError("--portal-url needs --scenario")
+    db = store.open_db(db_path)
+    evidence = evidence_for(db_path)
+    options = RoundOptions(
+        concurrency=concurrency, per_host=per_host, user_agent_suffix=user_agent_suffix,
+        retries=retries, backoff_s=backoff_s, endpoints=tuple(endpoints), gap_s=gap_s,
+    )  # fmt: skip
+    if resume_round and store.get_round(db, resume_round) is None:
+        raise ScenarioError(f"{db_path}: no round {resume_round!r} to resume")
+    params = {
+        "target": "portal" if portal_url else target,
+        "cities": list(cities),
+        "scenarios": list(scenarios),
+        "channels": list(channels),
+        "portal_url": portal_url,
+        "concurrency": concurrency,
+        "per_host": per_host,
+        "gap_s": gap_s,
+    }
+    with contextlib.ExitStack() as stack:
+        if portal_url:
+            targets = [Target(None, ch, portal_url) for ch in channels]
+            profiles = {}
+        else:
+            registry = load_registry()
+            chosen = registry.select(list(cities))
+            profiles = load_profiles()
+            if target == "sandbox":
+                url = stack.enter_context(sandbox_url_for(sandbox_url))
+                params["sandbox_url"] = url
+                targets = sandbox_targets(registry, chosen, channels, sandbox_directory(url))
+            else:
+                targets = live_targets(chosen, channels)
+        jobs = plan(targets, list(scenarios.values()), profiles)
+        total = sum(len(j.scenario.matters) for j in jobs)
+        with progress_bar(progress, total) as tick:
+            round_id = run_round(
+                db,
+                evidence,
+                jobs,
+                scenarios,
+                target=params["target"],
+                params=params,
+                options=options,
+                round_id=resume_round,
+                on_probe=tick,
+            )
+    return summarize(db, round_id)
+
+
+def rejudge(db_path: str, round_id: str | None = None) -> tuple[str, int]:
+    db = store.open_db(db_path)
+    round_id = round_id or store.latest_round(db, kind="guides")
+    if round_id is None:
+        raise ScenarioError(f"{db_path}: no guide round to judge")
+    if store.get_round(db, round_id) is None:
+        raise ScenarioError(f"{db_path}: no round {round_id!r}")
+    return round_id, judge_round(db, evidence_for(db_path), round_id, load_scenarios())

@@ -1,0 +1,43 @@
+"""TODO."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from typing import Any
+
+from probes import settings, store
+from probes.check.round import CheckOptions, run_checks
+from probes.plan.cities import load_registry
+from probes.plan.targets import live_targets, sandbox_directory, sandbox_targets
+from probes.score.hardware import summarize_checks
+from probes.settings import CHANNELS
+
+
+def check_portals(
+    *,
+    target: str = "sandbox",
+    sandbox_url: str | None = None,
+    cities: Sequence[str] = (),
+    db_path: str = str(settings.DEFAULT_DB),
+    options: CheckOptions | None = None,
+) -> dict:
+    """What ``govprobe check`` does: resolve the portals, check them, return the summary."""
+    from probes.plan.targets import sandbox_url_for
+
+    registry = load_registry()
+    chosen = registry.select(list(cities))
+    db = store.open_db(db_path)
+    try:
+        with contextlib.ExitStack() as stack:
+            params: dict[str, Any] = {"cities": list(cities), "channels": list(CHANNELS)}
+            if target == "sandbox":
+                url = stack.enter_context(sandbox_url_for(sandbox_url))
+                params["sandbox_url"] = url
+                targets = sandbox_targets(registry, chosen, CHANNELS, sandbox_directory(url))
+            else:
+                targets = live_targets(chosen, CHANNELS)
+            done = run_checks(db, targets, target=target, params=params, options=options)
+            return summarize_checks(db, done["round"]) | {"seconds": done["seconds"]}
+    finally:
+        db.close()

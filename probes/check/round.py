@@ -1,0 +1,324 @@
+"""Portal health checks for a round, stored, and the hardware indicator (硬件支撑) they feed.
+
+``govprobe check`` (the ``check`` command below, registered on the main group by
+``probes/cli.py``) resolves where each portal is (``probes/targets.py``), then for every city's
+PC and mobile address, at most ``per_host`` at a time against one host:
+
+1. one **visit** over HTTP (``probes/http_checks.py``): ``up``, ``slow``, ``protected``,
+   ``maintenance``, ``error`` or ``down``, time to first byte and total time;
+2. the **HTTPS** check of that address: redirect from plain http, the certificate, TLS version;
+3. in Chromium (``probes/browser_checks.py``), the **home page** and **one guide** (the one the
+   latest guide round on these same portals found): timings and LCP, page weight, mobile
+   adaptation at 375 px on the mobile address, axe-core accessibility. A ``protected`` visit is
+   counted as up when the browser gets through the challenge, as down when it does not;
+4. per city, the **form and sample links** that guide round found in its guides.
+
+Each result is one row of ``checks`` (``probes.store.checks.save_check``) in a round of kind
+``check``; ``kind`` says which:
+
+    kind   classification                              detail (JSON)
+    home   up | slow | protected | maintenance |       reason, final_url, size, available,
+           error | down                                browser (the challenge, for protected)
+    https  ok | the problem (plain_http, expired, ...)  HttpsResult: names, days_left, ...
+    page   loaded | failed                             PageCheck: timings, bytes, mobile, axe
+    link   ok | broken | protected | unreachable |     LinkResult: final_url, size, note
+           refused
+
+``hardware_observations`` turns the rows of one or more rounds (a week's, for availability)
+into one ``HardwareObservation`` per city and item of ``scenarios/indicators.yaml``'s hardware
+indicator; the rubrics are the ``*_score`` functions below, pure, and their numbers are the
+``describe`` texts of the indicator file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from playwright.async_api import Error as PlaywrightError
+
+from probes import store
+from probes.check.browser_checks import BrowserLimits, PageCheck, check_page, new_check_context
+from probes.check.http_checks import HttpsResult, Visit, check_availability, check_https
+from probes.net import browser as browsers
+from probes.net.http import MOBILE_USER_AGENT, PC_USER_AGENT, CheckLimits, LinkResult, check_link
+from probes.plan.targets import Target
+
+
+def guide_round_for(db, target: str, sandbox_url: str | None = None) -> str | None:
+    """The latest guide round on these same portals (on the sandbox: this very sandbox, whose
+    ports another sandbox process does not share)."""
+    for row in db.query(
+        "SELECT id, params FROM rounds WHERE kind = 'guides' AND target = ?"
+        " ORDER BY started_at DESC, rowid DESC",
+        [target],
+    ):
+        params = json.loads(row["params"])
+        if target != "sandbox" or params.get("sandbox_url") == sandbox_url:
+            return row["id"]
+    return None
+
+
+@dataclass(frozen=True)
+class GuideFacts:
+    """What a guide round found that the checks look at: a guide per city and channel, and the
+    form and sample links of each city's guides (with the portal host they were found on)."""
+
+    guides: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    links: Mapping[str, tuple[tuple[str, str, str | None], ...]] = field(default_factory=dict)
+
+
+def guide_facts(db, guide_round: str | None, *, links_per_city: int = 10) -> GuideFacts:
+    if guide_round is None:
+        return GuideFacts()
+    guides: dict[tuple[str, str], str] = {}
+    for p in db.query(
+        "SELECT city, channel, guide_url FROM probes WHERE round_id = ? AND outcome = 'ok'"
+        " AND guide_url IS NOT NULL AND city IS NOT NULL ORDER BY id",
+        [guide_round],
+    ):
+        guides.setdefault((p["city"], p["channel"]), p["guide_url"])
+    links: dict[str, dict[str, tuple[str, str, str | None]]] = defaultdict(dict)
+    for row in db.query(
+        "SELECT p.city, p.portal_url, l.url, l.kind FROM links l JOIN probes p"
+        " ON p.id = l.probe_id WHERE p.round_id = ? AND p.city IS NOT NULL ORDER BY l.rowid",
+        [guide_round],
+    ):
+        mine = links[row["city"]]
+        if row["url"] not in mine and len(mine) < links_per_city:
+            mine[row["url"]] = (row["url"], row["kind"], urlsplit(row["portal_url"]).hostname)
+    return GuideFacts(guides, {c: tuple(v.values()) for c, v in links.items()})
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    concurrency: int = 4  # portal addresses checked at once
+    per_host: int = 2  # at most this many at once against one host (be polite)
+    browser: bool = True  # the in-browser checks (and the confirmation of protected portals)
+    accessibility: bool = True
+    links_per_city: int = 10
+    limits: CheckLimits = field(default_factory=CheckLimits)
+    browser_limits: BrowserLimits = field(default_factory=BrowserLimits)
+    headless: bool = True
+
+
+class _LazyBrowser:
+    """Chromium started on first need (a round where every portal is down never starts one)."""
+
+    def __init__(self, launch: dict | None, headless: bool):
+        self.launch, self.headless = launch, headless
+        self._lock = asyncio.Lock()
+        self._playwright = self._browser = None
+
+    async def get(self):
+        async with self._lock:
+            if self._browser is None:
+                from playwright.async_api import async_playwright
+
+                launch = self.launch or browsers.launch_options(headless=self.headless)
+                if self._playwright is None:
+                    self._playwright = await async_playwright().start()
+                self._browser = await self._playwright.chromium.launch(**launch)
+            return self._browser, self._playwright
+
+    async def close(self) -> None:
+        if self._browser is not None:
+            with contextlib.suppress(PlaywrightError):
+                await self._browser.close()
+        if self._playwright is not None:
+            await self._playwright.stop()
+
+
+def _city_id(t: Target) -> str | None:
+    return t.city.id if t.city else None
+
+
+async def check_targets(
+    db,
+    round_id: str,
+    targets: Sequence[Target],
+    *,
+    facts: GuideFacts | None = None,
+    options: CheckOptions | None = None,
+    client: httpx.AsyncClient | None = None,
+    launch: dict | None = None,
+) -> None:
+    """Check every target and store each result in ``round_id`` as soon as it is known."""
+    options = options or CheckOptions()
+    facts = facts or GuideFacts()
+    limit = asyncio.Semaphore(options.concurrency)
+    hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(options.per_host))
+    browser = _LazyBrowser(launch, options.headless)
+    own_client = client is None
+    client = client or httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=4 * options.concurrency, max_keepalive_connections=0)
+    )
+
+    async def pages_of(t: Target, host: str) -> list[PageCheck]:
+        chromium, playwright = await browser.get()
+        urls = [("home", t.url)]
+        guide = facts.guides.get((_city_id(t), t.channel))
+        if guide:
+            urls.append(("guide", guide))
+        async with hosts[host]:
+            context = await new_check_context(chromium, playwright, t.channel)
+            try:
+                found = []
+                for kind, url in urls:
+                    page = await check_page(
+                        context, url, kind=kind, channel=t.channel,
+                        accessibility=options.accessibility, limits=options.browser_limits,
+                    )  # fmt: skip
+                    found.append(page)
+                    if not page.loaded:
+                        break
+                return found
+            finally:
+                with contextlib.suppress(PlaywrightError):
+                    await context.close()
+
+    async def one(t: Target) -> str:
+        host = urlsplit(t.url).netloc
+        agent = MOBILE_USER_AGENT if t.channel == "mobile" else PC_USER_AGENT
+        async with limit:
+            async with hosts[host]:
+                visit = await check_availability(
+                    client, t.url, limits=options.limits, user_agent=agent
+                )
+                if visit.classification == "down":
+                    https = HttpsResult(t.url, problem="unreachable", message=visit.reason)
+                else:
+                    https = await check_https(
+                        client, t.url, limits=options.limits, user_agent=agent
+                    )
+            pages, trouble = [], ""
+            if options.browser and visit.classification in ("up", "slow", "protected"):
+                try:
+                    pages = await pages_of(t, host)
+                except (PlaywrightError, browsers.BrowserNotFound) as exc:
+                    trouble = str(exc).splitlines()[0][:200]  # ours: nothing measured
+        save_target(db, round_id, t, visit, https, pages, trouble)
+        return visit.classification
+
+    down_hosts: set[str] = set()
+
+    async def link(city: str, url: str, kind: str, portal_host: str | None) -> None:
+        host = urlsplit(url).netloc
+        if host in down_hosts:  # its portal did not answer: spare it the links
+            found = LinkResult(url, "unreachable", note="not tried: the portal did not answer")
+        else:
+            async with limit, hosts[host]:
+                found = await check_link(
+                    client, url, portal_host=portal_host, limits=options.limits
+                )
+        store.save_check(
+            db, round_id, url=url, kind="link", city=city, status=found.status,
+            classification=found.result, total_ms=found.total_ms,
+            detail={**found.detail(), "link_kind": kind},
+        )  # fmt: skip
+
+    cities = {_city_id(t) for t in targets}
+    try:
+        visits = await asyncio.gather(*(one(t) for t in targets))
+        down_hosts.update(
+            urlsplit(t.url).netloc for t, v in zip(targets, visits, strict=True) if v == "down"
+        )
+        await asyncio.gather(
+            *(
+                link(city, url, kind, portal_host)
+                for city, links in facts.links.items()
+                if city in cities
+                for url, kind, portal_host in links
+            )
+        )
+    finally:
+        await browser.close()
+        if own_client:
+            await client.aclose()
+
+
+def save_target(
+    db,
+    round_id: str,
+    t: Target,
+    visit: Visit,
+    https: HttpsResult,
+    pages: list[PageCheck],
+    browser_error: str = "",
+) -> None:
+    city = _city_id(t)
+    detail = visit.detail()
+    if browser_error:
+        detail["browser_error"] = browser_error
+    home = next((p for p in pages if p.kind == "home"), None)
+    if visit.classification == "protected" and home is not None:
+        # the browser decides: through the challenge to a page is up, anything else is not
+        detail["available"] = bool(home.loaded and home.passed and not home.maintenance)
+        detail["browser"] = {"passed": home.passed, "status": home.status, "error": home.error}
+    with store.transaction(db):
+        store.save_check(
+            db, round_id, url=t.url, kind="home", city=city, channel=t.channel,
+            status=visit.status, classification=visit.classification,
+            ttfb_ms=visit.ttfb_ms, total_ms=visit.total_ms, detail=detail,
+        )  # fmt: skip
+        store.save_check(
+            db, round_id, url=t.url, kind="https", city=city, channel=t.channel,
+            classification=https.problem or "ok", detail=https.detail(),
+        )  # fmt: skip
+        for page in pages:
+            store.save_check(
+                db, round_id, url=page.url, kind="page", city=city, channel=t.channel,
+                status=page.status, classification="loaded" if page.loaded else "failed",
+                ttfb_ms=page.timings.get("ttfb_ms"), total_ms=page.speed_ms,
+                detail=page.detail(),
+            )  # fmt: skip
+
+
+async def run_checks_async(
+    db,
+    targets: Sequence[Target],
+    *,
+    target: str,
+    params: Mapping[str, Any] | None = None,
+    guide_round: str | None = None,
+    options: CheckOptions | None = None,
+    client: httpx.AsyncClient | None = None,
+    launch: dict | None = None,
+) -> dict:
+    """A whole check round: start it, check every target, finish it; return its id and its
+    wall time (``score.hardware.summarize_checks`` reads what it found)."""
+    options = options or CheckOptions()
+    params = dict(params or {})
+    if guide_round is None:
+        guide_round = guide_round_for(db, target, params.get("sandbox_url"))
+    params |= {
+        "guide_round": guide_round,
+        "concurrency": options.concurrency,
+        "per_host": options.per_host,
+        "browser": options.browser,
+    }
+    facts = guide_facts(db, guide_round, links_per_city=options.links_per_city)
+    round_id = store.start_round(db, "check", target, params)
+    started = time.monotonic()
+    try:
+        await check_targets(
+            db, round_id, targets, facts=facts, options=options, client=client, launch=launch
+        )
+    except BaseException:
+        store.finish_round(db, round_id, status="interrupted")
+        raise
+    store.finish_round(db, round_id)
+    return {"round": round_id, "seconds": round(time.monotonic() - started, 1)}
+
+
+def run_checks(db, targets: Sequence[Target], *, target: str, **kwargs: Any) -> dict:
+    """``run_checks_async`` on an event loop of its own (the library entry point)."""
+    return asyncio.run(run_checks_async(db, targets, target=target, **kwargs))

@@ -1,0 +1,456 @@
+"""The ``govprobe`` command: thin click wrappers, each calling one library function."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+
+from probes.settings import DEFAULT_DB
+
+
+@click.group()
+@click.version_option(package_name="govprobe")
+def main() -> None:
+    """govprobe: evaluate city government-service portals the way a citizen meets them."""
+
+
+@main.group()
+def browser() -> None:
+    """The Chromium that journeys drive."""
+
+
+@browser.command("ensure")
+def browser_ensure() -> None:
+    """Find a Chromium, installing one if needed, and say which was used."""
+    from probes.net.browser import BrowserNotFound, ensure_chromium
+
+    try:
+        choice = ensure_chromium(log=lambda m: click.echo(m, err=True))
+    except BrowserNotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"browser: {choice.describe()}")
+
+
+@main.group()
+def sandbox() -> None:
+    """The simulated city portals (run as their own process: probes never import them)."""
+
+
+@sandbox.command("serve", context_settings={"ignore_unknown_options": True})
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8700, show_default=True, type=int)
+@click.argument("extra", nargs=-1, type=click.UNPROCESSED)
+def sandbox_serve(host: str, port: int, extra: tuple[str, ...]) -> None:
+    """Serve every city portal from one process (the same as ``python -m sandbox serve``)."""
+    cmd = [sys.executable, "-m", "sandbox", "serve", "--host", host, "--port", str(port), *extra]
+    raise SystemExit(subprocess.run(cmd, check=False).returncode)
+
+
+SHORT_DURATION = {"w": "P{}W", "d": "P{}D", "h": "PT{}H", "m": "PT{}M", "s": "PT{}S"}
+
+
+def iso_duration(text: str) -> str:
+    """``3d`` / ``4h`` / ``30m`` as ISO 8601 (``P3D``); an ISO duration passes unchanged."""
+    text = text.strip()
+    unit = text[-1:].lower()
+    if unit in SHORT_DURATION and text[:-1].isdigit():
+        return SHORT_DURATION[unit].format(int(text[:-1]))
+    if text.upper().startswith("P"):
+        return text.upper()
+    raise click.BadParameter(f"{text!r}: say 3d, 4h, 30m or an ISO 8601 duration such as P1DT2H")
+
+
+@sandbox.command("clock")
+@click.option("--sandbox-url", required=True, help="The sandbox's control address.")
+@click.option("--advance", help="Move the clock on: 3d, 4h, 30m, or an ISO duration.")
+@click.option("--set", "set_to", help="Set the clock to an ISO time (Beijing time if no offset).")
+def sandbox_clock(sandbox_url: str, advance: str | None, set_to: str | None) -> None:
+    """Read, advance or set the sandbox's simulated clock (what portals show as the time)."""
+    import httpx
+
+    if advance and set_to:
+        raise click.UsageError("give --advance or --set, not both")
+    url = sandbox_url.rstrip("/") + "/__sandbox/clock"
+    try:
+        if advance or set_to:
+            body = {"advance": iso_duration(advance)} if advance else {"set": set_to}
+            response = httpx.post(url, json=body, timeout=15)
+        else:
+            response = httpx.get(url, timeout=15)
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"{url}: {exc}") from exc
+    if response.status_code != 200:
+        raise click.ClickException(f"{url}: HTTP {response.status_code}: {response.text[:300]}")
+    click.echo(response.json()["now"])
+
+
+def db_option(f):
+    return click.option(
+        "--db", "db_path", default=DEFAULT_DB, show_default=True, help="SQLite database."
+    )(f)
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+@main.command()
+@click.option(
+    "--target", type=click.Choice(["sandbox", "live"]), default="sandbox", show_default=True
+)
+@click.option("--sandbox-url", help="A running sandbox; without it one is started and stopped.")
+@click.option("--portal-url", help="Probe this one portal with the generic journey alone.")
+@click.option("--city", "cities", multiple=True, help="City name or id (repeatable; default all).")
+@click.option("--scenario", "scenario_ids", multiple=True, help="Scenario id (repeatable).")
+@click.option("--channel", "channels", multiple=True, type=click.Choice(["pc", "mobile"]))
+@db_option
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 16))
+@click.option("--resume", "resume_round", help="Finish an interrupted round.")
+@click.option("--user-agent-suffix", default="", help="An identifying token for the user agent.")
+@click.option("--retries", default=1, show_default=True, type=click.IntRange(0, 5),
+              help="Tries again after a timeout or portal error before believing it.")  # fmt: skip
+@click.option("--backoff", default=5.0, show_default=True, type=click.FloatRange(0, 600),
+              help="Seconds before the first retry (doubling after).")  # fmt: skip
+@click.option("--gap", type=click.FloatRange(0, 60), default=None,
+              help="Seconds between requests to one host (default: 0 on the sandbox, 1 live).")  # fmt: skip
+@click.option("--browser-endpoint", "endpoints", multiple=True,
+              help="A Playwright browser server (ws://...) to walk in; repeatable.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path, concurrency,
+        per_host, resume_round, user_agent_suffix, retries, backoff, gap, endpoints,
+        as_json):  # fmt: skip
+    """Walk the guide journeys of a round, store the evidence and judge it."""
+    from probes.app import guides
+    from probes.cli import console
+
+    try:
+        summary = guides.run_guides(
+            target=target,
+            sandbox_url=sandbox_url,
+            portal_url=portal_url,
+            cities=cities,
+            scenario_ids=scenario_ids,
+            channels=channels,
+            db_path=db_path,
+            concurrency=concurrency,
+            per_host=per_host,
+            resume_round=resume_round,
+            user_agent_suffix=user_agent_suffix,
+            retries=retries,
+            backoff_s=backoff,
+            endpoints=endpoints,
+            gap_s=gap,
+            progress=not as_json,
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        import json
+
+        click.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        console.print_summary(summary)
+
+
+@main.command()
+@click.option("--round", "round_id", help="Round id (default: the latest guide round).")
+@db_option
+def rejudge(round_id, db_path):
+    """Re-extract and re-judge a stored round from its evidence, with no browser."""
+    from probes.app import guides
+
+    try:
+        round_id, count = guides.rejudge(db_path, round_id)
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    click.echo(f"round {round_id}: {count} probes judged again")
+
+
+@main.command()
+@db_option
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here (default: stdout).")
+def metadata(db_path, out):
+    """Describe the database for datasette: `datasette DB -m metadata.json`."""
+    import json
+    from pathlib import Path
+
+    from probes import store
+
+    db = store.open_db(db_path)
+    text = json.dumps(store.datasette_metadata(db, Path(db_path).stem), ensure_ascii=False,
+                      indent=2)  # fmt: skip
+    db.close()
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+        click.echo(f"written: {out}")
+    else:
+        click.echo(text)
+
+
+@main.command()
+@db_option
+def verify(db_path):
+    """Re-hash every evidence file and report any that changed or vanished."""
+    from probes import store
+    from probes.store.evidence import evidence_for
+
+    db = store.open_db(db_path)
+    problems = store.verify_evidence(db, evidence_for(db_path))
+    total = db.execute("SELECT count(*) FROM evidence").fetchone()[0]
+    db.close()
+    for p in problems:
+        click.echo(f"{p['problem']}: {p['relpath']} ({p['sha256']})")
+    click.echo(f"{total} evidence files checked, {len(problems)} problems")
+    if problems:
+        raise SystemExit(1)
+
+
+@main.command()
+@click.option("--out", default="results/demo", show_default=True, help="Where the run writes.")
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
+def demo(out, concurrency):
+    """The main job on the sandbox: start it, walk every city, scenario and channel, judge."""
+    from probes.app import demo
+    from probes.cli import console
+
+    shown = {
+        "say": lambda text: click.echo(text),
+        "guides": console.print_city_table,
+        "items": console.print_items,
+        "score": console.print_score,
+    }
+    demo.demo(out, concurrency, show=lambda kind, value: shown[kind](value))
+
+
+def _echo_json(value) -> None:
+    import json
+
+    click.echo(json.dumps(value, ensure_ascii=False))
+
+
+@main.group()
+def consult() -> None:
+    """Consultations and complaints (我要咨询 / 我要投诉): submit once, then `govprobe poll`."""
+
+
+@consult.command("submit")
+@click.option(
+    "--target", type=click.Choice(["sandbox", "live"]), default="sandbox", show_default=True
+)
+@click.option("--sandbox-url", help="A running sandbox (keep it running for `govprobe poll`).")
+@click.option("--city", "cities", multiple=True, help="City name or id (repeatable; default all).")
+@click.option("--scenario", "scenario_ids", multiple=True, help="Scenario id (repeatable).")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(["consult", "complaint"]))
+@db_option
+@click.option(
+    "--submit/--dry-run", "send", default=None,
+    help="Really send. Default: send on the sandbox, a dry run (fill, never send) on live.",
+)  # fmt: skip
+@click.option("--new-round", is_flag=True, help="Start a new interaction round (a new season).")
+@click.option("--headed", is_flag=True, help="A visible browser: an evaluator types captchas.")
+@click.option("--sessions", type=click.Path(file_okay=False), help="Saved login sessions.")
+@click.option("--contact", help="The sender's name on live portals.")
+@click.option("--phone", help="The sender's mobile number on live portals.")
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 16))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, send, new_round,
+                   headed, sessions, contact, phone, concurrency, per_host, as_json):  # fmt: skip
+    """Fill in and send each scenario's consultation and complaint, never twice."""
+    from probes.app import consult as app_consult
+    from probes.walk.consult import Contact
+
+    if (contact is None) != (phone is None):
+        raise click.UsageError("give --contact and --phone together")
+    if (
+        target == "live"
+        and send
+        # at the terminal (stderr), never into the JSON that --json prints on stdout
+        and not click.confirm(
+            "This sends real messages to government offices. Go on?", default=False, err=True
+        )
+    ):
+        raise click.Abort()
+
+    def report(r: dict) -> None:
+        if not as_json:
+            ticket = r.get("ticket") or r.get("reason") or ""
+            click.echo(
+                f"{r['city']:<14} {r['scenario']:<20} {r['kind']:<9} {r['action']:<11} {ticket}"
+            )
+
+    try:
+        summary = app_consult.consult_submit(
+            target=target, sandbox_url=sandbox_url, cities=cities, scenario_ids=scenario_ids,
+            kinds=kinds, db_path=db_path, send=send, new_round=new_round, headed=headed,
+            sessions=sessions, contact=Contact(contact, phone) if contact else None,
+            concurrency=concurrency, per_host=per_host, report=report,
+        )  # fmt: skip
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _echo_json(summary)
+    else:
+        mode = "dry run: nothing sent" if summary["dry_run"] else "sent"
+        click.echo(f"round {summary['round']}: {len(summary['results'])} items ({mode})")
+
+
+@main.command()
+@click.option(
+    "--target", type=click.Choice(["sandbox", "live"]), default="sandbox", show_default=True
+)
+@click.option("--sandbox-url", help="The sandbox the items were sent to.")
+@db_option
+@click.option("--sessions", type=click.Path(file_okay=False), help="Saved login sessions.")
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def poll(target, sandbox_url, db_path, sessions, concurrency, as_json):
+    """Look for replies to open consultations and complaints; close those past the window."""
+    from probes.app import consult as app_consult
+    from probes.cli import console
+
+    try:
+        summary = app_consult.consult_poll(
+            target=target, sandbox_url=sandbox_url, db_path=db_path, sessions=sessions,
+            concurrency=concurrency,
+        )  # fmt: skip
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _echo_json(summary)
+        return
+    console.print_items(summary["items"])
+
+
+@main.command()
+@click.argument("item_id", type=int)
+@click.argument("value", type=click.Choice(["solved", "partly", "not"]))
+@click.option("--by", required=True, help="The evaluator's name.")
+@click.option("--note", default="", help="Why.")
+@db_option
+def label(item_id, value, by, note, db_path):
+    """Confirm or change a reply's effectiveness (solved / partly / not); audited."""
+    from probes.app import consult as app_consult
+
+    try:
+        item = app_consult.label_item(db_path, item_id, value, by, note)
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    click.echo(f"item {item_id}: effectiveness {item['effectiveness']} (by {by})")
+
+
+@main.command()
+@click.option("--city", required=True, help="City name or id.")
+@click.option("--sessions", type=click.Path(file_okay=False), help="Where sessions are kept.")
+@click.option("--url", help="Where to log in (default: the city's portal).")
+def login(city, sessions, url):
+    """Log in to a city's portal in a visible browser and keep the session for journeys."""
+    from probes.app import consult as app_consult
+
+    def wait(page) -> None:
+        click.echo("Log in in the browser window (real name, SMS code), then press Enter here.")
+        input()
+
+    try:
+        path = app_consult.login_session(city, wait=wait, sessions=sessions, url=url)
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    click.echo(f"session saved: {path} (mode 0600; never exported, never evidence)")
+
+
+@main.command()
+@click.option("--round", "round_id", help="Guide round (default: the latest).")
+@click.option("--compare", "compare_round", help="An earlier guide round to compare with.")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def score(round_id, compare_round, db_path, as_json):
+    """Score a round on the indicator system: cities, regions, the nation."""
+    from probes.app import evaluation
+
+    try:
+        result = evaluation.score(db_path, round_id, compare=compare_round)
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _echo_json(result)
+    else:
+        from probes.cli.console import print_score
+
+        print_score(result)
+
+
+@main.group()
+def offline() -> None:
+    """Offline (service hall) results, imported to compare with the online side."""
+
+
+@offline.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@db_option
+@click.option("--by", default="", help="Who hands the file in.")
+def offline_import(path, db_path, by):
+    """Import a CSV or XLSX of offline scores (and materials per matter)."""
+    from probes.app import evaluation
+
+    try:
+        result = evaluation.import_offline(db_path, path, by=by)
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    sample = "（示例数据）" if result["sample"] else ""
+    click.echo(
+        f"imported {result['source']}{sample}: {result['cities']} cities, "
+        f"{result['matters']} matters with materials"
+    )
+
+
+@main.command()
+@click.option("--round", "round_id", help="Guide round (default: the latest).")
+@click.option("--out", required=True, help="The report file (html, xlsx) or folder (csv).")
+@click.option("--format", "fmt", type=click.Choice(["html", "xlsx", "csv"]), default="html",
+              show_default=True)  # fmt: skip
+@click.option("--compare", "compare_round", help="An earlier guide round to compare with.")
+@db_option
+def report(round_id, out, fmt, compare_round, db_path):
+    """Write the evaluation's report: tables, charts and every city's evidence."""
+    from probes.app import evaluation
+
+    try:
+        paths = evaluation.write_report(
+            db_path, out, round_id=round_id, fmt=fmt, compare=compare_round
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    for path in paths:
+        click.echo(f"written: {path}")
+
+
+@main.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--tokens", "tokens_file", type=click.Path(exists=True, dir_okay=False),
+              help="YAML or JSON {evaluator: token} (default: $GOVPROBE_REVIEW_TOKENS, else "
+                   "one token made for you and printed).")  # fmt: skip
+def review(db_path, host, port, tokens_file):
+    """Serve the evaluators' review pages: browse, judge replies, override with reasons."""
+    from probes.review.server import serve
+
+    try:
+        serve(db_path, host=host, port=port, tokens_file=tokens_file, echo=click.echo)
+    except ValueError as exc:
+        raise _fail(exc) from exc
+
+
+def _register() -> None:
+    """Commands that live beside their library code."""
+    from probes.cli.check import check
+    from probes.cli.schedule import schedule
+
+    main.add_command(check)
+    main.add_command(schedule)
+
+
+_register()

@@ -1,0 +1,174 @@
+"""TODO."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from statistics import mean
+
+from probes.check.http_checks import CLASSIFICATION_ZH
+from probes.plan.cities import chinese_names
+from probes.score.hardware import HARDWARE_ITEMS
+from probes.text import CHANNEL_ZH, ITEM_ZH
+
+
+def print_checks(summary: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from probes.plan.cities import chinese_names
+    from probes.text import CHANNEL_ZH
+
+    names = chinese_names()
+    table = Table(title=f"门户健康检查 轮次 {summary['round']}")
+    for col in ("城市", "渠道", "状态", "HTTP", "首字节 ms", "总耗时 ms", "HTTPS", "最大绘制 ms"):
+        table.add_column(col)
+    for p in summary["portals"]:
+        https = p.get("https") or {}
+        lcp = next((pg["lcp_ms"] for pg in p.get("pages", []) if pg["kind"] == "home"), None)
+        state = CLASSIFICATION_ZH.get(p.get("classification"), p.get("classification") or "-")
+        if p.get("classification") == "protected":
+            state += "（浏览器通过）" if p.get("available") else "（浏览器未通过）"
+        table.add_row(
+            names.get(p["city"], p["city"] or "-"),
+            CHANNEL_ZH.get(p["channel"], p["channel"] or "-"),
+            state,
+            str(p.get("status") or "-"),
+            f"{p['ttfb_ms']:.0f}" if p.get("ttfb_ms") is not None else "-",
+            f"{p['total_ms']:.0f}" if p.get("total_ms") is not None else "-",
+            https.get("problem") or "有效",
+            f"{lcp:.0f}" if lcp is not None else "-",
+        )
+    console = Console()
+    console.print(table)
+    counts = summary["counts"]
+    console.print("  ".join(f"{CLASSIFICATION_ZH.get(k, k)} {v}" for k, v in counts.items()))
+    per_item: dict[str, list[float]] = defaultdict(list)
+    for o in summary["hardware"]:
+        per_item[o["item"]].append(o["value"])
+    console.print(
+        "  ".join(
+            f"{ITEM_ZH[i]} {mean(per_item[i]):.2f}" if per_item.get(i) else f"{ITEM_ZH[i]} 未测"
+            for i in HARDWARE_ITEMS
+        )
+    )
+
+
+def print_summary(summary: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from probes.outcomes import LABELS_ZH, Outcome
+
+    names = chinese_names()
+    table = Table(title=f"轮次 {summary['round']}")
+    for col in ("城市", "场景", "渠道", "事项", "结果", "缺失要素", "步数", "秒"):
+        table.add_column(col)
+    for p in summary["probes"]:
+        table.add_row(
+            names.get(p["city"], p["city"] or "-"),
+            names.get(p["scenario"], p["scenario"]),
+            CHANNEL_ZH.get(p["channel"], p["channel"]),
+            names.get(p["matter"], p["matter"]),
+            LABELS_ZH.get(Outcome(p["outcome"]), p["outcome"]),
+            "、".join(p["missing"]) or "-",
+            str(p["steps"]),
+            f"{p['seconds']:.1f}",
+        )
+    console = Console()
+    console.print(table)
+    counts = Counter(p["outcome"] for p in summary["probes"])
+    console.print("  ".join(f"{LABELS_ZH[Outcome(k)]} {v}" for k, v in counts.items()))
+
+
+def print_city_table(summary: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    per_city: dict[str, dict] = {}
+    for p in summary["probes"]:
+        row = per_city.setdefault(p["city"], {"probes": 0, "found": 0, "missing": 0, "errors": 0})
+        row["probes"] += 1
+        row["found"] += p["outcome"] == "ok"
+        row["missing"] += len(p["missing"]) if p["outcome"] == "ok" else 0
+        row["errors"] += p["outcome"] == "probe_error"
+    names = chinese_names()
+    table = Table(title=f"办事指南探测 轮次 {summary['round']}")
+    for col in ("城市", "探测", "找到指南", "缺失要素合计", "探测程序错误"):
+        table.add_column(col)
+    for city, row in per_city.items():
+        cells = (row["probes"], row["found"], row["missing"], row["errors"])
+        table.add_row(names.get(city, city), *map(str, cells))
+    Console().print(table)
+
+
+def print_items(items: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    names = chinese_names()
+    kinds = {"consult": "咨询", "complaint": "投诉"}
+    timely = {"on_time": "及时", "late": "超时", "no_reply": "未回复", None: "-"}
+    effect = {"solved": "解决", "partly": "部分解决", "not": "未解决", None: "-"}
+    table = Table(title="互动交流")
+    for col in ("编号", "城市", "场景", "类型", "状态", "受理编号", "工作日", "及时性", "有效性"):
+        table.add_column(col)
+    for i in items:
+        source = "（评估员）" if i["effectiveness_source"] == "evaluator" else ""
+        table.add_row(
+            str(i["id"]),
+            names.get(i["city"], i["city"] or "-"),
+            names.get(i["scenario"], i["scenario"]),
+            kinds.get(i["kind"], i["kind"]),
+            i["status"],
+            i["ticket"] or "-",
+            "-" if i["working_days"] is None else f"{i['working_days']:g}",
+            timely.get(i["timeliness"], i["timeliness"]),
+            effect.get(i["effectiveness"], i["effectiveness"]) + source,
+        )
+    Console().print(table)
+
+
+def print_score(result: dict) -> None:
+    """The national figures, the regions and the city ranking, in Chinese."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from probes.plan.indicators import load_indicators
+
+    system = load_indicators()
+    names = chinese_names()
+    console = Console()
+    n = result["national"]
+
+    def fmt(v) -> str:
+        return "未测" if v is None else f"{v:.2f}"
+
+    table = Table(title=f"全国 轮次 {result['round']}")
+    table.add_column("指标")
+    table.add_column("得分")
+    table.add_row("总分", fmt(n["score"]))
+    for ind in system.indicators:
+        table.add_row(ind.name, fmt(n["indicators"].get(ind.id)))
+        for item in ind.items:
+            table.add_row(f"  {item.name}", fmt(n["items"].get(item.id)))
+    console.print(table)
+    full = n.get("full_online_cities") or {}
+    for scenario, count in full.items():
+        console.print(f"{names.get(scenario, scenario)} 全程网办城市: {count}")
+    regions = Table(title="区域")
+    for col in ("区域", "得分", "最佳", "最差"):
+        regions.add_column(col)
+    for r in result["regions"]:
+        regions.add_row(r["region"], fmt(r["score"]), names.get(r["best"], r["best"] or "-"),
+                        names.get(r["worst"], r["worst"] or "-"))  # fmt: skip
+    console.print(regions)
+    cities = Table(title="城市排名")
+    for col in ("排名", "城市", "区域", "得分", *(i.name for i in system.indicators), "备注"):
+        cities.add_column(col)
+    for c in result["cities"]:
+        cities.add_row(
+            str(c["rank"] or "-"), c["name"], c["region"], fmt(c["score"]),
+            *(fmt(c["indicators"].get(i.id)) for i in system.indicators),
+            "" if c["complete"] else "数据不全",
+        )  # fmt: skip
+    console.print(cities)

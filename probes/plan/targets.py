@@ -1,0 +1,165 @@
+"""Where to probe: portal addresses for the sandbox, the live portals, or one bare url.
+
+The sandbox is another process reached over HTTP only: ``SandboxProcess`` starts
+``python -m sandbox serve --port 0`` and reads the address it prints; ``sandbox_directory``
+asks a running sandbox where each city's portal is (the sandbox's equivalent of the registry's
+real addresses: it is never asked for the truth).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+
+from probes.plan.cities import City, Registry
+from probes.plan.scenarios import ScenarioError
+from probes.settings import CHINA
+
+
+@contextlib.contextmanager
+def sandbox_url_for(sandbox_url: str | None):
+    """The given sandbox, or one started for the duration of the block."""
+    if sandbox_url:
+        yield sandbox_url.rstrip("/")
+        return
+    with SandboxProcess() as sandbox:
+        yield sandbox.url
+
+
+READY_PREFIX = "govprobe sandbox listening on "
+
+
+@dataclass(frozen=True)
+class Target:
+    """One portal to walk for one city and channel."""
+
+    city: City | None
+    channel: str
+    url: str
+
+
+class SandboxProcess:
+    """A sandbox in a child process on free ports; a context manager."""
+
+    def __init__(self, *extra_args: str, timeout: float = 60.0):
+        self.extra_args = extra_args
+        self.timeout = timeout
+        self.url: str | None = None
+        self._proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> SandboxProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> str:
+        cmd = [sys.executable, "-m", "sandbox", "serve", "--port", "0", *self.extra_args]
+        self._proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        )  # fmt: skip
+        found: list[str] = []
+
+        def read() -> None:
+            assert self._proc and self._proc.stdout
+            for line in self._proc.stdout:
+                if line.startswith(READY_PREFIX):
+                    found.append(line[len(READY_PREFIX) :].split()[0].strip())
+                    break
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(self.timeout)
+        if not found:
+            self._proc.kill()
+            err = self._proc.stderr.read()[-2000:] if self._proc.stderr else ""
+            self.stop()
+            raise RuntimeError(f"the sandbox did not start within {self.timeout:.0f}s: {err}")
+        self.url = found[0]
+        # keep draining stdout/stderr so the child never blocks on a full pipe
+        self._drains = [
+            threading.Thread(target=stream.read, daemon=True)
+            for stream in (self._proc.stdout, self._proc.stderr)
+        ]
+        for drain in self._drains:
+            drain.start()
+        return self.url
+
+    def stop(self) -> None:
+        proc = self._proc
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for drain in getattr(self, "_drains", ()):
+            drain.join(5)
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()
+        self._proc = None
+
+
+def sandbox_directory(sandbox_url: str, client: httpx.Client | None = None) -> dict[str, dict]:
+    """The sandbox's city directory keyed by Chinese name: pc_url and mobile_url per city."""
+    own = client is None
+    client = client or httpx.Client(timeout=15)
+    try:
+        response = client.get(sandbox_url.rstrip("/") + "/__sandbox/cities")
+        response.raise_for_status()
+        return {c["name"]: c for c in response.json()}
+    finally:
+        if own:
+            client.close()
+
+
+def sandbox_targets(
+    registry: Registry, cities: tuple[City, ...], channels: tuple[str, ...], directory: dict
+) -> list[Target]:
+    targets = []
+    for city in cities:
+        entry = directory.get(city.name)
+        if entry is None:
+            raise ScenarioError(f"{registry.source}: city {city.name} is not in the sandbox")
+        for channel in channels:
+            url = entry["pc_url"] if channel == "pc" else entry.get("mobile_url")
+            if url:
+                targets.append(Target(city, channel, url))
+    return targets
+
+
+def live_targets(cities: tuple[City, ...], channels: tuple[str, ...]) -> list[Target]:
+    """Real addresses (unverified). Mobile is probed on the same address with a phone's
+    viewport and user agent: most portals send phones to their H5 site from there."""
+    return [Target(city, channel, city.pc_url) for city in cities for channel in channels]
+
+
+def portal_clock(target: str, sandbox_url: str | None = None) -> Callable[[], datetime]:
+    """ "Now" as the portals live it: the sandbox's simulated clock (it moves only when a test
+    or an evaluator moves it), or the real time in China for live portals."""
+    if target != "sandbox":
+        return lambda: datetime.now(CHINA)
+    if not sandbox_url:
+        raise ValueError("the sandbox's clock needs --sandbox-url")
+    url = sandbox_url.rstrip("/") + "/__sandbox/clock"
+
+    def now() -> datetime:
+        response = httpx.get(url, timeout=15)
+        response.raise_for_status()
+        return datetime.fromisoformat(response.json()["now"])
+
+    return now

@@ -1,0 +1,161 @@
+"""TODO."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from probes.plan.datafiles import DataFileError
+
+log = logging.getLogger("probes.schedule")
+
+Target = Literal["sandbox", "live"]
+
+
+def guides_job(**kwargs: Any) -> dict:
+    """A guide round, as ``govprobe run`` walks it."""
+    from probes.app.guides import run_guides
+
+    summary = run_guides(**kwargs)
+    outcomes = Counter(p["outcome"] for p in summary["probes"])
+    log.info(
+        "guide round %s finished: %d probes (%s)",
+        summary["round"],
+        len(summary["probes"]),
+        counts(outcomes),
+    )
+    return {"round": summary["round"], "outcomes": dict(outcomes)}
+
+
+def poll_job(**kwargs: Any) -> dict:
+    """Read every open consultation and complaint, as ``govprobe poll`` does."""
+    from probes.app.consult import consult_poll
+
+    items = consult_poll(**kwargs)["items"]
+    statuses = Counter(i["status"] for i in items)
+    log.info("poll finished: %d items (%s)", len(items), counts(statuses))
+    return {"statuses": dict(statuses)}
+
+
+def checks_job(**kwargs: Any) -> dict:
+    """Check the portals' health, as ``govprobe check`` does (imported when it runs)."""
+    from probes.app.health import check_portals
+
+    summary = check_portals(**kwargs)
+    log.info("health check round %s finished", summary.get("round"))
+    return {"round": summary.get("round")}
+
+
+def touch_job(*, path: str, seconds: float = 0.0) -> None:
+    """A heartbeat: append ``started`` to ``path``, wait ``seconds``, append ``finished``.
+
+    Shows that the scheduler runs jobs, and that a stop lets a running job finish."""
+    file = Path(path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    with file.open("a", encoding="utf-8") as f:
+        f.write(f"started {datetime.now().isoformat()}\n")
+        f.flush()
+        time.sleep(seconds)
+        f.write(f"finished {datetime.now().isoformat()}\n")
+
+
+def counts(counter: Counter) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counter.items())) or "none"
+
+
+class ScheduleError(DataFileError):
+    """A bad schedule entry, an unknown job, or a job store already in use."""
+
+
+class JobArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("cities", "scenario_ids", check_fields=False)
+    @classmethod
+    def _known(cls, v: list[str], info) -> list[str]:
+        # a misspelt city or scenario fails when the schedule is read, not at night in a job
+        if info.field_name == "cities":
+            from probes.plan.cities import load_registry
+
+            load_registry().select(v)
+        else:
+            from probes.plan.scenarios import load_scenarios
+
+            known = load_scenarios()
+            unknown = [s for s in v if s not in known]
+            if unknown:
+                raise ValueError(f"unknown scenario {unknown[0]!r} (known: {', '.join(known)})")
+        return v
+
+
+class GuidesArgs(JobArgs):
+    """Keyword arguments of ``probes.app.guides.run_guides``."""
+
+    target: Target
+    sandbox_url: str | None = None
+    cities: list[str] = []
+    scenario_ids: list[str] = []
+    channels: list[Literal["pc", "mobile"]] = []
+    db_path: str | None = None
+    concurrency: int = Field(4, ge=1)
+    per_host: int = Field(2, ge=1)
+    user_agent_suffix: str = ""
+
+
+class PollArgs(JobArgs):
+    """Keyword arguments of ``probes.app.consult.consult_poll``."""
+
+    target: Target
+    sandbox_url: str | None = None
+    sessions: str | None = None
+    db_path: str | None = None
+    concurrency: int = Field(4, ge=1)
+    per_host: int = Field(2, ge=1)
+
+    @model_validator(mode="after")
+    def _sandbox_needs_its_url(self) -> PollArgs:
+        if self.target == "sandbox" and not self.sandbox_url:
+            raise ValueError("sandbox_url: polling the sandbox needs the sandbox the items went to")
+        return self
+
+
+class ChecksArgs(JobArgs):
+    """Keyword arguments of ``probes.app.health.check_portals``."""
+
+    target: Target
+    sandbox_url: str | None = None
+    cities: list[str] = []
+    db_path: str | None = None
+
+
+class TouchArgs(JobArgs):
+    path: str
+    seconds: float = Field(0.0, ge=0, le=3600)
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    func_ref: str  # a textual reference: what APScheduler keeps in the job store
+    args: type[JobArgs]
+
+
+KINDS = {
+    k.name: k
+    for k in (
+        Kind("guides", "probes.schedule.jobs:guides_job", GuidesArgs),
+        Kind("poll", "probes.schedule.jobs:poll_job", PollArgs),
+        Kind("checks", "probes.schedule.jobs:checks_job", ChecksArgs),
+        Kind("touch", "probes.schedule.jobs:touch_job", TouchArgs),
+    )
+}
+
+
+KIND_OF_REF = {k.func_ref: k.name for k in KINDS.values()}

@@ -1,0 +1,331 @@
+"""Evaluators' judgements and corrections: labels on replies, overrides of machine judgements.
+
+The machine judges what it can (is the guide there, which elements it shows, how the probe
+ended, a suggested effectiveness for a reply); an evaluator judges what it should not judge
+alone and corrects it where it was wrong. Each change:
+
+* names who made it (the evaluator's name comes from their token in the review pages, from
+  ``--by`` on the command line), when, the old and the new value and why (a reason is required);
+* goes into the audit log (table ``labels``: the item or the subject ``probe:<id>``);
+* counts in the scores at once (``probes/observations.py`` reads the active overrides, the
+  evaluation marks the figures that rest on a judgement);
+* waits for a second evaluator, when it overrides the machine, in the work queue: an override
+  confirmed by its own author is refused. Withdrawing one (or overriding the same thing again)
+  puts the previous value back, audited like the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from probes.outcomes import TRANSIENT, Outcome
+from probes.store import db as store_db
+from probes.store import items
+
+EFFECTIVENESS = ("solved", "partly", "not")
+
+
+FIELDS = ("outcome", "element")
+
+
+# Which second-level items a judgement can move (ids of scenarios/indicators.yaml).
+GUIDE_ITEMS = ("obtainability", "completeness", "accuracy")
+
+
+HANDLING_ITEMS = ("full_online", "online_depth", "visits")
+
+
+ELEMENT_ITEMS = {"到办事现场次数": ("visits",), "网上办理深度": ("online_depth",)}
+
+
+class OverrideError(ValueError):
+    """A judgement the store refuses: an unknown probe or value, no reason, a self-confirmation."""
+
+
+def _reason(note: str) -> str:
+    note = (note or "").strip()
+    if not note:
+        raise OverrideError("a reason is required: say why the machine was wrong")
+    return note
+
+
+def _probe(db, probe_id: int) -> dict:
+    row = next(iter(db.query("SELECT * FROM probes WHERE id = ?", [probe_id])), None)
+    if row is None:
+        raise OverrideError(f"no probe {probe_id}")
+    return row
+
+
+def _machine_element(db, probe_id: int, element: str) -> str:
+    row = next(
+        iter(
+            db.query(
+                "SELECT present FROM elements WHERE probe_id = ? AND element = ?",
+                [probe_id, element],
+            )
+        ),
+        None,
+    )
+    return "1" if row and row["present"] else "0"
+
+
+def _active(db, probe_id: int, field: str, element: str | None) -> dict | None:
+    return next(
+        iter(
+            db.query(
+                "SELECT * FROM overrides WHERE probe_id = ? AND field = ?"
+                " AND ifnull(element, '') = ? AND withdrawn_at IS NULL",
+                [probe_id, field, element or ""],
+            )
+        ),
+        None,
+    )
+
+
+def _audit(db, *, subject: str | None, item_id: int | None, field, old, new, by, note, at):
+    store_db.insert(
+        db,
+        "labels",
+        {
+            "item_id": item_id,
+            "subject": subject,
+            "field": field,
+            "old": old,
+            "new": new,
+            "by": by,
+            "at": at,
+            "note": note,
+        },
+    )
+
+
+def _override(db, probe_id: int, field: str, element: str | None, machine: str, value: str,
+              by: str, note: str) -> int:  # fmt: skip
+    if not by:
+        raise OverrideError("an override needs the evaluator's name")
+    note = _reason(note)
+    at = store_db.now_iso()
+    with store_db.transaction(db):
+        previous = _active(db, probe_id, field, element)
+        old = previous["value"] if previous else machine
+        if old == value:
+            raise OverrideError(f"probe {probe_id}: {field} {element or ''} is already {value!r}")
+        if previous:
+            db.conn.execute(
+                "UPDATE overrides SET withdrawn_by = ?, withdrawn_at = ? WHERE id = ?",
+                [by, at, previous["id"]],
+            )
+        new_id = store_db.insert(
+            db,
+            "overrides",
+            {
+                "probe_id": probe_id,
+                "field": field,
+                "element": element,
+                "machine": machine,
+                "value": value,
+                "by": by,
+                "at": at,
+                "note": note,
+            },
+        )
+        label = f"element:{element}" if element else field
+        _audit(db, subject=f"probe:{probe_id}", item_id=None, field=label, old=old, new=value,
+               by=by, note=note, at=at)  # fmt: skip
+    return new_id
+
+
+def override_element(db, probe_id: int, element: str, present: bool, *, by: str, note: str) -> int:
+    """The evaluator says the guide does (or does not) show ``element`` with a real value."""
+    _probe(db, probe_id)
+    element = (element or "").strip()
+    if not element:
+        raise OverrideError("which element? (e.g. 承诺办结时限)")
+    value = "1" if present else "0"
+    return _override(db, probe_id, "element", element, _machine_element(db, probe_id, element),
+                     value, by, note)  # fmt: skip
+
+
+def override_outcome(db, probe_id: int, outcome: str, *, by: str, note: str) -> int:
+    """The evaluator says the probe ended otherwise (e.g. the guide was there: ``ok``)."""
+    probe = _probe(db, probe_id)
+    try:
+        Outcome(outcome)
+    except ValueError:
+        raise OverrideError(
+            f"outcome {outcome!r} is not one of {[o.value for o in Outcome]}"
+        ) from None
+    return _override(db, probe_id, "outcome", None, probe["outcome"], outcome, by, note)
+
+
+def label_reply(db, item_id: int, effectiveness: str, *, by: str, note: str) -> None:
+    """The evaluator judges a reply: solved, partly or not (the machine only suggests)."""
+    if effectiveness not in EFFECTIVENESS:
+        raise OverrideError(f"effectiveness {effectiveness!r} is not one of {list(EFFECTIVENESS)}")
+    if not by:
+        raise OverrideError("a label needs the evaluator's name")
+    try:
+        items.get_item(db, item_id)
+    except store_db.StoreError as exc:
+        raise OverrideError(str(exc)) from None
+    items.set_label(db, item_id, effectiveness, by, _reason(note))
+
+
+def _override_row(db, override_id: int) -> dict:
+    row = next(iter(db.query("SELECT * FROM overrides WHERE id = ?", [override_id])), None)
+    if row is None:
+        raise OverrideError(f"no override {override_id}")
+    return row
+
+
+def confirm_override(db, override_id: int, *, by: str, note: str = "") -> None:
+    """A second evaluator agrees with an override; its author cannot."""
+    row = _override_row(db, override_id)
+    if row["withdrawn_at"]:
+        raise OverrideError(f"override {override_id} was withdrawn; nothing to confirm")
+    if row["confirmed_by"]:
+        raise OverrideError(f"override {override_id} was confirmed by {row['confirmed_by']}")
+    if by == row["by"]:
+        raise OverrideError(
+            f"override {override_id} was made by {by}: a second evaluator must confirm it"
+        )
+    at = store_db.now_iso()
+    with store_db.transaction(db):
+        db.conn.execute(
+            "UPDATE overrides SET confirmed_by = ?, confirmed_at = ? WHERE id = ?",
+            [by, at, override_id],
+        )
+        _audit(db, subject=f"override:{override_id}", item_id=None, field="confirmed",
+               old=None, new=row["value"], by=by, note=note.strip(), at=at)  # fmt: skip
+
+
+def withdraw_override(db, override_id: int, *, by: str, note: str) -> None:
+    """Take an override back: the machine's judgement counts again."""
+    row = _override_row(db, override_id)
+    if row["withdrawn_at"]:
+        raise OverrideError(f"override {override_id} was already withdrawn")
+    note = _reason(note)
+    at = store_db.now_iso()
+    with store_db.transaction(db):
+        db.conn.execute(
+            "UPDATE overrides SET withdrawn_by = ?, withdrawn_at = ? WHERE id = ?",
+            [by, at, override_id],
+        )
+        label = f"element:{row['element']}" if row["element"] else row["field"]
+        _audit(db, subject=f"probe:{row['probe_id']}", item_id=None, field=label,
+               old=row["value"], new=row["machine"], by=by, note=note, at=at)  # fmt: skip
+
+
+def overrides_of(db, *, round_id: str | None = None, probe_id: int | None = None,
+                 include_withdrawn: bool = False) -> list[dict]:  # fmt: skip
+    """Overrides with the probe's round and city, oldest first."""
+    where, params = [], []
+    if round_id is not None:
+        where.append("p.round_id = ?")
+        params.append(round_id)
+    if probe_id is not None:
+        where.append("o.probe_id = ?")
+        params.append(probe_id)
+    if not include_withdrawn:
+        where.append("o.withdrawn_at IS NULL")
+    sql = (
+        "SELECT o.*, p.round_id, p.city, p.scenario, p.matter, p.channel FROM overrides o"
+        " JOIN probes p ON p.id = o.probe_id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY o.id"
+    )
+    return list(db.query(sql, params))
+
+
+def active_overrides(db, round_id: str) -> dict[int, dict[str, Any]]:
+    """``{probe_id: {"outcome": value, "elements": {element: present}}}`` for scoring."""
+    active: dict[int, dict[str, Any]] = {}
+    for o in overrides_of(db, round_id=round_id):
+        entry = active.setdefault(o["probe_id"], {"outcome": None, "elements": {}})
+        if o["field"] == "outcome":
+            entry["outcome"] = o["value"]
+        else:
+            entry["elements"][o["element"]] = o["value"] == "1"
+    return active
+
+
+def audit(db, *, probe_id: int | None = None, item_id: int | None = None,
+          limit: int = 500) -> list[dict]:  # fmt: skip
+    """The audit log, newest first: of one probe (its overrides and their confirmations), of
+    one item, or everything."""
+    if probe_id is not None:
+        ids = [r["id"] for r in db.query("SELECT id FROM overrides WHERE probe_id = ?", [probe_id])]
+        subjects = [f"probe:{probe_id}", *(f"override:{i}" for i in ids)]
+        marks = ", ".join("?" for _ in subjects)
+        sql, params = f"SELECT * FROM labels WHERE subject IN ({marks})", subjects
+    elif item_id is not None:
+        sql, params = "SELECT * FROM labels WHERE item_id = ?", [item_id]
+    else:
+        sql, params = "SELECT * FROM labels", []
+    return list(db.query(f"{sql} ORDER BY id DESC LIMIT ?", [*params, limit]))
+
+
+def judged_items(db, guide_round: str, interaction_round: str | None) -> dict[str, list[str]]:
+    """``{city: [item ids]}``: the second-level items whose figure rests, for that city, on an
+    evaluator's judgement (an active override of one of its probes, or a label on its items)."""
+    judged: dict[str, set[str]] = {}
+    for o in overrides_of(db, round_id=guide_round):
+        if not o["city"]:
+            continue
+        moved = judged.setdefault(o["city"], set())
+        if o["field"] == "outcome":
+            moved.update(GUIDE_ITEMS + HANDLING_ITEMS)
+        else:
+            moved.add("completeness")
+            moved.update(ELEMENT_ITEMS.get(o["element"], ()))
+    if interaction_round is not None:
+        for row in db.query(
+            "SELECT DISTINCT i.city, i.kind, l.field FROM labels l JOIN items i ON i.id = l.item_id"
+            " WHERE i.round_id = ? AND i.city IS NOT NULL",
+            [interaction_round],
+        ):
+            judged.setdefault(row["city"], set()).add(f"{row['kind']}_{row['field']}")
+    return {city: sorted(items) for city, items in judged.items()}
+
+
+def work_queue(db, guide_round: str, interaction_round: str | None = None) -> dict[str, list[dict]]:
+    """What a person should look at for a round, each list oldest first:
+
+    * ``auto_effectiveness``: replies judged only by the machine's suggestion;
+    * ``flaky``: probes whose retries disagreed;
+    * ``inconclusive``: probes that say nothing about the city yet: our own failure
+      (``probe_error``), ``blocked``, or a transient failure no retry confirmed;
+    * ``awaiting_second``: overrides no second evaluator has confirmed.
+    """
+    auto = []
+    if interaction_round is not None:
+        auto = list(
+            db.query(
+                "SELECT * FROM items WHERE round_id = ? AND NOT dry_run"
+                " AND effectiveness IS NOT NULL AND ifnull(effectiveness_source, 'auto') = 'auto'"
+                " ORDER BY id",
+                [interaction_round],
+            )
+        )
+    flaky, inconclusive = [], []
+    settled = {
+        o["probe_id"] for o in overrides_of(db, round_id=guide_round) if o["field"] == "outcome"
+    }
+    for p in db.query("SELECT * FROM probes WHERE round_id = ? ORDER BY id", [guide_round]):
+        if p["id"] in settled:  # an evaluator already said how it ended
+            continue
+        extra = json.loads(p["extra"] or "{}")
+        if p["flaky"]:
+            flaky.append(p)
+        outcome = Outcome(p["outcome"])
+        unconfirmed = outcome in TRANSIENT and not extra.get("confirmed")
+        if outcome in (Outcome.PROBE_ERROR, Outcome.BLOCKED) or unconfirmed:
+            inconclusive.append(p)
+    awaiting = [o for o in overrides_of(db, round_id=guide_round) if not o["confirmed_by"]]
+    return {
+        "auto_effectiveness": auto,
+        "flaky": flaky,
+        "inconclusive": inconclusive,
+        "awaiting_second": awaiting,
+    }
