@@ -1,7 +1,7 @@
-"""A synthetic season written through the store's own functions, for ``bench/growth.py``.
+"""A synthetic season written through the store's own functions, for ``bench.growth``.
 
 ``write_season`` fills one database (and its evidence store) with what a season of govprobe on
-N portals leaves behind, through the same calls the service makes (``probes/store.py``):
+N portals leaves behind, through the same calls the service makes (``probes/store/``):
 
 * **guide rounds**, one a week: every city x matter (scenarios/*.yaml: 3 + 2) x channel (PC,
   mobile) is one probe (``start_round``, ``save_probe``, ``save_judgement``, ``finish_round``)

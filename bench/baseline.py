@@ -1,6 +1,6 @@
 """The bare script govprobe is measured against: the same guide pages, plain Playwright only.
 
-    .venv/bin/python bench/baseline.py --sandbox-url URL [--concurrency 4] [--city 广州 ...]
+    .venv/bin/python -m bench.baseline --sandbox-url URL [--concurrency 4] [--city 广州 ...]
                                        [--json]
 
 What an evaluation team would write by hand for these four portal types, and nothing more: for
@@ -21,7 +21,8 @@ directly after the search came back empty: cheaper than govprobe's walk by categ
 baseline errs on the fast side. A guide the truth says is not there ends after the search.
 
 Prints one JSON object (``--json``) with the wall time, the journeys walked and the guides
-reached at the truth's address; ``bench/round.py`` runs it beside ``govprobe run``.
+reached at the truth's address (``sandbox.truth.same_page``, a single-page portal's hash route
+included); ``python -m bench.round`` runs it beside ``govprobe run``.
 """
 
 from __future__ import annotations
@@ -29,31 +30,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 import time
 from collections import defaultdict
-from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, async_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from probes.net import browser as browsers
 from probes.net.browser import MOBILE_DEVICE, PC_VIEWPORT
+from sandbox.truth import fetch_truths, same_page
 
 RESULT_PAGES = 3
 NAV_TIMEOUT_MS = 20_000
-
-
-def same_page(a: str | None, b: str | None) -> bool:
-    if not a or not b:
-        return False
-    pa, pb = urlsplit(a), urlsplit(b)
-    key = lambda p: (p.netloc, p.path, sorted(parse_qsl(p.query)))  # noqa: E731
-    return key(pa) == key(pb)
 
 
 def marker(truth: dict) -> str:
@@ -167,8 +157,7 @@ async def run(sandbox_url: str, cities: list[str], concurrency: int, per_host: i
         directory = client.get(f"{sandbox_url}/__sandbox/cities").json()
         if cities:
             directory = [c for c in directory if c["name"] in cities or c["city_id"] in cities]
-        truths = {c["city_id"]: client.get(f"{sandbox_url}/__sandbox/truth/{c['city_id']}").json()
-                  for c in directory}  # fmt: skip
+    truths = fetch_truths(sandbox_url, (c["city_id"] for c in directory))
     jobs = []  # (home url, channel, [(scenario, matter, truth)])
     for scenario in ("beauty-salon", "resident-insurance"):
         for city in directory:

@@ -1,6 +1,6 @@
 """Capture one guide per archetype and channel from a fresh sandbox, with its truth.
 
-    .venv/bin/python bench/capture_fixtures.py
+    .venv/bin/python -m bench.capture_fixtures
 
 Writes ``tests/fixtures/captured/{archetype}-{channel}.html`` (what the journey stores) and a
 ``.json`` beside each with the sandbox's truth, for ``tests/test_extract_captured.py``. Run it
@@ -10,14 +10,12 @@ again when the sandbox's markup changes.
 import asyncio
 import json
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import httpx
 from playwright.async_api import async_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from probes.net import browser
 from probes.plan.cities import load_registry
 from probes.plan.profiles import load_profiles

@@ -1,6 +1,6 @@
 """A full health check of the 36 sandbox portals: wall time, classification, links, hardware.
 
-    .venv/bin/python bench/checks.py [--no-faults] [--json]
+    .venv/bin/python -m bench.checks [--no-faults] [--json]
 
 Starts a sandbox, puts one fault on five cities that each have a site of their own (5xx,
 latency, hang, dropped connection, maintenance page) and the firewall's refusal of plain
@@ -23,15 +23,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 from statistics import mean
 
 import httpx
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from probes import store
 from probes.app.health import check_portals

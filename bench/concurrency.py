@@ -1,6 +1,6 @@
 """Journeys per minute at 1, 2, 4 and 8 concurrent journeys, and where more stops helping.
 
-    .venv/bin/python bench/concurrency.py [--levels 1,2,4,8] [--cities N] [--small-cities N]
+    .venv/bin/python -m bench.concurrency [--levels 1,2,4,8] [--cities N] [--small-cities N]
                                           [--json]
 
 Starts one sandbox and runs ``govprobe run --target sandbox --sandbox-url URL --concurrency C``
@@ -24,11 +24,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from _common import GIB, Figure, emit, run_measured  # noqa: E402
-
+from bench._measure import GIB, Figure, emit, run_measured
 from probes.plan.targets import SandboxProcess
 
 GOVPROBE = str(Path(sys.executable).parent / "govprobe")

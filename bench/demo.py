@@ -1,6 +1,6 @@
 """The whole demo, timed: ``govprobe demo`` from start to report, and the figures it found.
 
-    .venv/bin/python bench/demo.py [--concurrency 4] [--json]
+    .venv/bin/python -m bench.demo [--concurrency 4] [--json]
 
 Runs ``govprobe demo --out TMP`` as a user would (it starts and stops its own sandbox), then
 reads the figures back with ``govprobe score --json``: the four interaction items (published:

@@ -1,9 +1,9 @@
 """Growth: a synthetic season on N portals, and how scoring, reports and storage grow with N.
 
-    .venv/bin/python bench/growth.py [--cities 36,300] [--rounds 52] [--json]
+    .venv/bin/python -m bench.growth [--cities 36,300] [--rounds 52] [--json]
                                      [--evidence auto|all|last] [--dir DIR] [--keep]
 
-For each number of cities, writes a season (``bench/_season.py``: a guide round a week for
+For each number of cities, writes a season (``bench._season``: a guide round a week for
 every city x matter x channel, a health check round a day, two consultation rounds polled five
 times a working day for two months) through the store's own functions into a fresh database,
 then times:
@@ -42,12 +42,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import dir_bytes, machine  # noqa: E402
-from _season import SeasonWriter, synthetic_registry  # noqa: E402
-
+from bench._measure import dir_bytes, machine
+from bench._season import SeasonWriter, synthetic_registry
 from probes import store
 from probes.app import evaluation
 

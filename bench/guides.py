@@ -1,12 +1,13 @@
 """Guide round against the sandbox's truth: element precision and recall, variants, outcomes.
 
-    .venv/bin/python bench/guides.py [--concurrency 4] [--city 广州 ...] [--json]
+    .venv/bin/python -m bench.guides [--concurrency 4] [--city 广州 ...] [--json]
 
 Starts a sandbox, runs ``govprobe run --target sandbox --json`` over the chosen cities (all 36
 by default), both scenarios and both channels, then compares every probe with
-``/__sandbox/truth/{city}``: the outcome (a guide the truth shows must be found, one it does
-not show must end ``guide_missing``), the variant (the guide found is the truth's guide, never a
-decoy), and each canonical element's presence. Prints the figures and the round's wall time.
+``/__sandbox/truth/{city}`` (``sandbox.truth.compare``): the outcome (a guide the truth shows
+must be found, one it does not show must end ``guide_missing``), the variant (the guide found is
+the truth's guide, never a decoy), and each canonical element's presence. Prints the figures,
+the same per archetype, and the round's wall time.
 """
 
 from __future__ import annotations
@@ -18,79 +19,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from probes.plan.targets import SandboxProcess
-
-
-def same_page(a: str | None, b: str | None) -> bool:
-    if not a or not b:
-        return False
-    pa, pb = urlsplit(a), urlsplit(b)
-    return _route(pa) == _route(pb)
-
-
-def _route(url) -> tuple:
-    """Host, path and query, and a single-page portal's hash route (``#/guide?itemCode=…``)
-    with its own query; an in-page anchor (``#top``) is no part of which page it is."""
-    fragment = url.fragment if url.fragment.startswith("/") else ""
-    hash_path, _, hash_query = fragment.partition("?")
-    return (
-        url.netloc,
-        url.path,
-        sorted(parse_qsl(url.query)),
-        hash_path,
-        sorted(parse_qsl(hash_query)),
-    )
-
-
-def compare(probes: list[dict], truths: dict[str, dict]) -> dict:
-    tp = fp = fn = 0
-    outcome_ok = variant_ok = found = 0
-    mismatches = []
-    for p in probes:
-        truth = truths[p["city"]]["scenarios"][p["scenario"]]["matters"][p["matter"]][p["channel"]]
-        expected = "ok" if truth["present"] else "guide_missing"
-        if p["outcome"] == expected:
-            outcome_ok += 1
-        else:
-            mismatches.append(
-                f"outcome {p['city']}/{p['matter']}/{p['channel']}: {p['outcome']} "
-                f"({p['reason']}) != {expected}"
-            )
-        if p["outcome"] != "ok" or not truth["present"]:
-            continue
-        found += 1
-        if not same_page(p["guide_url"], truth["guide_url"]):
-            mismatches.append(
-                f"variant {p['city']}/{p['matter']}/{p['channel']}: {p['guide_url']} != {truth['guide_url']}"
-            )
-            continue
-        variant_ok += 1
-        for element, value in truth["elements"].items():
-            real = value is not None
-            seen = element in p["elements"]
-            tp += real and seen
-            fp += seen and not real
-            fn += real and not seen
-            if real != seen:
-                mismatches.append(
-                    f"element {p['city']}/{p['matter']}/{p['channel']} {element}: "
-                    f"truth {'present' if real else 'absent'}, probe {'present' if seen else 'absent'}"
-                )
-    return {
-        "probes": len(probes),
-        "outcomes_matching": outcome_ok,
-        "found": found,
-        "right_variant": variant_ok,
-        "precision": round(tp / (tp + fp), 4) if tp + fp else None,
-        "recall": round(tp / (tp + fn), 4) if tp + fn else None,
-        "mismatches": mismatches,
-    }
+from sandbox.truth import compare, fetch_truths
 
 
 def main() -> None:
@@ -111,9 +44,8 @@ def main() -> None:
         if done.returncode:
             sys.exit(f"govprobe run failed: {done.stderr[-2000:]}")
         summary = json.loads(done.stdout)
-        cities = {p["city"] for p in summary["probes"]}
+        truths = fetch_truths(sandbox.url, (p["city"] for p in summary["probes"]))
         with httpx.Client(timeout=30) as client:
-            truths = {c: client.get(f"{sandbox.url}/__sandbox/truth/{c}").json() for c in cities}
             archetype = {
                 c["city_id"]: c["archetype"]
                 for c in client.get(f"{sandbox.url}/__sandbox/cities").json()

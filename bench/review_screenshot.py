@@ -1,6 +1,6 @@
 """The README's picture of the review pages: a probe's page (its timeline) from a demo round.
 
-    .venv/bin/python bench/review_screenshot.py [--db results/demo/govprobe.db] [--out docs/review.png]
+    .venv/bin/python -m bench.review_screenshot [--db results/demo/govprobe.db] [--out docs/review.png]
 
 Copies the database (SQLite's backup, so a running writer is no matter and the original is
 never migrated or written), serves the review app over the copy with the demo's evidence store,
@@ -15,7 +15,6 @@ import argparse
 import io
 import socket
 import sqlite3
-import sys
 import tempfile
 import threading
 import time
@@ -23,10 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import uvicorn  # noqa: E402
-from PIL import Image  # noqa: E402
+import uvicorn
+from PIL import Image
 
 from probes.net.browser import launch_options
 from probes.review.app import create_app

@@ -1,17 +1,17 @@
 """govprobe's guide round against the bare script, side by side on one sandbox.
 
-    .venv/bin/python bench/round.py [--concurrency 4] [--repeat 2] [--city 广州 ...] [--json]
+    .venv/bin/python -m bench.round [--concurrency 4] [--repeat 2] [--city 广州 ...] [--json]
 
 Starts one sandbox (``probes.plan.targets.SandboxProcess``), then runs, alternately (A B A B ...),
 ``govprobe run --target sandbox --sandbox-url URL --concurrency N --db TMP --json`` (A: the
 whole round, 36 cities × 2 scenarios × PC and mobile, walked, stored with its evidence and
-judged) and ``bench/baseline.py`` (B: the same guide pages walked with plain Playwright, at the
+judged) and ``python -m bench.baseline`` (B: the same guide pages walked with plain Playwright, at the
 same concurrency and per-host limit). Each run is a child process whose whole tree (Chromium
 included) is sampled every 100 ms for memory. Prints, per side, the best wall time of the
 repeats, the ratio, journeys per minute, the peak memory of the tree (RSS summed, and PSS:
 shared pages counted once), and for govprobe the evidence bytes per journey and the database
-size; also whether each side found the truth's guides (``bench/guides.py``'s comparison), so a
-fast wrong side shows. The 1-minute load average is recorded before each run.
+size; also whether each side found the truth's guides (``sandbox.truth.compare``, as
+``bench.guides``), so a fast wrong side shows. The 1-minute load average is recorded before each run.
 
 Targets (issue 9, on a 2-core machine): govprobe ≤ 1.3 × the bare script's wall time; peak
 memory ≤ 2 GiB at concurrency 4; evidence ≤ 1.5 MB per journey.
@@ -26,17 +26,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-import httpx
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from _common import GIB, Figure, dir_bytes, emit, run_measured  # noqa: E402
-from guides import compare  # noqa: E402
-
+from bench._measure import GIB, ROOT, Figure, dir_bytes, emit, run_measured
 from probes.plan.targets import SandboxProcess
+from sandbox.truth import compare, fetch_truths
 
-HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
 GOVPROBE = str(Path(sys.executable).parent / "govprobe")
 
@@ -55,9 +48,7 @@ def run_govprobe(url: str, concurrency: int, cities: list[str], keep: Path | Non
         summary = json.loads(done.stdout)
         probes = summary["probes"]
         db_bytes = sum(p.stat().st_size for p in tmp.glob("govprobe.db*"))
-        with httpx.Client(timeout=30) as client:
-            truths = {c: client.get(f"{url}/__sandbox/truth/{c}").json()
-                      for c in {p["city"] for p in probes}}  # fmt: skip
+        truths = fetch_truths(url, (p["city"] for p in probes))
         figures = compare(probes, truths)
         if keep is not None:
             shutil.copytree(tmp, keep, dirs_exist_ok=True)
@@ -74,11 +65,11 @@ def run_govprobe(url: str, concurrency: int, cities: list[str], keep: Path | Non
 
 
 def run_baseline(url: str, concurrency: int, cities: list[str]) -> dict:
-    cmd = [PYTHON, str(HERE / "baseline.py"), "--sandbox-url", url,
+    cmd = [PYTHON, "-m", "bench.baseline", "--sandbox-url", url,
            "--concurrency", str(concurrency), "--json"]  # fmt: skip
     for city in cities:
         cmd += ["--city", city]
-    done = run_measured(cmd)
+    done = run_measured(cmd, cwd=ROOT)
     if done.returncode:
         sys.exit(f"baseline failed: {done.stderr[-2000:]}")
     summary = json.loads(done.stdout)

@@ -13,16 +13,11 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import httpx
 import pytest
 from commands import GOVPROBE, govprobe
-
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parent.parent / "bench"))
-
-from unseen_portal import Served  # noqa: E402
+from unseen_portal import Served
 
 from probes import store
 from probes.plan.targets import SandboxProcess

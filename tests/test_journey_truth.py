@@ -1,21 +1,16 @@
 """The generic journey over the sandbox against its truth, through ``govprobe run``: one city
 per archetype, PC and mobile, and one whose search misses a guide that only navigation finds.
 Outcomes, the guide chosen and the elements read are compared with the truth, never hard-coded
-(the same comparison as ``bench/guides.py``).
+(``sandbox.truth.compare``, as ``python -m bench.guides`` does for every city).
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
 
 import httpx
 import pytest
 from commands import govprobe
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "bench"))
-
-from guides import compare, same_page  # noqa: E402
+from sandbox.truth import compare, fetch_truths, same_page
 
 pytestmark = pytest.mark.browser
 
@@ -26,19 +21,15 @@ def directory(sandbox_url):
         return {c["name"]: c for c in client.get(f"{sandbox_url}/__sandbox/cities").json()}
 
 
-def truth_of(sandbox_url: str, city_id: str) -> dict:
-    with httpx.Client(timeout=30) as client:
-        return client.get(f"{sandbox_url}/__sandbox/truth/{city_id}").json()
-
-
 def cities_to_walk(sandbox_url: str, directory: dict) -> list[str]:
     """One city per archetype, and one more whose search misses a guide that only category
     navigation finds (on a shared provincial site when there is one)."""
     chosen: dict[str, str] = {}
     navigation = None
+    truths = fetch_truths(sandbox_url, (city["city_id"] for city in directory.values()))
     for name, city in sorted(directory.items(), key=lambda kv: kv[1]["city_id"]):
         chosen.setdefault(city["archetype"], name)
-        truth = truth_of(sandbox_url, city["city_id"])
+        truth = truths[city["city_id"]]
         hidden = any(
             channel["findable_by"] == "navigation"
             for scenario in truth["scenarios"].values()
@@ -63,7 +54,7 @@ def test_the_journey_finds_every_guide_the_truth_shows_on_each_archetype(
     summary = govprobe(*args, "--concurrency", "4")
     probes = summary["probes"]
     assert len(probes) == len(cities) * 5 * 2  # five matters, two channels
-    truths = {p["city"]: truth_of(sandbox_url, p["city"]) for p in probes}
+    truths = fetch_truths(sandbox_url, (p["city"] for p in probes))
     figures = compare(probes, truths)
     # the issue's figures: every outcome as the truth says, the right guide every time it is
     # found (never a decoy), element presence precision and recall at least 0.98
@@ -82,7 +73,7 @@ def test_the_journey_never_picks_a_decoy(sandbox_url, directory, tmp_path):
         "run", "--sandbox-url", sandbox_url, "--city", city, "--scenario", "beauty-salon",
         "--channel", "pc", "--db", str(tmp_path / "d.db"),
     )  # fmt: skip
-    truth = truth_of(sandbox_url, directory[city]["city_id"])
+    truth = fetch_truths(sandbox_url, [directory[city]["city_id"]])[directory[city]["city_id"]]
     for p in summary["probes"]:
         expected = truth["scenarios"]["beauty-salon"]["matters"][p["matter"]]["pc"]
         if expected["present"]:
