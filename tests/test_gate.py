@@ -1,0 +1,157 @@
+"""The politeness gate (``probes/net/gate.py``): its httpx transport against a real server that
+counts requests in flight, the slot a link check holds, and the work loop limited per host."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+
+import httpx
+import pytest
+from sandbox_client import run_async
+
+from probes.net.gate import HostGate, gather_per_host
+
+
+@pytest.fixture
+def two_sites(sandbox_url):
+    """The PC home pages of two cities on two sandbox sites (two hosts), each answering 400 ms
+    late; the sandbox's request counts start from zero."""
+    cities = {c["city_id"]: c for c in httpx.get(f"{sandbox_url}/__sandbox/cities").json()}
+    picked = [cities["chongqing"], cities["chengdu"]]
+    assert picked[0]["platform"] != picked[1]["platform"]
+    try:
+        for city in picked:
+            fault = {"city": city["city_id"], "mode": "latency", "ms": 400}
+            httpx.post(f"{sandbox_url}/__sandbox/faults", json=fault).raise_for_status()
+        httpx.post(f"{sandbox_url}/__sandbox/stats", json={"reset": True}).raise_for_status()
+        yield sandbox_url, picked
+    finally:
+        httpx.post(f"{sandbox_url}/__sandbox/faults", json={"clear": "all"}).raise_for_status()
+
+
+def test_two_hosts_limited_to_one_request_each_never_see_two_at_once(two_sites) -> None:
+    sandbox_url, cities = two_sites
+    urls = [city["pc_url"] for city in cities for _ in range(4)]
+
+    async def go() -> tuple[list[int], float, float]:
+        gate = HostGate(per_host=1)
+        async with httpx.AsyncClient(transport=gate.transport()) as client:
+            started = time.monotonic()
+            answers = await asyncio.gather(*(client.get(url) for url in urls))
+            return [a.status_code for a in answers], time.monotonic() - started, gate.waited_s
+
+    statuses, seconds, waited = run_async(go)
+    assert statuses == [200] * 8
+    stats = httpx.get(f"{sandbox_url}/__sandbox/stats").json()
+    for city in cities:
+        assert stats[city["platform"]]["requests"] == 4
+        assert stats[city["platform"]]["max_concurrent"] == 1
+    assert waited > 0  # the requests queued at the gate, not in the server
+    # one at a time per host, the two hosts side by side: about 4 x 400 ms, not 8 x 400 ms
+    assert 1.6 <= seconds < 3.0
+
+
+def test_the_browser_and_httpx_share_the_slots_of_one_gate() -> None:
+    """A slot taken for a page's request is not free for an httpx request to the same host."""
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, text="ok"))
+
+    async def go() -> tuple[bool, int]:
+        gate = HostGate(per_host=1)
+        held = await gate.acquire("http://portal.test/page")  # as a routed browser request
+        async with httpx.AsyncClient(transport=gate.transport(transport)) as client:
+            waiting = asyncio.ensure_future(client.get("http://portal.test/form.doc"))
+            await asyncio.sleep(0.1)
+            blocked = not waiting.done()
+            gate.release(held)
+            return blocked, (await waiting).status_code
+
+    assert run_async(go) == (True, 200)
+
+
+def test_a_request_inside_a_held_slot_rides_on_it_and_other_hosts_still_wait() -> None:
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.host)
+        if request.url.host == "portal.test":
+            return httpx.Response(302, headers={"Location": "http://files.test/a.pdf"})
+        return httpx.Response(200, content=b"%PDF")
+
+    async def go() -> tuple[int, bool]:
+        gate = HostGate(per_host=1)
+        async with httpx.AsyncClient(transport=gate.transport(httpx.MockTransport(answer))) as c:
+            other = await gate.acquire("http://files.test/")  # another request holds files.test
+            async with gate.slot("http://portal.test/a.doc"):
+                # per_host=1 and the slot is held: the request rides on it instead of waiting
+                first = await asyncio.wait_for(c.get("http://portal.test/a.doc"), 2)
+                hop = asyncio.ensure_future(c.get(first.headers["location"]))
+                await asyncio.sleep(0.1)
+                waited = not hop.done()  # the redirect's host is another: it waits its turn
+                gate.release(other)
+                await hop
+            return first.status_code, waited
+
+    assert run_async(go) == (302, True)
+    assert seen == ["portal.test", "files.test"]
+
+
+def test_a_response_never_closed_gives_its_slot_back_after_hold_s() -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=b"x" * 10))
+
+    async def go() -> float:
+        gate = HostGate(per_host=1, hold_s=0.3)
+        async with httpx.AsyncClient(transport=gate.transport(transport)) as client:
+            await client.send(client.build_request("GET", "http://portal.test/"), stream=True)
+            started = time.monotonic()
+            await asyncio.wait_for(client.get("http://portal.test/again"), 5)
+            return time.monotonic() - started
+
+    assert 0.2 <= run_async(go) < 2
+
+
+def test_a_request_cancelled_while_waiting_for_the_gap_leaves_the_slot_free() -> None:
+    async def go() -> float:
+        gate = HostGate(per_host=1, gap_s=0.3)
+        gate.release(await gate.acquire("http://portal.test/1"))
+        late = asyncio.ensure_future(gate.acquire("http://portal.test/2"))  # waits for the gap
+        await asyncio.sleep(0.05)
+        late.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await late
+        started = time.monotonic()
+        host = await asyncio.wait_for(gate.acquire("http://portal.test/3"), 2)
+        gate.release(host)
+        return time.monotonic() - started
+
+    assert run_async(go) < 1
+
+
+@pytest.mark.parametrize(
+    ("concurrency", "per_host", "most_at_once", "most_per_host"),
+    [(4, 2, 4, 2), (8, 1, 3, 1), (1, 2, 1, 1), (12, 4, 12, 4)],
+)
+def test_work_runs_limited_overall_and_per_host_with_results_in_order(
+    concurrency, per_host, most_at_once, most_per_host
+) -> None:
+    items = [f"http://{host}.test/{n}" for n in range(4) for host in ("a", "b", "c")]
+    running: Counter[str] = Counter()
+    seen = {"all": 0, "host": 0}
+
+    async def work(url: str) -> str:
+        host = httpx.URL(url).host
+        running[host] += 1
+        seen["all"] = max(seen["all"], sum(running.values()))
+        seen["host"] = max(seen["host"], running[host])
+        await asyncio.sleep(0.02)
+        running[host] -= 1
+        return url.upper()
+
+    async def go() -> list[str]:
+        return await gather_per_host(
+            items, work, url=lambda u: u, concurrency=concurrency, per_host=per_host
+        )
+
+    assert run_async(go) == [u.upper() for u in items]
+    assert seen == {"all": most_at_once, "host": most_per_host}
