@@ -26,6 +26,7 @@ browser: setup ## find or install a Chromium the journeys can drive
 lint: setup
 	$(BIN)/ruff check probes sandbox tests bench
 	$(BIN)/ruff format --check probes sandbox tests bench
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) results

@@ -1,7 +1,7 @@
 """Domain values a journey produces: frozen, serializable, free of browser objects.
 
 A journey walks and captures (``ProbeResult`` with its ``Step``s and ``Capture``); extraction
-and judgement (``probes/extract.py``, ``probes/judge.py``) run later over the stored evidence.
+and judgement (``probes/judge/extract.py``, ``probes/judge/rules.py``) run later over the stored evidence.
 """
 
 from __future__ import annotations

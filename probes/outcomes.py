@@ -46,3 +46,10 @@ LABELS_ZH = {
     Outcome.TIMEOUT: "访问超时",
     Outcome.PROBE_ERROR: "探测程序错误",
 }
+
+IDS = frozenset(o.value for o in Outcome)
+
+
+def outcome_name(outcome: str | None) -> str:
+    """The Chinese label of an outcome id; any other text as it is."""
+    return LABELS_ZH[Outcome(outcome)] if outcome in IDS else (outcome or "")

@@ -6,6 +6,8 @@ pages, in the report and in the command line's tables.
 
 from __future__ import annotations
 
+import re
+
 CHANNEL_ZH = {"pc": "电脑端", "mobile": "移动端"}
 
 ITEM_ZH = {
@@ -15,3 +17,39 @@ ITEM_ZH = {
     "mobile": "移动端适配",
     "accessibility": "无障碍",
 }
+
+
+# The short durations evaluators type: 90s, 30m, 2h, 1d, 1w
+DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
+
+
+DURATION_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> int:
+    """``90s`` / ``30m`` / ``2h`` / ``1d`` / ``1w`` in seconds."""
+    match = DURATION.match(str(text).strip().lower())
+    if not match or int(match[1]) == 0:
+        raise ValueError(f"{text!r}: say 90s, 30m, 2h, 1d or 1w")
+    return int(match[1]) * DURATION_S[match[2]]
+
+
+def duration_text(seconds: int) -> str:
+    for unit in ("w", "d", "h", "m"):
+        if seconds % DURATION_S[unit] == 0:
+            return f"{seconds // DURATION_S[unit]}{unit}"
+    return f"{seconds}s"
+
+
+ISO_UNIT = {"w": "P{}W", "d": "P{}D", "h": "PT{}H", "m": "PT{}M", "s": "PT{}S"}
+
+
+def iso_duration(text: str) -> str:
+    """``3d`` / ``4h`` / ``30m`` as ISO 8601 (``P3D``); an ISO duration passes unchanged."""
+    text = text.strip()
+    match = DURATION.match(text.lower())
+    if match:
+        return ISO_UNIT[match[2]].format(int(match[1]))
+    if text.upper().startswith("P"):
+        return text.upper()
+    raise ValueError(f"{text!r}: say 3d, 4h, 30m or an ISO 8601 duration such as P1DT2H")

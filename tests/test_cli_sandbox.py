@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from probes.cli import iso_duration, main
+from probes.cli import main
+from probes.text import iso_duration
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,10 @@
 """What ``govprobe score``, ``govprobe offline import`` and ``govprobe report`` do.
 
 Steps 6 and 7 of the data flow (README, "Architecture"): read a round's observations out of
-the database (``probes/observations.py``), score them on the indicator system
-(``probes/scoring.py``, ``scenarios/indicators.yaml``), and lay the figures out for evaluators
-(``probes/report.py``), with the offline side imported from the evaluators' spreadsheet
-(``probes/offline.py``).
+the database (``probes/score/observations.py``), score them on the indicator system
+(``probes/score/scoring.py``, ``scenarios/indicators.yaml``), and lay the figures out for evaluators
+(``probes/report/data.py``), with the offline side imported from the evaluators' spreadsheet
+(``probes/score/offline.py``).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def score_of(
         obs.cities, obs.guides, obs.interactions, obs.handling, [*obs.direct, *hardware],
         system or load_indicators(),
     ).to_json()  # fmt: skip
-    # which figures rest on an evaluator's judgement (probes/overrides.py): the report marks them
+    # which figures rest on an evaluator's judgement (probes/store/overrides.py): the report marks them
     judged = judged_items(db, round_id, obs.interaction_round)
     for city in result["cities"]:
         city["judged"] = judged.get(city["city"], [])
@@ -110,14 +110,6 @@ def score_season(
 
     registry = registry or load_registry()
     system = load_indicators()
-    sql = (
-        "SELECT id, target, started_at, finished_at FROM rounds"
-        " WHERE kind = 'guides' AND status = 'finished'"
-    )
-    params: list[Any] = []
-    if target is not None:
-        sql += " AND target = ?"
-        params.append(target)
     trend, cache = [], {}  # each week's checks read once, though seven rounds' windows hold it
     # A round's observations live until it is scored, so the collector's full passes, which
     # they trigger, scan them: its work grew faster than the cities (300: 18% more per city
@@ -125,7 +117,7 @@ def score_season(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for row in list(db.query(sql + " ORDER BY started_at, rowid", params)):
+        for row in store.rounds_of(db, "guides", target=target, status="finished"):
             checks = check_rounds_of_week(db, target=row["target"], until=checks_until(row))
             result = score_of(
                 db, row["id"], registry=registry, system=system, check_rounds=checks,
@@ -202,19 +194,6 @@ def stored_offline(db, db_path) -> OfflineResults | None:
     )  # fmt: skip
 
 
-def online_materials(db, round_id: str) -> dict[tuple[str, str], list[str]]:
-    """(city, matter) -> the 申请材料 its PC guide lists, in the round."""
-    out: dict[tuple[str, str], list[str]] = {}
-    for r in db.query(
-        "SELECT p.city, p.matter, m.name FROM materials m JOIN probes p ON p.id = m.probe_id"
-        " WHERE p.round_id = ? AND p.channel = 'pc' AND p.city IS NOT NULL"
-        " ORDER BY p.id, m.seq",
-        [round_id],
-    ):
-        out.setdefault((r["city"], r["matter"]), []).append(r["name"])
-    return out
-
-
 def report_data(
     db_path: str,
     round_id: str | None = None,
@@ -224,7 +203,6 @@ def report_data(
 ):
     """Everything a report shows for a round, as ``probes.report.data.ReportData`` (``registry``:
     the cities, default the shipped registry)."""
-    import json
 
     from probes.plan.cities import chinese_names
     from probes.report.data import build_report_data, offline_section
@@ -233,21 +211,8 @@ def report_data(
     evidence = evidence_for(db_path)
     round_id = _guide_round(db, db_path, round_id)
     result = score_of(db, round_id, registry=registry)
-    missing = {
-        r["probe_id"]: json.loads(r["missing"])
-        for r in db.query(
-            "SELECT j.probe_id, j.missing FROM judgements j JOIN probes p ON p.id = j.probe_id"
-            " WHERE p.round_id = ?",
-            [round_id],
-        )
-    }
-    shown: dict[int, dict[str, str]] = {}
-    for r in db.query(
-        "SELECT e.probe_id, e.element, e.value FROM elements e JOIN probes p ON p.id = e.probe_id"
-        " WHERE p.round_id = ? AND e.present",
-        [round_id],
-    ):
-        shown.setdefault(r["probe_id"], {})[r["element"]] = r["value"]
+    missing = {k: j["missing"] for k, j in store.judgements_of_round(db, round_id).items()}
+    shown = store.shown_elements(db, round_id)
     probes = []
     for p in store.probes_of_round(db, round_id):
         capture = store.capture_of_probe(db, p["id"])
@@ -280,7 +245,9 @@ def report_data(
         names=names,
         probes=probes,
         threads=threads,
-        offline=offline_section(offline, online_materials(db, round_id)) if offline else None,
+        offline=offline_section(offline, store.materials_of_round(db, round_id))
+        if offline
+        else None,
         previous=previous,
         generated_at=store.now_iso(),
     )

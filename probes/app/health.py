@@ -1,4 +1,4 @@
-"""TODO."""
+"""What ``govprobe check`` does: resolve the portals, run a check round, summarise it."""
 
 from __future__ import annotations
 

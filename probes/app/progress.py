@@ -1,4 +1,4 @@
-"""TODO."""
+"""A progress bar on stderr for the long commands (nothing when it is switched off)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Portal health checks over HTTP: availability, HTTPS and links (硬件支撑, issue 6).
 
 Cheap and frequent, so plain HTTP (httpx) rather than a browser; the browser checks are in
-``probes/browser_checks.py`` and the orchestration, storage and scoring in ``probes/checks.py``.
+``probes/check/browser_checks.py`` and the orchestration, storage and scoring in ``probes/check/round.py``.
 Every check takes an ``httpx.AsyncClient`` (pass the I/O in) and is bounded in time and size.
 
 How a visit to a portal's address is classified::
@@ -12,7 +12,7 @@ How a visit to a portal's address is classified::
     │                (``CheckLimits.slow_ttfb_ms`` / ``slow_total_ms``)
     ├── protected    a script-challenge firewall answered (HTTP 412 or 521 with a script): a plain
     │                client cannot pass, a browser can; not an outage. Counted as up once a
-    │                browser gets through (``probes/checks.py`` confirms it in Chromium)
+    │                browser gets through (``probes/check/round.py`` confirms it in Chromium)
     ├── maintenance  an error or maintenance page served with HTTP 200
     ├── error        the server answered with an error: 5xx, or a 4xx that is not a challenge
     └── down         no answer: DNS failure, refused, reset or dropped mid-page, a certificate a

@@ -1,4 +1,8 @@
-"""The ``govprobe`` command: thin click wrappers, each calling one library function."""
+"""The ``govprobe`` command: click only, each command a thin wrapper over one library function.
+
+The group and its commands are here; ``options`` holds the options several commands share,
+``console`` the rich tables they print in Chinese, ``check`` and ``schedule`` their own groups.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ import sys
 
 import click
 
-from probes.settings import DEFAULT_DB
+from probes.cli.options import db_option
+from probes.text import iso_duration
 
 
 @click.group()
@@ -48,20 +53,6 @@ def sandbox_serve(host: str, port: int, extra: tuple[str, ...]) -> None:
     raise SystemExit(subprocess.run(cmd, check=False).returncode)
 
 
-SHORT_DURATION = {"w": "P{}W", "d": "P{}D", "h": "PT{}H", "m": "PT{}M", "s": "PT{}S"}
-
-
-def iso_duration(text: str) -> str:
-    """``3d`` / ``4h`` / ``30m`` as ISO 8601 (``P3D``); an ISO duration passes unchanged."""
-    text = text.strip()
-    unit = text[-1:].lower()
-    if unit in SHORT_DURATION and text[:-1].isdigit():
-        return SHORT_DURATION[unit].format(int(text[:-1]))
-    if text.upper().startswith("P"):
-        return text.upper()
-    raise click.BadParameter(f"{text!r}: say 3d, 4h, 30m or an ISO 8601 duration such as P1DT2H")
-
-
 @sandbox.command("clock")
 @click.option("--sandbox-url", required=True, help="The sandbox's control address.")
 @click.option("--advance", help="Move the clock on: 3d, 4h, 30m, or an ISO duration.")
@@ -75,7 +66,10 @@ def sandbox_clock(sandbox_url: str, advance: str | None, set_to: str | None) -> 
     url = sandbox_url.rstrip("/") + "/__sandbox/clock"
     try:
         if advance or set_to:
-            body = {"advance": iso_duration(advance)} if advance else {"set": set_to}
+            try:
+                body = {"advance": iso_duration(advance)} if advance else {"set": set_to}
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--advance") from None
             response = httpx.post(url, json=body, timeout=15)
         else:
             response = httpx.get(url, timeout=15)
@@ -84,12 +78,6 @@ def sandbox_clock(sandbox_url: str, advance: str | None, set_to: str | None) -> 
     if response.status_code != 200:
         raise click.ClickException(f"{url}: HTTP {response.status_code}: {response.text[:300]}")
     click.echo(response.json()["now"])
-
-
-def db_option(f):
-    return click.option(
-        "--db", "db_path", default=DEFAULT_DB, show_default=True, help="SQLite database."
-    )(f)
 
 
 def _fail(exc: Exception) -> click.ClickException:
@@ -199,7 +187,7 @@ def verify(db_path):
 
     db = store.open_db(db_path)
     problems = store.verify_evidence(db, evidence_for(db_path))
-    total = db.execute("SELECT count(*) FROM evidence").fetchone()[0]
+    total = store.evidence_count(db)
     db.close()
     for p in problems:
         click.echo(f"{p['problem']}: {p['relpath']} ({p['sha256']})")

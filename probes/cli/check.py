@@ -1,4 +1,4 @@
-"""TODO."""
+"""``govprobe check``: the portals' health checks from the command line."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 import click
 import httpx
 
-from probes import settings
 from probes.app.health import check_portals
 from probes.cli.console import print_checks
+from probes.cli.options import db_option
 from probes.plan.scenarios import ScenarioError
 
 
@@ -19,9 +19,7 @@ from probes.plan.scenarios import ScenarioError
 )
 @click.option("--sandbox-url", help="A running sandbox; without it one is started and stopped.")
 @click.option("--city", "cities", multiple=True, help="City name or id (repeatable; default all).")
-@click.option(
-    "--db", "db_path", default=str(settings.DEFAULT_DB), show_default=True, help="SQLite database."
-)
+@db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def check(target: str, sandbox_url: str | None, cities: tuple[str, ...], db_path: str,
           as_json: bool) -> None:  # fmt: skip

@@ -1,4 +1,4 @@
-"""TODO."""
+"""What the commands print: rich tables in Chinese (cities, threads, scores, checks)."""
 
 from __future__ import annotations
 

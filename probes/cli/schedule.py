@@ -1,4 +1,4 @@
-"""TODO."""
+"""``govprobe schedule``: start the scheduler, list, add, pause, resume and run its jobs."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ import logging
 import signal
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import click
 import yaml
 from pydantic import ValidationError
 
+from probes.cli.options import config_option, db_option, jobs_option
 from probes.plan.datafiles import DataFileError, format_validation_error
-from probes.schedule.file import SCHEDULE_PATH, JobSpec, load_schedule
+from probes.schedule.file import JobSpec, load_schedule
 from probes.schedule.jobs import KINDS, ScheduleError
 from probes.schedule.scheduler import (
     WAKEUP_S,
@@ -29,36 +30,6 @@ from probes.schedule.scheduler import (
     run_now,
     serve,
 )
-from probes.settings import DEFAULT_DB, JOBS_DB
-
-
-def jobs_option(f: Callable) -> Callable:
-    return click.option(
-        "--jobs",
-        "jobs_path",
-        default=str(JOBS_DB),
-        show_default=True,
-        help="The scheduler's own SQLite job store.",
-    )(f)
-
-
-def db_option(f: Callable) -> Callable:
-    return click.option(
-        "--db",
-        "db_path",
-        default=str(DEFAULT_DB),
-        show_default=True,
-        help="The database the jobs write to, where their arguments do not say.",
-    )(f)
-
-
-def config_option(f: Callable) -> Callable:
-    return click.option(
-        "--config",
-        "config_path",
-        default=str(SCHEDULE_PATH),
-        help="The schedule file (default: scenarios/schedule.yaml).",
-    )(f)
 
 
 @contextlib.contextmanager
@@ -75,7 +46,7 @@ def schedule() -> None:
 
 
 @schedule.command("start")
-@db_option
+@db_option(help="The database the jobs write to, where their arguments do not say.")
 @jobs_option
 @config_option
 @click.option(
@@ -151,7 +122,7 @@ def _arg(text: str) -> tuple[str, Any]:
 @click.option("--misfire-grace", type=click.IntRange(min=1), help="Seconds a late run may be.")
 @click.option("--coalesce/--no-coalesce", default=None, help="Run missed runs once.")
 @click.option("--replace", is_flag=True, help="Replace a job with this id.")
-@db_option
+@db_option(help="The database the jobs write to, where their arguments do not say.")
 @jobs_option
 @config_option
 def add_command(

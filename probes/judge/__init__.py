@@ -1,1 +1,7 @@
-"""TODO."""
+"""Step 5 of the data flow: extract and judge from the stored evidence alone, pure.
+
+``extract`` turns a guide's stored HTML into the canonical elements (lxml, any markup);
+``rules`` judges completeness and accuracy from an extraction; ``rejudge`` reads a stored
+round's evidence, checked against its hashes, and writes its judgements again, so last month's
+captures can be judged with today's rules with no browser.
+"""

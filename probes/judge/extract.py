@@ -3,7 +3,7 @@
 One step of the data flow (*walk journey -> store the evidence -> extract and judge*): a journey
 stores the guide's DOM after tabs and collapsed sections were opened; this module reads that HTML
 and names what it finds with the canonical elements of ``scenarios/elements.yaml`` (the brief's
-"guide elements" table). ``probes/judge.py`` then judges the result. Everything here is a pure
+"guide elements" table). ``probes/judge/rules.py`` then judges the result. Everything here is a pure
 function of the HTML: no browser, no HTTP, no database, no clock, so old evidence can be
 re-extracted with today's rules.
 
@@ -47,7 +47,7 @@ from urllib.parse import unquote, urljoin
 from lxml import etree
 
 from probes.charsets import decode_html
-from probes.plan.elements import _LABEL_SUFFIXES, action_key, clean_label, load_elements, squash
+from probes.plan.elements import LABEL_SUFFIXES, action_key, clean_label, load_elements, squash
 
 
 def is_link_only(text: str) -> bool:
@@ -70,7 +70,7 @@ def _label_kind(text: str) -> str | None:
         return cat.label_map[s]
     if s in cat.other_labels:
         return ""
-    for suffix in _LABEL_SUFFIXES:
+    for suffix in LABEL_SUFFIXES:
         if s.endswith(suffix) and s[: -len(suffix)] in cat.label_map:
             return cat.label_map[s[: -len(suffix)]]
     return None

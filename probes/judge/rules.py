@@ -1,7 +1,7 @@
 """Judgement of an extracted guide: the 全面性 (completeness) and 准确性 (accuracy) facts of
-the ``guide`` indicator (易获性 is scored from the probe's own record in ``probes/scoring.py``).
+the ``guide`` indicator (易获性 is scored from the probe's own record in ``probes/score/scoring.py``).
 
-The step after ``probes/extract.py`` in the data flow (*extract and judge from the evidence ->
+The step after ``probes/judge/extract.py`` in the data flow (*extract and judge from the evidence ->
 score*). Every function is pure: link statuses, the other channel's extraction and whether an
 online-apply entry led anywhere are passed in by the caller, who got them from stored evidence.
 Findings carry an English ``code`` for code and a Chinese ``detail`` for evaluators.

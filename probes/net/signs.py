@@ -1,4 +1,10 @@
-"""TODO."""
+"""The signs that a portal is failing, not our script, and which hosts we may request.
+
+``classify_error`` maps a browser or network failure to an outcome with its reason
+(unreachable, timed out, ...); ``PortalFailure`` carries a portal's own failure out of a walk;
+the challenge statuses, maintenance and captcha words are what portals show; ``allowed_host``
+refuses private addresses unless the portal itself lives there.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO."""
+"""The city registry (``scenarios/cities.yaml``): the cities with province, region, platform
+and the real portal addresses (unverified), and the regions they are grouped in."""
 
 from __future__ import annotations
 

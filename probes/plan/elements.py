@@ -1,4 +1,6 @@
-"""TODO."""
+"""The guide elements (``scenarios/elements.yaml``): their names, the labels portals use for
+them, and the text normalisation labels are compared under (the same for the catalog and for
+extraction)."""
 
 from __future__ import annotations
 
@@ -172,7 +174,7 @@ _LEAD_DECOR = re.compile(
 _TRAIL_PAREN = re.compile(r"[（(][^（()）]{0,16}[)）]$")
 
 
-_LABEL_SUFFIXES = ("说明", "信息", "情况", "目录", "列表", "一览表", "及要求", "要求", "图")
+LABEL_SUFFIXES = ("说明", "信息", "情况", "目录", "列表", "一览表", "及要求", "要求", "图")
 
 
 def squash(text: str) -> str:

@@ -2,7 +2,7 @@
 
 Four first-level indicators (guide 办事指南, hardware 硬件支撑, handling 事项办理, interaction
 互动交流), each with second-level items; every item names a rubric ``method`` (a function of
-``probes/scoring.py``) and the ``points`` it gives each category. The file is validated once, at
+``probes/score/scoring.py``) and the ``points`` it gives each category. The file is validated once, at
 load; a bad file fails naming the file and the key (``IndicatorError:
 scenarios/indicators.yaml: indicators[1].items[0].rubric.points: ...``). The values handed on
 are frozen dataclasses; scoring applies them.
@@ -46,7 +46,7 @@ METHOD_POINTS: Mapping[str, frozenset[str]] = MappingProxyType(
 )
 
 
-# What an item reads: ``observation.field``, an observation of probes/scoring.py.
+# What an item reads: ``observation.field``, an observation of probes/score/scoring.py.
 MEASUREMENT_PATTERN = r"^(guide|interaction|handling|hardware)\.[a-z_]+$"
 
 

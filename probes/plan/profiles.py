@@ -23,7 +23,7 @@ from probes.plan.scenarios import ScenarioError
 from probes.settings import DATA_DIR
 
 # action -> (required arguments, optional arguments). The journey implements each one
-# (probes/journey.py: run_profile_step); a test keeps the two in step.
+# (probes/walk/guide.py: run_profile_step); a test keeps the two in step.
 ACTIONS: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     "goto": (frozenset({"url"}), frozenset()),
     "click_text": (frozenset({"text"}), frozenset({"exact", "optional"})),

@@ -3,9 +3,9 @@
 The *report* step of the data flow (README, architecture). Pure: the caller reads the round
 from the database and hands in one plain dict (``ReportData``); nothing here opens SQLite, a
 browser or the network. The HTML opens with no internet: inline CSS, charts as inline SVG
-(``probes/charts.py``), screenshots as ``data:`` URIs given by the caller, no script. Every
+(``probes/report/charts.py``), screenshots as ``data:`` URIs given by the caller, no script. Every
 value from a portal (titles, replies, guide values, urls) goes through Jinja2's autoescape
-(``probes/templates/report/``); portal urls are shown as text, never as links.
+(``probes/report/templates/``); portal urls are shown as text, never as links.
 
 What the caller builds (``build_report_data`` assembles it from the pieces)::
 
@@ -69,7 +69,7 @@ from typing import Any, NotRequired, TypedDict
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from probes.outcomes import LABELS_ZH, Outcome
+from probes.outcomes import IDS, LABELS_ZH, Outcome, outcome_name
 from probes.plan.indicators import IndicatorSystem
 from probes.report import charts
 from probes.score.offline import (
@@ -351,10 +351,6 @@ def _fmt_rank_change(value: int | None) -> str:
     return "持平" if value == 0 else (f"↑{value}" if value > 0 else f"↓{-value}")
 
 
-def _outcome_name(outcome: str) -> str:
-    return LABELS_ZH[Outcome(outcome)] if outcome in Outcome._value2member_map_ else outcome
-
-
 def _evaluator_items(data: ReportData) -> dict[str, set[str]]:
     """City id -> the items whose figure rests on an evaluator's judgement."""
     by_kind: dict[str, list[str]] = {}
@@ -363,7 +359,7 @@ def _evaluator_items(data: ReportData) -> dict[str, set[str]]:
             if item["method"] == "effectiveness" and item["kind"]:
                 by_kind.setdefault(item["kind"], []).append(item["id"])
     marked: dict[str, set[str]] = {}
-    # overrides and labels (probes/overrides.py): score_of lists them per city as "judged"
+    # overrides and labels (probes/store/overrides.py): score_of lists them per city as "judged"
     for c in data["score"].get("cities", []):
         if c.get("judged"):
             marked.setdefault(c["city"], set()).update(c["judged"])
@@ -516,10 +512,8 @@ def _excluded_name(text: str, names: _Names) -> str:
     """``beauty-salon/public-health-permit/pc: timeout not confirmed`` in Chinese."""
     key, _, reason = text.partition(": ")
     parts = [CHANNEL_ZH.get(k) or KIND_ZH.get(k) or names.of(k) for k in key.split("/")]
-    if reason.endswith(" not confirmed") and reason.removesuffix(" not confirmed") in (
-        Outcome._value2member_map_
-    ):
-        reason = _outcome_name(reason.removesuffix(" not confirmed")) + "（未确认）"
+    if reason.endswith(" not confirmed") and reason.removesuffix(" not confirmed") in IDS:
+        reason = outcome_name(reason.removesuffix(" not confirmed")) + "（未确认）"
     return "/".join(parts) + "：" + _EXCLUDED_ZH.get(reason, reason)
 
 
@@ -530,7 +524,7 @@ def _probe_view(probe: Mapping[str, Any], names: _Names) -> dict[str, Any]:
         "scenario_name": names.of(p["scenario"]),
         "matter_name": names.of(p["matter"]),
         "channel_name": CHANNEL_ZH.get(p["channel"], p["channel"]),
-        "outcome_name": _outcome_name(p["outcome"]),
+        "outcome_name": outcome_name(p["outcome"]),
     }
 
 

@@ -1,4 +1,4 @@
-"""TODO."""
+"""Shrink a guide's screenshot for the report: a JPEG of its top, as a data URL."""
 
 from __future__ import annotations
 

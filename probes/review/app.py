@@ -30,14 +30,12 @@ session's, never a form field's.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import sqlite_utils
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -193,13 +191,11 @@ def create_app(
     @contextmanager
     def connect():
         """A connection for one request (sqlite3 connections stay in their thread)."""
-        conn = sqlite3.connect(db_path, timeout=store.BUSY_TIMEOUT_MS / 1000)
-        db = sqlite_utils.Database(conn)
+        db = store.connect(db_path)
         try:
-            db.execute("PRAGMA foreign_keys = ON")
             yield db
         finally:
-            conn.close()
+            db.close()
 
     def render(request: Request, template: str, status_code: int = 200, /, **context) -> Response:
         return templates.TemplateResponse(request, template, context, status_code=status_code)
@@ -386,10 +382,8 @@ def create_app(
 
     def _override_back(override_id: int) -> str:
         with connect() as db:
-            row = next(
-                iter(db.query("SELECT probe_id FROM overrides WHERE id = ?", [override_id])), None
-            )
-        return f"/probes/{row['probe_id']}#overrides" if row else "/queue"
+            probe_id = overrides.probe_of_override(db, override_id)
+        return f"/probes/{probe_id}#overrides" if probe_id else "/queue"
 
     async def confirm(request: Request) -> Response:
         override_id = request.path_params["override_id"]

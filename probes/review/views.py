@@ -1,9 +1,9 @@
 """What each review page shows, read out of the database as plain dicts for the templates.
 
 The *review* end of the data flow (README, "Architecture"): the store's readers
-(``probes/store.py``), the score with the evaluators' judgements applied
-(``probes.app.evaluation.score_of``) and the overrides and audit log (``probes/overrides.py``). No
-page writes here; the forms' POSTs call ``probes/overrides.py`` from ``probes/review/app.py``.
+(``probes/store/``), the score with the evaluators' judgements applied
+(``probes.app.evaluation.score_of``) and the overrides and audit log (``probes/store/overrides.py``). No
+page writes here; the forms' POSTs call ``probes/store/overrides.py`` from ``probes/review/app.py``.
 Values stay as the portal gave them: the templates escape them (Jinja2 autoescape).
 """
 
@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from probes import store
 from probes.app.evaluation import score_of
-from probes.outcomes import LABELS_ZH, Outcome
+from probes.outcomes import IDS, LABELS_ZH, Outcome, outcome_name
 from probes.plan.indicators import load_indicators
 from probes.report.data import (
     CHANNEL_ZH,
@@ -143,12 +143,6 @@ def readable_url(url: Any) -> str:
     return unquote(url, errors="replace") if isinstance(url, str) else ""
 
 
-def outcome_name(outcome: str | None) -> str:
-    if outcome in Outcome._value2member_map_:
-        return LABELS_ZH[Outcome(outcome)]
-    return outcome or ""
-
-
 def present_name(value: str | None) -> str:
     """An element override's value (``1`` / ``0``) in words."""
     return {"1": "有值", "0": "缺失"}.get(value or "", value or "")
@@ -158,7 +152,7 @@ def change_name(field: str, value: str | None) -> str:
     """An audit log value in words: outcomes and labels in Chinese, element 1/0 as 有值/缺失."""
     if value is None:
         return ""
-    if field == "outcome" or value in Outcome._value2member_map_:
+    if field == "outcome" or value in IDS:
         return outcome_name(value)
     if field.startswith("element:"):
         return present_name(value)
@@ -205,7 +199,7 @@ def evidence_file(db, evidence: EvidenceStore, sha256: str) -> tuple[dict, bytes
 
     Raises ``store.EvidenceError`` when the file is missing or no longer hashes to its name.
     """
-    row = next(iter(db.query("SELECT * FROM evidence WHERE sha256 = ?", [sha256])), None)
+    row = store.evidence_row(db, sha256)
     if row is None:
         return None
     return row, store.read_evidence(db, evidence, sha256)
@@ -213,7 +207,7 @@ def evidence_file(db, evidence: EvidenceStore, sha256: str) -> tuple[dict, bytes
 
 def evidence_problems(db, evidence: EvidenceStore) -> dict[str, Any]:
     """Every evidence file re-hashed: how many, and those missing or changed."""
-    total = db.execute("SELECT count(*) FROM evidence").fetchone()[0]
+    total = store.evidence_count(db)
     problems = store.verify_evidence(db, evidence)
     for p in problems:
         p["problem_name"] = INTEGRITY_ZH.get(p["problem"], p["problem"])
@@ -222,14 +216,7 @@ def evidence_problems(db, evidence: EvidenceStore) -> dict[str, Any]:
 
 def rounds(db) -> list[dict]:
     """Every round, newest first, with how many probes and items (sent, not dry runs) it has."""
-    return list(
-        db.query(
-            "SELECT r.id, r.kind, r.target, r.started_at, r.finished_at, r.status,"
-            " (SELECT count(*) FROM probes p WHERE p.round_id = r.id) AS probes,"
-            " (SELECT count(*) FROM items i WHERE i.round_id = r.id AND NOT i.dry_run) AS items"
-            " FROM rounds r ORDER BY r.started_at DESC, r.rowid DESC"
-        )
-    )
+    return store.rounds_overview(db)
 
 
 def _indicators(scores: dict, items: dict, judged: set[str]) -> list[dict]:
@@ -377,11 +364,9 @@ def audit_log(db, names: Names, *, limit: int = 500) -> list[dict]:
     for subject in subjects:
         ident = subject.partition(":")[2]
         if ident.isdigit():
-            row = next(
-                iter(db.query("SELECT probe_id FROM overrides WHERE id = ?", [int(ident)])), None
-            )
-            if row:
-                probe_of[subject] = f"probe:{row['probe_id']}"
+            probe_id = overrides.probe_of_override(db, int(ident))
+            if probe_id:
+                probe_of[subject] = f"probe:{probe_id}"
     rows = [
         {**r, "subject": probe_of.get(r["subject"], r["subject"]), "shown_subject": r["subject"]}
         for r in rows
@@ -452,18 +437,10 @@ def _materials(judgement: dict | None) -> list[dict]:
     ]
 
 
-def get_probe(db, probe_id: int) -> dict | None:
-    row = next(iter(db.query("SELECT * FROM probes WHERE id = ?", [probe_id])), None)
-    if row is not None:
-        row["flaky"] = bool(row["flaky"])
-        row["extra"] = json.loads(row["extra"] or "{}")
-    return row
-
-
 def probe(db, evidence: EvidenceStore, probe_id: int, names: Names) -> dict | None:
     """One probe: its timeline, capture, elements beside the required ones, materials and
     links, findings, evidence with integrity, overrides and audit log."""
-    p = get_probe(db, probe_id)
+    p = store.get_probe(db, probe_id)
     if p is None:
         return None
     active = overrides.active_overrides(db, p["round_id"]).get(probe_id, {})

@@ -1,1 +1,6 @@
-"""TODO."""
+"""Step 1 of the data flow, on a timetable: the scheduler as its own process.
+
+``file`` reads and validates the schedule (``scenarios/schedule.yaml``); ``jobs`` is what each
+kind of job runs (a guide round, a reply poll, a health check) and the arguments it accepts;
+``scheduler`` keeps the jobs in their own SQLite job store and runs them.
+"""

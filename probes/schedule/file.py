@@ -1,8 +1,8 @@
-"""TODO."""
+"""The schedule file (``scenarios/schedule.yaml``): its jobs, their triggers and options,
+validated when it is loaded (a mistake names the file and the key)."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
@@ -15,22 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from probes.plan.datafiles import read_model
 from probes.schedule.jobs import KINDS, ScheduleError
 from probes.settings import DATA_DIR, TIMEZONE
+from probes.text import parse_duration
 
 SCHEDULE_PATH = DATA_DIR / "schedule.yaml"
-
-
-DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
-
-
-DURATION_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str) -> int:
-    """``90s`` / ``30m`` / ``2h`` / ``1d`` / ``1w`` in seconds."""
-    match = DURATION.match(str(text).strip().lower())
-    if not match or int(match[1]) == 0:
-        raise ValueError(f"{text!r}: say 90s, 30m, 2h, 1d or 1w")
-    return int(match[1]) * DURATION_S[match[2]]
 
 
 def cron_trigger(expr: str, timezone: str, jitter: int | None = None) -> CronTrigger:
@@ -170,10 +157,3 @@ class Schedule(BaseModel):
 def load_schedule(path: str | Path = SCHEDULE_PATH) -> Schedule:
     """The schedule file, validated; a bad one raises ``ScheduleError`` naming file and key."""
     return read_model(path, Schedule, ScheduleError)
-
-
-def duration_text(seconds: int) -> str:
-    for unit in ("w", "d", "h", "m"):
-        if seconds % DURATION_S[unit] == 0:
-            return f"{seconds // DURATION_S[unit]}{unit}"
-    return f"{seconds}s"

@@ -55,9 +55,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from apscheduler.util import datetime_to_utc_timestamp, utc_timestamp_to_datetime
 
-from probes.schedule.file import SCHEDULE_PATH, JobSpec, Schedule, duration_text, load_schedule
+from probes.schedule.file import SCHEDULE_PATH, JobSpec, Schedule, load_schedule
 from probes.schedule.jobs import KIND_OF_REF, KINDS, ScheduleError
 from probes.settings import DEFAULT_DB, JOBS_DB, TIMEZONE
+from probes.text import duration_text
 
 log = logging.getLogger("probes.schedule")
 

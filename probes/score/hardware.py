@@ -1,11 +1,16 @@
-"""TODO."""
+"""The hardware indicator (硬件支撑): the rubrics of its items and the reads they rest on.
+
+``hardware_observations`` turns the check rows of one or more rounds (a week's, for
+availability) into one ``HardwareObservation`` per city and item of the indicator file; the
+rubrics are the ``*_score`` functions, pure, and their numbers are the ``describe`` texts of
+``scenarios/indicators.yaml``.
+"""
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -94,14 +99,7 @@ def check_rounds_of_week(
     """The check rounds started within ``days`` before the latest one (of a target; started at
     or before ``until``, an ISO time, when given): the window the availability rule counts
     failed visits in."""
-    sql, params = "SELECT id, target, started_at FROM rounds WHERE kind = 'check'", []
-    if target is not None:
-        sql += " AND target = ?"
-        params.append(target)
-    if until is not None:
-        sql += " AND started_at <= ?"
-        params.append(until)
-    rows = list(db.query(sql + " ORDER BY started_at DESC, rowid DESC", params))
+    rows = store.rounds_of(db, "check", target=target, until=until, newest_first=True)
     if not rows:
         return []
     latest = rows[0]
@@ -113,24 +111,11 @@ def check_rounds_of_week(
     ]
 
 
-def check_rows(db, round_ids: Sequence[str], kind: str | None = None) -> list[dict]:
-    marks = ", ".join("?" for _ in round_ids)
-    sql = f"SELECT * FROM checks WHERE round_id IN ({marks})"
-    params: list[Any] = list(round_ids)
-    if kind is not None:
-        sql += " AND kind = ?"
-        params.append(kind)
-    rows = list(db.query(sql + " ORDER BY id", params))
-    for row in rows:
-        row["detail"] = json.loads(row["detail"] or "{}")
-    return rows
-
-
 def uptime(db, *round_ids: str) -> dict[tuple[str | None, str | None, str], float | None]:
     """(city, channel, url) -> the share of its visits that loaded in these rounds (None when
     no visit counted: a protected portal no browser tried)."""
     seen: dict[tuple, list[bool]] = defaultdict(list)
-    for row in check_rows(db, round_ids, "home"):
+    for row in store.check_rows(db, round_ids, "home"):
         key = (row["city"], row["channel"], row["url"])
         seen.setdefault(key, [])
         if row["detail"].get("available") is not None:
@@ -150,15 +135,10 @@ class _RoundFacts:
 def _round_facts(db, round_id: str) -> _RoundFacts:
     visits: dict[str, list[bool]] = defaultdict(list)
     values: dict[tuple[str, str], list[float]] = defaultdict(list)
-    rows = db.conn.execute(
-        "SELECT city, kind, detail FROM checks WHERE round_id = ?"
-        " AND kind IN ('home', 'https', 'page') ORDER BY id",  # links are not scored here
-        [round_id],
-    )
-    for city, kind, raw in rows:
+    scored = ("home", "https", "page")  # links are not scored here
+    for city, kind, detail in store.check_details(db, round_id, scored):
         if not city:
             continue
-        detail = json.loads(raw or "{}")
         if kind == "home" and detail.get("available") is not None:
             visits[city].append(bool(detail["available"]))
         elif kind == "https":
@@ -226,7 +206,7 @@ def hardware_observations(
 
 def summarize_checks(db, round_id: str) -> dict:
     """The round as ``govprobe check --json`` prints it (README, "Commands")."""
-    rows = check_rows(db, [round_id])
+    rows = store.check_rows(db, [round_id])
     row_of_round = store.get_round(db, round_id) or {}
     portals: dict[tuple, dict] = {}
     for row in rows:

@@ -1,11 +1,11 @@
 """From the database to what scoring reads: the observations of a round.
 
-Step 6 of the data flow (README, "Architecture") starts here: ``probes/scoring.py`` is pure and
+Step 6 of the data flow (README, "Architecture") starts here: ``probes/score/scoring.py`` is pure and
 reads observations; this module reads them out of SQLite.
 
 * **Guide** (one per probe of the guide round): outcome, how it was found, steps, seconds, rank
   (a transient outcome only counts when a retry confirmed it, else it is left out and listed);
-  an evaluator's active override (``probes/overrides.py``) wins over the machine: an outcome
+  an evaluator's active override (``probes/store/overrides.py``) wins over the machine: an outcome
   overridden counts as confirmed, an element overridden present or absent changes the
   completeness over the matter's required elements (a guide the machine missed and an
   evaluator found counts as found by navigation, with no completeness or accuracy measured);
@@ -71,12 +71,8 @@ def interaction_round_for(db, guide_round: str) -> str | None:
     row = store.get_round(db, guide_round)
     if row is None:
         return None
-    for r in db.query(
-        "SELECT id, params FROM rounds WHERE kind = 'consult' AND target = ?"
-        " ORDER BY started_at DESC, rowid DESC",
-        [row["target"]],
-    ):
-        if not json.loads(r["params"]).get("dry_run"):
+    for r in store.rounds_of(db, "consult", target=row["target"], newest_first=True):
+        if not r["params"].get("dry_run"):
             return r["id"]
     return None
 
@@ -89,38 +85,21 @@ def read_observations(
     interaction_round = interaction_round or interaction_round_for(db, guide_round)
     corrected = overrides.active_overrides(db, guide_round)
     judgements = {}
-    for r in db.query(
-        "SELECT j.probe_id, j.completeness, j.required, j.missing FROM judgements j"
-        " JOIN probes p ON p.id = j.probe_id WHERE p.round_id = ?",
-        [guide_round],
-    ):
-        elements_said = (corrected.get(r["probe_id"]) or {}).get("elements")
-        judgements[r["probe_id"]] = (
-            _completeness(json.loads(r["required"]), json.loads(r["missing"]), elements_said)
+    for probe_id, j in store.judgements_of_round(db, guide_round).items():
+        elements_said = (corrected.get(probe_id) or {}).get("elements")
+        judgements[probe_id] = (
+            _completeness(j["required"], j["missing"], elements_said)
             if elements_said
-            else r["completeness"]
+            else j["completeness"]
         )
-    counts = {}
-    for table, where in (("findings", ""), ("links", " AND l.status IS NOT NULL")):
-        alias = "l" if table == "links" else "f"
-        counts[table] = {
-            r["probe_id"]: r["n"]
-            for r in db.query(
-                f"SELECT {alias}.probe_id, count(*) AS n FROM {table} {alias}"
-                f" JOIN probes p ON p.id = {alias}.probe_id WHERE p.round_id = ?{where}"
-                f" GROUP BY {alias}.probe_id",
-                [guide_round],
-            )
-        }
+    counts = store.finding_counts(db, guide_round)
     elements: dict[int, dict[str, str]] = {}
-    for r in db.query(
-        "SELECT e.probe_id, e.element, e.value FROM elements e JOIN probes p ON p.id = e.probe_id"
-        " WHERE p.round_id = ? AND e.present AND e.element IN ('到办事现场次数', '网上办理深度')",
-        [guide_round],
-    ):
-        said = (corrected.get(r["probe_id"]) or {}).get("elements", {})
-        if said.get(r["element"], True):  # an evaluator may say it is not really shown
-            elements.setdefault(r["probe_id"], {})[r["element"]] = r["value"]
+    handling_elements = ("到办事现场次数", "网上办理深度")
+    for probe_id, shown in store.shown_elements(db, guide_round, handling_elements).items():
+        said = (corrected.get(probe_id) or {}).get("elements", {})
+        for element, value in shown.items():
+            if said.get(element, True):  # an evaluator may say it is not really shown
+                elements.setdefault(probe_id, {})[element] = value
 
     guides, handling, seen = [], [], set()
     for p in store.probes_of_round(db, guide_round):
@@ -149,7 +128,7 @@ def read_observations(
                 completeness=judgements.get(p["id"]) if found else None,
                 findings=findings if found else 0,
                 checks=max(checks, findings) if found else 0,
-                # a transient failure counts only once a retry confirmed it (probes/rounds.py)
+                # a transient failure counts only once a retry confirmed it (probes/walk/round.py)
                 confirmed=Outcome(outcome) not in TRANSIENT
                 or bool(extra.get("confirmed") or said.get("outcome")),
             )

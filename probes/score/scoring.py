@@ -1,7 +1,7 @@
 """Scoring: from observations to items, indicators, cities, regions and the nation.
 
 The *score* step of the data flow (README, architecture). Pure policy: no browser, HTTP,
-SQLite or clock; the indicator system (``scenarios/indicators.yaml``, ``probes/indicators.py``)
+SQLite or clock; the indicator system (``scenarios/indicators.yaml``, ``probes/plan/indicators.py``)
 says which rubric each item uses and what each category scores, and this module applies it.
 
 The levels, each a mean of the one below::
@@ -39,6 +39,7 @@ from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
 from probes.outcomes import TRANSIENT, Outcome
+from probes.plan.cities import REGIONS
 from probes.plan.indicators import IndicatorSystem, Item, Rubric
 
 Timeliness = Literal["on_time", "late", "no_reply"]
@@ -55,7 +56,6 @@ EFFECTIVENESS_POINTS: Mapping[str, int] = MappingProxyType({"solved": 100, "part
 
 
 # The brief's regions, in its order; a region not listed here follows in order of appearance.
-REGIONS: tuple[str, ...] = ("华北", "东北", "华东", "华南", "西南", "西北")
 
 
 INTERACTION_KINDS = frozenset({"consult", "complaint"})
@@ -149,7 +149,7 @@ class InteractionObservation:
     kind: str  # consult | complaint
     timeliness: Timeliness | None  # None: still waiting
     effectiveness: Effectiveness | None  # None: not judged (yet)
-    effectiveness_source: str | None = None  # auto | evaluator (as probes/store.py keeps it)
+    effectiveness_source: str | None = None  # auto | evaluator (as probes/store/ keeps it)
 
     def __post_init__(self) -> None:
         if self.kind not in INTERACTION_KINDS:

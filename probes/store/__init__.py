@@ -8,12 +8,15 @@ What other packages import as ``store.x`` is re-exported here; ``overrides`` is 
 """
 
 from probes.store.checks import (  # noqa: F401
+    check_details,
+    check_rows,
     save_check,
 )
 from probes.store.db import (  # noqa: F401
     BUSY_TIMEOUT_MS,
     EvidenceError,
     StoreError,
+    connect,
     insert,
     now_iso,
     one,
@@ -41,8 +44,12 @@ from probes.store.items import (  # noqa: F401
     set_label,
 )
 from probes.store.judgements import (  # noqa: F401
+    finding_counts,
     judgement_of_probe,
+    judgements_of_round,
+    materials_of_round,
     save_judgement,
+    shown_elements,
 )
 from probes.store.offline import (  # noqa: F401
     latest_offline_import,
@@ -52,8 +59,11 @@ from probes.store.probes import (  # noqa: F401
     capture_of_probe,
     captures_of_round,
     done_keys,
+    evidence_count,
     evidence_of_probe,
+    evidence_row,
     finished_at,
+    get_probe,
     probes_of_round,
     read_evidence,
     save_probe,
@@ -64,6 +74,8 @@ from probes.store.rounds import (  # noqa: F401
     finish_round,
     get_round,
     latest_round,
+    rounds_of,
+    rounds_overview,
     start_round,
 )
 from probes.store.schema import (  # noqa: F401

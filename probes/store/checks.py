@@ -1,8 +1,9 @@
-"""TODO."""
+"""The ``checks`` table: one row per health-check result of a check round."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlite_utils
@@ -44,3 +45,35 @@ def save_check(
                 "at": at or now_iso(),
             },
         )
+
+
+def check_rows(
+    db: sqlite_utils.Database, round_ids: Sequence[str], kind: str | None = None
+) -> list[dict]:
+    """The check rows of these rounds (of one ``kind``), in the order they were written;
+    ``detail`` decoded."""
+    marks = ", ".join("?" for _ in round_ids)
+    sql = f"SELECT * FROM checks WHERE round_id IN ({marks})"
+    params: list[Any] = list(round_ids)
+    if kind is not None:
+        sql += " AND kind = ?"
+        params.append(kind)
+    rows = list(db.query(sql + " ORDER BY id", params))
+    for row in rows:
+        row["detail"] = json.loads(row["detail"] or "{}")
+    return rows
+
+
+def check_details(
+    db: sqlite_utils.Database, round_id: str, kinds: Sequence[str]
+) -> Iterator[tuple[str | None, str, dict]]:
+    """(city, kind, detail) of one round's rows of these kinds, in order: the lean read the
+    rubrics make for every round of a season."""
+    marks = ", ".join("?" for _ in kinds)
+    rows = db.conn.execute(
+        f"SELECT city, kind, detail FROM checks WHERE round_id = ? AND kind IN ({marks})"
+        " ORDER BY id",
+        [round_id, *kinds],
+    )
+    for city, kind, raw in rows:
+        yield city, kind, json.loads(raw or "{}")

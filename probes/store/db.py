@@ -16,7 +16,7 @@ writes to the database.
 - Evidence files live in an ``EvidenceStore`` (content-addressed by sha256); the database holds
   their hashes, so ``verify_evidence`` can prove every file is the one that was judged, and
   ``read_evidence`` refuses a file that no longer matches, so last month's captures can be
-  judged again with today's rules (``probes/judging.py``) with no browser.
+  judged again with today's rules (``probes/judge/rejudge.py``) with no browser.
 
 Rows come back as plain dicts (the storage edge); JSON columns are decoded on the way out.
 """
@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -95,3 +97,12 @@ def sql_value(value: Any) -> Any:
 
 def one(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> dict | None:
     return next(iter(db.query(sql, params)), None)
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """A connection to an existing database, as it is (no migration): foreign keys on, the busy
+    timeout; for one request of the review pages (sqlite3 connections stay in their thread)."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA foreign_keys = ON")
+    return db

@@ -1,4 +1,5 @@
-"""TODO."""
+"""Consultation and complaint items: the intent recorded before sending, each state change
+as an event, replies, labels and the evidence of every visit."""
 
 from __future__ import annotations
 

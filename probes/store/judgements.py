@@ -1,4 +1,5 @@
-"""TODO."""
+"""The judgements of probes (completeness, accuracy, the elements found), one per probe and
+rules version."""
 
 from __future__ import annotations
 
@@ -136,3 +137,68 @@ def judgement_of_probe(db: sqlite_utils.Database, probe_id: int) -> dict | None:
                     row[flag] = bool(row[flag])
         summary[table] = rows
     return summary
+
+
+def judgements_of_round(db: sqlite_utils.Database, round_id: str) -> dict[int, dict]:
+    """Probe id -> its judgement's ``completeness``, ``required`` and ``missing`` (decoded)."""
+    return {
+        r["probe_id"]: {
+            "completeness": r["completeness"],
+            "required": json.loads(r["required"]),
+            "missing": json.loads(r["missing"]),
+        }
+        for r in db.query(
+            "SELECT j.probe_id, j.completeness, j.required, j.missing FROM judgements j"
+            " JOIN probes p ON p.id = j.probe_id WHERE p.round_id = ?",
+            [round_id],
+        )
+    }
+
+
+def shown_elements(
+    db: sqlite_utils.Database, round_id: str, only: Sequence[str] | None = None
+) -> dict[int, dict[str, str]]:
+    """Probe id -> {element: value} of the elements its guide shows (``only`` these, if given)."""
+    sql = (
+        "SELECT e.probe_id, e.element, e.value FROM elements e JOIN probes p ON p.id = e.probe_id"
+        " WHERE p.round_id = ? AND e.present"
+    )
+    args: list[Any] = [round_id]
+    if only is not None:
+        sql += f" AND e.element IN ({', '.join('?' for _ in only)})"
+        args += list(only)
+    shown: dict[int, dict[str, str]] = {}
+    for r in db.query(sql, args):
+        shown.setdefault(r["probe_id"], {})[r["element"]] = r["value"]
+    return shown
+
+
+def finding_counts(db: sqlite_utils.Database, round_id: str) -> dict[str, dict[int, int]]:
+    """``{"findings": {probe id: n}, "links": {probe id: n}}``: accuracy findings, and links
+    that answered with a status, per probe of the round."""
+    counts = {}
+    for table, where in (("findings", ""), ("links", " AND t.status IS NOT NULL")):
+        counts[table] = {
+            r["probe_id"]: r["n"]
+            for r in db.query(
+                f"SELECT t.probe_id, count(*) AS n FROM {table} t"
+                f" JOIN probes p ON p.id = t.probe_id WHERE p.round_id = ?{where}"
+                " GROUP BY t.probe_id",
+                [round_id],
+            )
+        }
+    return counts
+
+
+def materials_of_round(
+    db: sqlite_utils.Database, round_id: str, channel: str = "pc"
+) -> dict[tuple[str, str], list[str]]:
+    """(city, matter) -> the 申请材料 its guide on ``channel`` lists, in the round, in order."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for r in db.query(
+        "SELECT p.city, p.matter, m.name FROM materials m JOIN probes p ON p.id = m.probe_id"
+        " WHERE p.round_id = ? AND p.channel = ? AND p.city IS NOT NULL ORDER BY p.id, m.seq",
+        [round_id, channel],
+    ):
+        out.setdefault((r["city"], r["matter"]), []).append(r["name"])
+    return out

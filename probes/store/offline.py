@@ -1,4 +1,4 @@
-"""TODO."""
+"""The imports of offline (service-hall) results: which file, by whom, when."""
 
 from __future__ import annotations
 

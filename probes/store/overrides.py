@@ -7,7 +7,7 @@ alone and corrects it where it was wrong. Each change:
 * names who made it (the evaluator's name comes from their token in the review pages, from
   ``--by`` on the command line), when, the old and the new value and why (a reason is required);
 * goes into the audit log (table ``labels``: the item or the subject ``probe:<id>``);
-* counts in the scores at once (``probes/observations.py`` reads the active overrides, the
+* counts in the scores at once (``probes/score/observations.py`` reads the active overrides, the
   evaluation marks the figures that rest on a judgement);
 * waits for a second evaluator, when it overrides the machine, in the work queue: an override
   confirmed by its own author is refused. Withdrawing one (or overriding the same thing again)
@@ -329,3 +329,9 @@ def work_queue(db, guide_round: str, interaction_round: str | None = None) -> di
         "inconclusive": inconclusive,
         "awaiting_second": awaiting,
     }
+
+
+def probe_of_override(db, override_id: int) -> int | None:
+    """The probe an override corrects; None when there is no such override."""
+    row = store_db.one(db, "SELECT probe_id FROM overrides WHERE id = ?", [override_id])
+    return row["probe_id"] if row else None

@@ -1,4 +1,6 @@
-"""TODO."""
+"""The probes of a guide round: each written whole in one transaction with its steps,
+capture and evidence; read back by round or by probe; the evidence verified against its
+hashes."""
 
 from __future__ import annotations
 
@@ -173,7 +175,7 @@ def save_probe(
 
 def _decode_probe(row: dict) -> dict:
     row["flaky"] = bool(row["flaky"])
-    row["extra"] = json.loads(row["extra"])
+    row["extra"] = json.loads(row["extra"] or "{}")
     return row
 
 
@@ -270,3 +272,19 @@ def verify_evidence(db: sqlite_utils.Database, store: EvidenceStore) -> list[dic
         if state != "ok":
             problems.append({"sha256": row["sha256"], "relpath": row["relpath"], "problem": state})
     return problems
+
+
+def evidence_count(db: sqlite_utils.Database) -> int:
+    """How many evidence files the database knows of."""
+    return db.execute("SELECT count(*) FROM evidence").fetchone()[0]
+
+
+def get_probe(db: sqlite_utils.Database, probe_id: int) -> dict | None:
+    """One probe's row, decoded; None when there is no such probe."""
+    row = one(db, "SELECT * FROM probes WHERE id = ?", [probe_id])
+    return _decode_probe(row) if row is not None else None
+
+
+def evidence_row(db: sqlite_utils.Database, sha256: str) -> dict | None:
+    """What the database knows of one evidence file (its kind, media type, path); None if none."""
+    return one(db, "SELECT * FROM evidence WHERE sha256 = ?", [sha256])

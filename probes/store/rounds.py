@@ -1,4 +1,4 @@
-"""TODO."""
+"""The ``rounds`` table: a round starts, finishes or is interrupted; the latest of a kind."""
 
 from __future__ import annotations
 
@@ -88,3 +88,41 @@ def latest_round(
         sql += " WHERE " + " AND ".join(where)
     row = one(db, sql + " ORDER BY started_at DESC, rowid DESC LIMIT 1", params)
     return row["id"] if row else None
+
+
+def rounds_of(
+    db: sqlite_utils.Database,
+    kind: str,
+    *,
+    target: str | None = None,
+    status: str | None = None,
+    until: str | None = None,
+    newest_first: bool = False,
+) -> list[dict]:
+    """The rounds of a kind (of a target, in a status, started at or before ``until``, an ISO
+    time), oldest first unless ``newest_first``; ``params`` decoded."""
+    sql, args = "SELECT * FROM rounds WHERE kind = ?", [kind]
+    for column, value in (("target", target), ("status", status)):
+        if value is not None:
+            sql += f" AND {column} = ?"
+            args.append(value)
+    if until is not None:
+        sql += " AND started_at <= ?"
+        args.append(until)
+    order = "DESC" if newest_first else ""
+    rows = list(db.query(sql + f" ORDER BY started_at {order}, rowid {order}", args))
+    for row in rows:
+        row["params"] = json.loads(row["params"] or "{}")
+    return rows
+
+
+def rounds_overview(db: sqlite_utils.Database) -> list[dict]:
+    """Every round, newest first, with how many probes and items (sent, not dry runs) it has."""
+    return list(
+        db.query(
+            "SELECT r.id, r.kind, r.target, r.started_at, r.finished_at, r.status,"
+            " (SELECT count(*) FROM probes p WHERE p.round_id = r.id) AS probes,"
+            " (SELECT count(*) FROM items i WHERE i.round_id = r.id AND NOT i.dry_run) AS items"
+            " FROM rounds r ORDER BY r.started_at DESC, r.rowid DESC"
+        )
+    )

@@ -1,4 +1,5 @@
-"""TODO."""
+"""Every table, documented column by column, and the ordered migrations that build them;
+``open_db`` opens a database at the current version (WAL, foreign keys, busy timeout)."""
 
 from __future__ import annotations
 

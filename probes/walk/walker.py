@@ -1,4 +1,9 @@
-"""TODO."""
+"""The browser machinery every journey shares.
+
+``PortalWalker`` arrives at a portal past a script challenge and notice overlays, lets a page
+settle, follows clicks into new tabs, lists links and takes screenshots; ``Trace`` is what one
+walk has recorded so far (its steps and URL trail); ``JourneyConfig`` bounds a walk in time.
+"""
 
 from __future__ import annotations
 
