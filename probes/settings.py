@@ -13,6 +13,7 @@ from pathlib import Path
 DATA_DIR = Path(__file__).resolve().parent.parent / "scenarios"  # scenarios, cities, indicators
 DEFAULT_DB = Path("results/govprobe.db")
 JOBS_DB = Path("results/schedule.db")  # the scheduler's job store, beside the database
+DEMO_DIR = Path("results/demo")  # where govprobe demo writes its database, evidence and report
 DEFAULT_SESSIONS = Path("~/.config/govprobe/sessions").expanduser()  # saved portal logins
 
 TIMEZONE = "Asia/Shanghai"  # the portals' and the evaluators' time (Beijing time)

@@ -307,24 +307,21 @@ def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
             if errors:
                 return form_page(request, city, kind, errors=errors, values=values, status_code=400)
             now = state.clock.now()
-            seq = 1 + sum(1 for s in state.submissions if s.city == city.city_id and s.kind == kind)
-            receipt = f"{KINDS[kind][2]}-{city.region_code[:6]}-{now:%Y%m%d}-{seq:04d}"
             matter = infer_matter(city, values["matter"])
-            sub = Submission(
+            sub = state.submit(
+                lambda seq: f"{KINDS[kind][2]}-{city.region_code[:6]}-{now:%Y%m%d}-{seq:04d}",
                 city=city.city_id,
                 kind=kind,
                 scenario=scenario_of(matter),
                 matter=matter,
                 title=values["title"],
                 content=values["content"],
-                receipt=receipt,
                 submitted_at=now,
                 user=USERNAME,
                 contact=values["contact"],
                 phone=values["phone"],
                 public=values["public"] != "不公开",
             )
-            state.submissions.append(sub)
             return render(
                 "common/receipt.html",
                 **context(request, city, kind=kind, sub=sub, submitted=shown(now), kinds=KINDS),

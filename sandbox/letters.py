@@ -257,17 +257,15 @@ def letters_app(state: SandboxState, site: LetterSite) -> Starlette:
                 )
                 return form_page(request, city, values, {}, summary)
         kind = LETTER_TYPES[values["xjlx"]]
-        seq = 1 + sum(1 for s in state.submissions if s.city == city.city_id and s.kind == kind)
-        receipt = f"{PREFIX[kind]}{now:%Y%m%d}{city.region_code[:6]}{seq:04d}"
         matter = infer_matter(city, values["sjsx"] or values["xjbt"] + values["xjnr"])
-        sub = Submission(
+        sub = state.submit(
+            lambda seq: f"{PREFIX[kind]}{now:%Y%m%d}{city.region_code[:6]}{seq:04d}",
             city=city.city_id,
             kind=kind,
             scenario=scenario_of(matter),
             matter=matter,
             title=values["xjbt"],
             content=values["xjnr"],
-            receipt=receipt,
             submitted_at=now,
             user=who,
             contact=values["xm"],
@@ -276,10 +274,9 @@ def letters_app(state: SandboxState, site: LetterSite) -> Starlette:
             district=values["ssqy"],
             dept=values["bfydw"],
         )
-        state.submissions.append(sub)
         return render(
             "letters/receipt.html",
-            **context(request, city, sub=sub, code=query_code(receipt), submitted=shown(now)),
+            **context(request, city, sub=sub, code=query_code(sub.receipt), submitted=shown(now)),
         )
 
     async def notice(request: Request) -> Response:

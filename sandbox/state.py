@@ -7,6 +7,7 @@ that moves the clock or sets a fault through the control API changes what the si
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -73,6 +74,16 @@ class SandboxState:
         self.challenge = Challenge(self.secret)
         for site_id in self.world.origin_ids():
             self.stats.setdefault(site_id, SiteStats())
+
+    def submit(self, receipt: Callable[[int], str], **fields: Any) -> Submission:
+        """Keep one message a portal accepted; its receipt is ``receipt(n)``, n counting this
+        city's messages of this kind from 1, as a portal's 受理编号 does."""
+        seq = 1 + sum(
+            1 for s in self.submissions if s.city == fields["city"] and s.kind == fields["kind"]
+        )
+        sub = Submission(receipt=receipt(seq), **fields)
+        self.submissions.append(sub)
+        return sub
 
     def site(self, site_id: str) -> Site:
         return self.world.sites[site_id]

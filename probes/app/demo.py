@@ -19,7 +19,7 @@ from probes.app.guides import run_guides
 from probes.plan.targets import (
     SandboxProcess,
 )
-from probes.settings import DATA_DIR
+from probes.settings import DATA_DIR, DEMO_DIR
 
 # Wed, Fri, the next Monday (the 5th working day after Monday's submissions: on time ends), then
 # past the 20-working-day window
@@ -27,7 +27,7 @@ DEMO_POLLS = ("P2D", "P2D", "P3D", "P40D")
 
 
 def demo(
-    out: str = "results/demo",
+    out: str | Path = DEMO_DIR,
     concurrency: int = 4,
     show: Callable[[str, Any], None] = lambda kind, value: None,
 ) -> dict:

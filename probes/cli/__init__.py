@@ -12,6 +12,7 @@ import sys
 import click
 
 from probes.cli.options import db_option
+from probes.settings import DEMO_DIR
 from probes.text import iso_duration
 
 
@@ -197,7 +198,7 @@ def verify(db_path):
 
 
 @main.command()
-@click.option("--out", default="results/demo", show_default=True, help="Where the run writes.")
+@click.option("--out", default=str(DEMO_DIR), show_default=True, help="Where the run writes.")
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
 def demo(out, concurrency):
     """The main job on the sandbox: start it, walk every city, scenario and channel, judge."""
