@@ -25,8 +25,8 @@ Exactly once:
 Time is the portal's: submission and reply times as the portal shows them (China time); where
 a list shows no reply time, the time of the poll that first saw the reply, with the time since
 the previous poll kept as its uncertainty. "Now" for the observation window is the portal's
-clock (``probes/targets.py``: the sandbox's simulated clock, or the real one). Working days
-follow China's calendar (``probes/workdays.py``); thresholds come from
+clock (``probes/plan/targets.py``: the sandbox's simulated clock, or the real one). Working days
+follow China's calendar (``probes/plan/workdays.py``); thresholds come from
 ``scenarios/indicators.yaml``.
 """
 
@@ -40,13 +40,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from playwright.async_api import async_playwright
 
 from probes import store
 from probes.net.browser import new_context
-from probes.net.gate import HostGate
+from probes.net.gate import HostGate, gather_per_host
 from probes.outcomes import Outcome
 from probes.plan.cities import load_registry
 from probes.plan.indicators import Thresholds
@@ -319,19 +318,17 @@ async def _reconcile_duplicate(db, journey, item_id, planned: Planned, attempt, 
 
 
 async def _run_cities(groups, work, options: ConsultOptions, launch: dict) -> None:
-    limit = asyncio.Semaphore(options.concurrency)
-    hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(options.per_host))
+    """``work`` for each city's group in one browser, at most ``concurrency`` cities at once
+    and ``per_host`` against one portal; every context's requests pass one gate."""
     gate = HostGate(options.per_host)  # requests per host, across the cities' contexts
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(**launch)
         try:
-
-            async def one(items) -> None:
-                host = urlsplit(items[0].target.url).netloc
-                async with hosts[host], limit:
-                    await work(browser, playwright, items, gate)
-
-            await asyncio.gather(*(one(items) for items in groups))
+            await gather_per_host(
+                groups, lambda items: work(browser, playwright, items, gate),
+                url=lambda items: items[0].target.url,
+                concurrency=options.concurrency, per_host=options.per_host,
+            )  # fmt: skip
         finally:
             await browser.close()
 
@@ -572,7 +569,7 @@ def consult_submit(
     per_host: int = 2,
     report=lambda r: None,
 ) -> dict:
-    """Submit the scenarios' consultations and complaints, once each (``probes/consult.py``).
+    """Submit the scenarios' consultations and complaints, once each (``probes/app/consult.py``).
 
     ``send`` defaults to True on the sandbox and False (a dry run) on live portals."""
     from probes.net import browser as browsers

@@ -1,13 +1,12 @@
-"""Portal health checks for a round, stored, and the hardware indicator (硬件支撑) they feed.
+"""A health-check round over every portal, stored: what the hardware indicator (硬件支撑) rests on.
 
-``govprobe check`` (the ``check`` command below, registered on the main group by
-``probes/cli.py``) resolves where each portal is (``probes/targets.py``), then for every city's
+``govprobe check`` (``probes/cli/check.py``, through ``probes/app/health.py``) resolves where each portal is (``probes/plan/targets.py``), then for every city's
 PC and mobile address, at most ``per_host`` at a time against one host:
 
-1. one **visit** over HTTP (``probes/http_checks.py``): ``up``, ``slow``, ``protected``,
+1. one **visit** over HTTP (``probes/check/http_checks.py``): ``up``, ``slow``, ``protected``,
    ``maintenance``, ``error`` or ``down``, time to first byte and total time;
 2. the **HTTPS** check of that address: redirect from plain http, the certificate, TLS version;
-3. in Chromium (``probes/browser_checks.py``), the **home page** and **one guide** (the one the
+3. in Chromium (``probes/check/browser_checks.py``), the **home page** and **one guide** (the one the
    latest guide round on these same portals found): timings and LCP, page weight, mobile
    adaptation at 375 px on the mobile address, axe-core accessibility. A ``protected`` visit is
    counted as up when the browser gets through the challenge, as down when it does not;
@@ -23,11 +22,7 @@ Each result is one row of ``checks`` (``probes.store.checks.save_check``) in a r
     page   loaded | failed                             PageCheck: timings, bytes, mobile, axe
     link   ok | broken | protected | unreachable |     LinkResult: final_url, size, note
            refused
-
-``hardware_observations`` turns the rows of one or more rounds (a week's, for availability)
-into one ``HardwareObservation`` per city and item of ``scenarios/indicators.yaml``'s hardware
-indicator; the rubrics are the ``*_score`` functions below, pure, and their numbers are the
-``describe`` texts of the indicator file.
+The rubrics that score these rows are in ``probes/score/hardware.py``.
 """
 
 from __future__ import annotations
@@ -49,6 +44,7 @@ from probes import store
 from probes.check.browser_checks import BrowserLimits, PageCheck, check_page, new_check_context
 from probes.check.http_checks import HttpsResult, Visit, check_availability, check_https
 from probes.net import browser as browsers
+from probes.net.gate import HostGate, gather_per_host
 from probes.net.http import MOBILE_USER_AGENT, PC_USER_AGENT, CheckLimits, LinkResult, check_link
 from probes.plan.targets import Target
 
@@ -151,94 +147,90 @@ async def check_targets(
     client: httpx.AsyncClient | None = None,
     launch: dict | None = None,
 ) -> None:
-    """Check every target and store each result in ``round_id`` as soon as it is known."""
+    """Check every target and store each result in ``round_id`` as soon as it is known. At
+    most ``concurrency`` portal addresses (then links) are checked at once and ``per_host``
+    against one host; the round's own client sends every request, each redirect hop too,
+    through one politeness gate (``probes/net/gate.py``). A ``client`` passed in is used as
+    it is."""
     options = options or CheckOptions()
     facts = facts or GuideFacts()
-    limit = asyncio.Semaphore(options.concurrency)
-    hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(options.per_host))
     browser = _LazyBrowser(launch, options.headless)
     own_client = client is None
-    client = client or httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=4 * options.concurrency, max_keepalive_connections=0)
-    )
+    if client is None:
+        connections = httpx.Limits(
+            max_connections=4 * options.concurrency, max_keepalive_connections=0
+        )
+        gate = HostGate(options.per_host)
+        client = httpx.AsyncClient(
+            transport=gate.transport(httpx.AsyncHTTPTransport(limits=connections))
+        )
 
-    async def pages_of(t: Target, host: str) -> list[PageCheck]:
+    async def pages_of(t: Target) -> list[PageCheck]:
         chromium, playwright = await browser.get()
         urls = [("home", t.url)]
         guide = facts.guides.get((_city_id(t), t.channel))
         if guide:
             urls.append(("guide", guide))
-        async with hosts[host]:
-            context = await new_check_context(chromium, playwright, t.channel)
-            try:
-                found = []
-                for kind, url in urls:
-                    page = await check_page(
-                        context, url, kind=kind, channel=t.channel,
-                        accessibility=options.accessibility, limits=options.browser_limits,
-                    )  # fmt: skip
-                    found.append(page)
-                    if not page.loaded:
-                        break
-                return found
-            finally:
-                with contextlib.suppress(PlaywrightError):
-                    await context.close()
+        context = await new_check_context(chromium, playwright, t.channel)
+        try:
+            found = []
+            for kind, url in urls:
+                page = await check_page(
+                    context, url, kind=kind, channel=t.channel,
+                    accessibility=options.accessibility, limits=options.browser_limits,
+                )  # fmt: skip
+                found.append(page)
+                if not page.loaded:
+                    break
+            return found
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                await context.close()
 
     async def one(t: Target) -> str:
-        host = urlsplit(t.url).netloc
         agent = MOBILE_USER_AGENT if t.channel == "mobile" else PC_USER_AGENT
-        async with limit:
-            async with hosts[host]:
-                visit = await check_availability(
-                    client, t.url, limits=options.limits, user_agent=agent
-                )
-                if visit.classification == "down":
-                    https = HttpsResult(t.url, problem="unreachable", message=visit.reason)
-                else:
-                    https = await check_https(
-                        client, t.url, limits=options.limits, user_agent=agent
-                    )
-            pages, trouble = [], ""
-            if options.browser and visit.classification in ("up", "slow", "protected"):
-                try:
-                    pages = await pages_of(t, host)
-                except (PlaywrightError, browsers.BrowserNotFound) as exc:
-                    trouble = str(exc).splitlines()[0][:200]  # ours: nothing measured
+        visit = await check_availability(client, t.url, limits=options.limits, user_agent=agent)
+        if visit.classification == "down":
+            https = HttpsResult(t.url, problem="unreachable", message=visit.reason)
+        else:
+            https = await check_https(client, t.url, limits=options.limits, user_agent=agent)
+        pages, trouble = [], ""
+        if options.browser and visit.classification in ("up", "slow", "protected"):
+            try:
+                pages = await pages_of(t)
+            except (PlaywrightError, browsers.BrowserNotFound) as exc:
+                trouble = str(exc).splitlines()[0][:200]  # ours: nothing measured
         save_target(db, round_id, t, visit, https, pages, trouble)
         return visit.classification
 
     down_hosts: set[str] = set()
 
-    async def link(city: str, url: str, kind: str, portal_host: str | None) -> None:
-        host = urlsplit(url).netloc
-        if host in down_hosts:  # its portal did not answer: spare it the links
-            found = LinkResult(url, "unreachable", note="not tried: the portal did not answer")
+    async def link(found: tuple[str, str, str, str | None]) -> None:
+        city, url, kind, portal_host = found
+        if urlsplit(url).netloc in down_hosts:  # its portal did not answer: spare it the links
+            result = LinkResult(url, "unreachable", note="not tried: the portal did not answer")
         else:
-            async with limit, hosts[host]:
-                found = await check_link(
-                    client, url, portal_host=portal_host, limits=options.limits
-                )
+            result = await check_link(client, url, portal_host=portal_host, limits=options.limits)
         store.save_check(
-            db, round_id, url=url, kind="link", city=city, status=found.status,
-            classification=found.result, total_ms=found.total_ms,
-            detail={**found.detail(), "link_kind": kind},
+            db, round_id, url=url, kind="link", city=city, status=result.status,
+            classification=result.result, total_ms=result.total_ms,
+            detail={**result.detail(), "link_kind": kind},
         )  # fmt: skip
 
     cities = {_city_id(t) for t in targets}
+    links = [
+        (city, url, kind, portal_host)
+        for city, found in facts.links.items()
+        if city in cities
+        for url, kind, portal_host in found
+    ]
+    limits = {"concurrency": options.concurrency, "per_host": options.per_host}
     try:
-        visits = await asyncio.gather(*(one(t) for t in targets))
+        visits = await gather_per_host(targets, one, url=lambda t: t.url, **limits)
         down_hosts.update(
             urlsplit(t.url).netloc for t, v in zip(targets, visits, strict=True) if v == "down"
         )
-        await asyncio.gather(
-            *(
-                link(city, url, kind, portal_host)
-                for city, links in facts.links.items()
-                if city in cities
-                for url, kind, portal_host in links
-            )
-        )
+        await gather_per_host(links, link, url=lambda found: found[1], **limits)
     finally:
         await browser.close()
         if own_client:

@@ -13,7 +13,6 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, async_playwright
 
@@ -22,7 +21,7 @@ from probes.judge.rejudge import judge_round
 from probes.model import ProbeResult
 from probes.net import browser as browsers
 from probes.net.browser import new_context
-from probes.net.gate import HostGate
+from probes.net.gate import HostGate, gather_per_host
 from probes.outcomes import TRANSIENT
 from probes.plan.profiles import Profile
 from probes.plan.scenarios import Scenario
@@ -47,7 +46,7 @@ class RoundOptions:
     # spread over them in turn; empty: a local Chromium
     endpoints: tuple[str, ...] = ()
     # at most `per_host` requests at once per host across the round, `gap_s` apart
-    # (probes/politeness.py); False leaves requests ungated (journeys stay limited per host)
+    # (probes/net/gate.py); False leaves requests ungated (journeys stay limited per host)
     gate_requests: bool = True
     gap_s: float = 0.0
 
@@ -145,25 +144,23 @@ async def walk_jobs(
                 on_probe(None)  # already stored: count it for the progress bar
     if not todo:
         return
-    limit = asyncio.Semaphore(options.concurrency)
-    hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(options.per_host))
     gate = HostGate(options.per_host, options.gap_s) if options.gate_requests else None
     async with async_playwright() as playwright:
         browsers = await open_browsers(playwright, launch, options.endpoints)
         try:
 
-            async def one(n: int, job: Job) -> None:
-                host = urlsplit(job.target.url).netloc
+            async def one(numbered: tuple[int, Job]) -> None:
+                n, job = numbered
                 browser = browsers[n % len(browsers)]
-                async with hosts[host], limit:
-                    results = await _walk_job(
-                        browser, playwright, job, evidence, options, done, gate
-                    )
+                results = await _walk_job(browser, playwright, job, evidence, options, done, gate)
                 for result in results:
                     store.save_probe(db, round_id, result)
                     on_probe(result)
 
-            await asyncio.gather(*(one(n, job) for n, job in enumerate(todo)))
+            await gather_per_host(
+                enumerate(todo), one, url=lambda numbered: numbered[1].target.url,
+                concurrency=options.concurrency, per_host=options.per_host,
+            )  # fmt: skip
         finally:
             for browser in browsers:
                 await browser.close()
