@@ -183,7 +183,9 @@ async def _open_journey(browser, playwright, evidence, target: Target, options, 
     session = session_file(options.sessions, city.id) if options.sessions else None
     saved = session is not None and session.exists()
     extra = {"storage_state": str(session)} if saved else {}
-    context = await new_context(browser, playwright, "pc", options, **extra)
+    context = await new_context(
+        browser, playwright, "pc", user_agent_suffix=options.user_agent_suffix, **extra
+    )
     await gate.attach(context)
     journey = InteractionJourney(
         context,

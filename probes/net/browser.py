@@ -1,4 +1,5 @@
-"""Finding, installing and launching the Chromium that journeys drive.
+"""Finding, installing and launching the Chromium that journeys and checks drive, and the one
+way a context is opened in it (``new_context``).
 
 The discovery order (first that works wins, and the caller is told which):
 
@@ -22,7 +23,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.async_api import Browser
+from playwright.async_api import Browser, BrowserContext
 
 ENV_VAR = "GOVPROBE_CHROMIUM"
 
@@ -151,23 +152,36 @@ PC_VIEWPORT = {"width": 1366, "height": 900}
 MOBILE_DEVICE = "Pixel 7"
 
 
-async def new_context(browser: Browser, playwright, channel: str, options, **extra):
-    """A fresh context for one journey: a phone (Pixel 7) or a PC window, China's locale and
-    time zone, the identifying user-agent suffix of ``options``; ``extra`` such as a saved
-    session's ``storage_state``."""
+async def new_context(
+    browser: Browser,
+    playwright,
+    channel: str,
+    *,
+    user_agent_suffix: str = "",
+    phone_viewport: dict | None = None,
+    **extra,
+) -> BrowserContext:
+    """The one way a context is opened, for a journey or a check: a phone (``MOBILE_DEVICE``)
+    or a PC window (``PC_VIEWPORT``), in China's locale and time zone, certificates checked.
+
+    ``user_agent_suffix`` is appended to the browser's user agent (an identifying token);
+    ``phone_viewport`` replaces the phone's own screen size (the health checks judge a page
+    375 px wide); ``extra`` goes to ``browser.new_context`` as it is (a saved session's
+    ``storage_state``)."""
     common = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai", "ignore_https_errors": False}
     common |= extra
     if channel == "mobile":
         device = dict(playwright.devices[MOBILE_DEVICE])
         device.pop("default_browser_type", None)
-        if options.user_agent_suffix:
-            device["user_agent"] = f"{device['user_agent']} {options.user_agent_suffix}"
+        if phone_viewport is not None:
+            device["viewport"] = device["screen"] = phone_viewport
+        if user_agent_suffix:
+            device["user_agent"] = f"{device['user_agent']} {user_agent_suffix}"
         return await browser.new_context(**device, **common)
     kwargs = {"viewport": PC_VIEWPORT, **common}
-    if options.user_agent_suffix:
-        version = browser.version
+    if user_agent_suffix:
         kwargs["user_agent"] = (
             f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-            f"Chrome/{version} Safari/537.36 {options.user_agent_suffix}"
+            f"Chrome/{browser.version} Safari/537.36 {user_agent_suffix}"
         )
     return await browser.new_context(**kwargs)

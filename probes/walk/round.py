@@ -76,7 +76,9 @@ def plan(
 async def _walk_job(
     browser, playwright, job: Job, evidence, options, skip: set, gate: HostGate | None = None
 ) -> list[ProbeResult]:
-    context = await new_context(browser, playwright, job.target.channel, options)
+    context = await new_context(
+        browser, playwright, job.target.channel, user_agent_suffix=options.user_agent_suffix
+    )
     if gate is not None:
         await gate.attach(context)
     try:
