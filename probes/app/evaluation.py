@@ -147,12 +147,12 @@ def score(
     """``govprobe score``: the round's score; with ``compare``, the change from that round."""
     from probes.report.data import compare as changes
 
-    db = store.open_db(db_path)
-    round_id = _guide_round(db, db_path, round_id)
-    result = score_of(db, round_id)
-    if compare:
-        old = score_of(db, _guide_round(db, db_path, compare))
-        result["compare"] = {"round": compare, **changes(result, old)}
+    with store.open_db(db_path, create=False) as db:
+        round_id = _guide_round(db, db_path, round_id)
+        result = score_of(db, round_id)
+        if compare:
+            old = score_of(db, _guide_round(db, db_path, compare))
+            result["compare"] = {"round": compare, **changes(result, old)}
     return result
 
 
@@ -203,11 +203,14 @@ def report_data(
 ):
     """Everything a report shows for a round, as ``probes.report.data.ReportData`` (``registry``:
     the cities, default the shipped registry)."""
+    with store.open_db(db_path, create=False) as db:
+        return _report_data(db, db_path, round_id, compare=compare, registry=registry)
 
+
+def _report_data(db, db_path: str, round_id: str | None, *, compare, registry):
     from probes.plan.cities import chinese_names
     from probes.report.data import build_report_data, offline_section
 
-    db = store.open_db(db_path)
     evidence = evidence_for(db_path)
     round_id = _guide_round(db, db_path, round_id)
     result = score_of(db, round_id, registry=registry)
@@ -253,6 +256,22 @@ def report_data(
     )
 
 
+def refuse_to_overwrite(out: Path, db_path: str | Path) -> None:
+    """A report is never written over the database, its WAL, an evidence file or any other
+    SQLite database: a mistyped ``--out`` must not destroy what the evaluation rests on."""
+    db = Path(db_path).resolve()
+    target = out.resolve()
+    evidence = evidence_for(db_path).root.resolve()
+    if target in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        raise ValueError(f"--out {out}: 这是数据库本身，报告不会覆盖它")
+    if target == evidence or evidence in target.parents:
+        raise ValueError(f"--out {out}: 在证据文件夹 {evidence} 内，报告不会写在那里")
+    if target.is_file():
+        with target.open("rb") as head:
+            if head.read(16) == b"SQLite format 3\x00":
+                raise ValueError(f"--out {out}: 这是一个 SQLite 数据库，报告不会覆盖它")
+
+
 def write_report(
     db_path: str,
     out: str | Path,
@@ -266,8 +285,9 @@ def write_report(
     from probes.report.data import render_html, write_csv, write_xlsx
 
     load_scenarios()  # a malformed scenario file fails here, naming itself
-    data = report_data(db_path, round_id, compare=compare, registry=registry)
     out = Path(out)
+    refuse_to_overwrite(out, db_path)
+    data = report_data(db_path, round_id, compare=compare, registry=registry)
     if fmt == "html":
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(render_html(data), encoding="utf-8")

@@ -85,6 +85,21 @@ def _fail(exc: Exception) -> click.ClickException:
     return click.ClickException(str(exc))
 
 
+def _measured_something(outcomes: list[str], what: str) -> None:
+    """Exit non-zero, with the counts, when nothing could be measured: every probe is our own
+    failure (``probe_error``). A round of portal failures did measure something: the portals."""
+    from collections import Counter
+
+    from probes.outcomes import outcome_name
+
+    if outcomes and all(o == "probe_error" for o in outcomes):
+        counts = "、".join(f"{outcome_name(k)} {v}" for k, v in Counter(outcomes).items())
+        raise click.ClickException(
+            f"{what}：没有测得任何结果，{len(outcomes)} 个全部是探测程序错误（我方原因，不计入城市）"
+            f"（{counts}）"
+        )
+
+
 @main.command()
 @click.option(
     "--target", type=click.Choice(["sandbox", "live"]), default="sandbox", show_default=True
@@ -142,6 +157,7 @@ def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path
         click.echo(json.dumps(summary, ensure_ascii=False))
     else:
         console.print_summary(summary)
+    _measured_something([p["outcome"] for p in summary["probes"]], f"轮次 {summary['round']}")
 
 
 @main.command()
@@ -168,7 +184,10 @@ def metadata(db_path, out):
 
     from probes import store
 
-    db = store.open_db(db_path)
+    try:
+        db = store.open_db(db_path, create=False)
+    except store.StoreError as exc:
+        raise _fail(exc) from exc
     text = json.dumps(store.datasette_metadata(db, Path(db_path).stem), ensure_ascii=False,
                       indent=2)  # fmt: skip
     db.close()
@@ -186,10 +205,15 @@ def verify(db_path):
     from probes import store
     from probes.store.evidence import evidence_for
 
-    db = store.open_db(db_path)
+    try:
+        db = store.open_db(db_path, create=False)
+    except store.StoreError as exc:
+        raise _fail(exc) from exc
     problems = store.verify_evidence(db, evidence_for(db_path))
     total = store.evidence_count(db)
     db.close()
+    if total == 0:
+        raise click.ClickException(f"{db_path}: 数据库里没有任何证据文件，无从核对")
     for p in problems:
         click.echo(f"{p['problem']}: {p['relpath']} ({p['sha256']})")
     click.echo(f"{total} evidence files checked, {len(problems)} problems")
@@ -285,6 +309,7 @@ def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, se
     else:
         mode = "dry run: nothing sent" if summary["dry_run"] else "sent"
         click.echo(f"round {summary['round']}: {len(summary['results'])} items ({mode})")
+    _measured_something([r["action"] for r in summary["results"]], f"轮次 {summary['round']}")
 
 
 @main.command()

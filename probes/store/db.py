@@ -36,7 +36,7 @@ import sqlite_utils
 BUSY_TIMEOUT_MS = 30_000
 
 
-class StoreError(Exception):
+class StoreError(ValueError):
     """A write the store refuses: an unknown round or item, a value outside its set."""
 
 

@@ -563,16 +563,25 @@ def open_db(
     *,
     memory: bool = False,
     busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    create: bool = True,
 ) -> sqlite_utils.Database:
     """Open (and create or migrate) the database: WAL, foreign keys, busy timeout.
 
     ``path=None`` means ``results/govprobe.db``; ``":memory:"`` or ``memory=True`` an in-memory
     database for tests.  The caller closes it (``db.close()`` or ``with open_db() as db``).
+    ``create=False`` is for the commands that read: a missing file is an error naming the path,
+    never a new, empty database made of a typo; so is a file that is not a database.
     """
     if memory or str(path) == ":memory:":
         db = sqlite_utils.Database(memory=True)
     else:
         file = Path(path) if path is not None else DEFAULT_DB
+        if not create:
+            if not file.is_file():
+                raise StoreError(f"{file}: 没有这个数据库（读取的命令不会新建；请检查 --db）")
+            with file.open("rb") as head:
+                if head.read(16) != b"SQLite format 3\x00":
+                    raise StoreError(f"{file}: 不是 SQLite 数据库")
         file.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(file)
     try:
