@@ -1,11 +1,18 @@
-"""TODO."""
+"""Bounded HTTP requests to portals, shared by the journeys and the health checks.
+
+``CheckLimits`` bounds each kind of request in time and size; ``check_link`` asks whether a
+link answers, re-checking every redirect hop against private addresses (``signs.allowed_host``);
+``describe_failure`` says in a few words why a request failed; the user agents identify us.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import re
 import ssl
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -144,6 +151,28 @@ class LinkResult:
             "note": self.note,
             "redirects": self.redirects,
         }
+
+
+def browser_cookies(cookies: Iterable[Mapping]) -> http.cookiejar.CookieJar:
+    """A browser context's cookies (``BrowserContext.cookies()``: a firewall's, a session's) as
+    a jar for ``httpx.AsyncClient(cookies=...)`` that sends each where the browser would: a
+    host-only cookie to its host alone, a domain cookie to the domain's hosts, a secure one over
+    https only."""
+    strict = http.cookiejar.DefaultCookiePolicy.DomainStrictNonDomain
+    jar = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(strict_ns_domain=strict))
+    for c in cookies:
+        domain = c["domain"]
+        shared = domain.startswith(".")
+        if not shared and "." not in domain:
+            domain += ".local"  # how the jar names a dotless host (localhost)
+        cookie = http.cookiejar.Cookie(
+            version=0, name=c["name"], value=c["value"], port=None, port_specified=False,
+            domain=domain, domain_specified=shared, domain_initial_dot=shared,
+            path=c.get("path") or "/", path_specified=True, secure=bool(c.get("secure")),
+            expires=None, discard=True, comment=None, comment_url=None, rest={},
+        )  # fmt: skip
+        jar.set_cookie(cookie)
+    return jar
 
 
 async def check_link(

@@ -7,7 +7,7 @@ Step 3 of the data flow (README, "Architecture"). For one portal, channel and ma
 2. run the platform profile's arrival steps, if any (picking the region, ...);
 3. find the site search and search the matter by name, then by its aliases; read the results
    wherever they appear (same page, loaded by XHR, inside an iframe, over several pages);
-4. pick the right result among decoys (``probes/matching.py``) and follow it, in the same tab
+4. pick the right result among decoys (``probes/walk/matching.py``) and follow it, in the same tab
    or a new one;
 5. when search fails, navigate by category from the home page;
 6. wait until the guide has settled, open its tabs and collapsed sections, and capture it
@@ -29,12 +29,20 @@ from datetime import UTC, datetime
 from html import escape as html_escape
 from urllib.parse import urlsplit
 
+import httpx
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from probes.model import Capture, EvidenceRef, ProbeResult
-from probes.net.signs import allowed_host, classify_error
+from probes.net.http import (
+    MOBILE_USER_AGENT,
+    PC_USER_AGENT,
+    CheckLimits,
+    browser_cookies,
+    check_link,
+)
+from probes.net.signs import classify_error
 from probes.outcomes import Outcome
 from probes.plan.scenarios import Matter
 from probes.walk import scripts as js
@@ -538,7 +546,7 @@ class GuideJourney(PortalWalker):
         trace.add("capture", title, guide_url, started, shot)
         extra: dict = {"choice": found.choice} if found.choice else {}
         apply_url, extra["online_apply"] = await self._online_apply(page, trace)
-        extra["links"] = await self._check_links(guide_url, html)
+        extra["links"] = await self._check_links(page, guide_url, html)
         capture = Capture(
             url=guide_url,
             title=title,
@@ -612,49 +620,45 @@ class GuideJourney(PortalWalker):
         )
         return info.get("final_url"), info
 
-    async def _check_links(self, guide_url: str, html: str) -> list[dict]:
-        """Do the guide's form and sample links answer? Bounded in number, size and time; http(s)
-        only; a private address is followed only when the portal itself lives there."""
+    async def _check_links(self, page: Page, guide_url: str, html: str) -> list[dict]:
+        """Do the guide's form and sample links answer? Each is asked by
+        ``probes.net.http.check_link``: http(s) only, bounded in size and time, every redirect
+        hop checked again, a private address never requested unless the portal itself lives
+        there. A few at a time, each once it holds its host's slot of the round's gate (the
+        wait is not counted against its time bound; its redirect hops pass the gate too), with
+        what the browser would send: its user agent and the context's cookies (a firewall's,
+        a session's). Stored as ``{"url", "status", "note", "result"}``; ``status`` is None when
+        nothing answered (``unreachable``, ``refused``, too many redirects)."""
         from probes.judge.extract import extract
 
         try:  # in a thread: parsing a long guide would stall the other journeys' pages
             links = (await asyncio.to_thread(extract, html, guide_url)).links
         except Exception:  # extraction is judged again later; a failure here costs only checks
             return []
+        urls = list(dict.fromkeys(links))[: self.config.link_checks]
+        if not urls:
+            return []
         portal_host = urlsplit(self.portal_url).hostname
+        limits = CheckLimits(link_s=self.config.link_timeout_ms / 1000, max_redirects=3)
+        try:
+            agent = await page.evaluate("navigator.userAgent")
+            cookies = browser_cookies(await self.context.cookies())
+        except PlaywrightError:
+            agent = MOBILE_USER_AGENT if self.channel == "mobile" else PC_USER_AGENT
+            cookies = browser_cookies(())
         at_once = asyncio.Semaphore(3)  # a few at a time: the portal is a real office
-
-        @contextlib.asynccontextmanager
-        async def slot(url: str):
-            async with at_once:
-                if self.gate is None:
-                    yield
-                else:
-                    async with self.gate.slot(url):
-                        yield
+        transport = self.gate.transport() if self.gate is not None else None
 
         async def check(url: str) -> dict:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https"):
-                return {"url": url, "status": None, "note": "not http(s)"}
-            if not allowed_host(parts.hostname, portal_host):
-                return {"url": url, "status": None, "note": "private address refused"}
-            async with slot(url):
-                try:
-                    resp = await self.context.request.get(
-                        url,
-                        timeout=self.config.link_timeout_ms,
-                        max_redirects=3,
-                        headers={"Range": "bytes=0-65535"},
-                    )
-                except PlaywrightError as exc:
-                    return {"url": url, "status": None, "note": str(exc).splitlines()[0][:120]}
-                status = resp.status
-                await resp.dispose()
-                return {"url": url, "status": status}
+            slot = self.gate.slot(url) if self.gate is not None else contextlib.nullcontext()
+            async with at_once, slot:
+                found = await check_link(
+                    client, url, portal_host=portal_host, limits=limits, user_agent=agent
+                )
+            return {"url": url, "status": found.status, "note": found.note, "result": found.result}
 
-        urls = list(dict.fromkeys(links))[: self.config.link_checks]
-        return list(await asyncio.gather(*(check(url) for url in urls)))
+        async with httpx.AsyncClient(transport=transport, cookies=cookies) as client:
+            return list(await asyncio.gather(*(check(url) for url in urls)))
 
 
 def _squash_label(text: str) -> str:

@@ -8,9 +8,9 @@ import time
 
 import httpx
 import pytest
-from sandbox_client import run_async
 
 from probes.net.gate import HostGate
+from tests.support.sandbox_client import run_async
 
 
 @pytest.fixture

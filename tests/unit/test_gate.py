@@ -9,9 +9,9 @@ from collections import Counter
 
 import httpx
 import pytest
-from sandbox_client import run_async
 
 from probes.net.gate import HostGate, gather_per_host
+from tests.support.sandbox_client import run_async
 
 
 def test_the_browser_and_httpx_share_the_slots_of_one_gate() -> None:
