@@ -7,6 +7,9 @@ pages, in the report and in the command line's tables.
 from __future__ import annotations
 
 import re
+from datetime import datetime
+
+from probes.settings import CHINA
 
 CHANNEL_ZH = {"pc": "电脑端", "mobile": "移动端"}
 
@@ -53,3 +56,37 @@ def iso_duration(text: str) -> str:
     if text.upper().startswith("P"):
         return text.upper()
     raise ValueError(f"{text!r}: say 3d, 4h, 30m or an ISO 8601 duration such as P1DT2H")
+
+
+EVALUATOR_MARK = "※"
+
+
+KIND_ZH = {"consult": "咨询", "complaint": "投诉"}
+
+
+TIMELINESS_ZH = {"on_time": "按时回复", "late": "逾期回复", "no_reply": "未回复", None: "等待回复"}
+
+
+EFFECTIVENESS_ZH = {"solved": "解决", "partly": "部分解决", "not": "未解决", None: "未判定"}
+
+
+SOURCE_ZH = {"evaluator": "评估人", "auto": "自动", None: ""}
+
+
+SANDBOX_CLOCK_NOTE = "沙盒模拟时钟"  # the sandbox's simulated clock: what its portals show as the time
+
+
+def beijing(moment: str | datetime | None, *, seconds: bool = False) -> str:
+    """A stored time (ISO 8601 with any offset) as evaluators read it: Beijing time, to the
+    minute (``2026-12-02 15:07``); a time with no offset is taken as Beijing time already, and
+    text that is not a time is shown as it is. ``""`` for none."""
+    if moment is None or moment == "":
+        return ""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=CHINA)
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")

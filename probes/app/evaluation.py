@@ -24,6 +24,7 @@ from probes.score.offline import OfflineResults, read_offline
 from probes.score.scoring import score_round
 from probes.store.evidence import evidence_for
 from probes.store.overrides import judged_items
+from probes.text import SANDBOX_CLOCK_NOTE, beijing
 
 
 def _guide_round(db, db_path, round_id: str | None) -> str:
@@ -242,7 +243,7 @@ def _report_data(db, db_path: str, round_id: str | None, *, compare, registry):
         names |= {c.id: c.name for c in registry.cities}
     return build_report_data(
         round_id=round_id,
-        round_time=row["started_at"],
+        round_time=beijing(row["started_at"]),
         score=result,
         system=load_indicators(),
         names=names,
@@ -252,7 +253,8 @@ def _report_data(db, db_path: str, round_id: str | None, *, compare, registry):
         if offline
         else None,
         previous=previous,
-        generated_at=store.now_iso(),
+        generated_at=beijing(store.now_iso()),
+        portal_clock=SANDBOX_CLOCK_NOTE if row["target"] == "sandbox" else None,
     )
 
 

@@ -8,7 +8,7 @@ from statistics import mean
 from probes.check.http_checks import CLASSIFICATION_ZH
 from probes.plan.cities import chinese_names
 from probes.score.hardware import HARDWARE_ITEMS
-from probes.text import CHANNEL_ZH, ITEM_ZH
+from probes.text import CHANNEL_ZH, EFFECTIVENESS_ZH, ITEM_ZH, KIND_ZH, SOURCE_ZH, TIMELINESS_ZH
 
 
 def print_checks(summary: dict) -> None:
@@ -106,24 +106,21 @@ def print_items(items: list[dict]) -> None:
     from rich.table import Table
 
     names = chinese_names()
-    kinds = {"consult": "咨询", "complaint": "投诉"}
-    timely = {"on_time": "及时", "late": "超时", "no_reply": "未回复", None: "-"}
-    effect = {"solved": "解决", "partly": "部分解决", "not": "未解决", None: "-"}
     table = Table(title="互动交流")
     for col in ("编号", "城市", "场景", "类型", "状态", "受理编号", "工作日", "及时性", "有效性"):
         table.add_column(col)
     for i in items:
-        source = "（评估员）" if i["effectiveness_source"] == "evaluator" else ""
+        source = f"（{SOURCE_ZH['evaluator']}）" if i["effectiveness_source"] == "evaluator" else ""
         table.add_row(
             str(i["id"]),
             names.get(i["city"], i["city"] or "-"),
             names.get(i["scenario"], i["scenario"]),
-            kinds.get(i["kind"], i["kind"]),
+            KIND_ZH.get(i["kind"], i["kind"]),
             i["status"],
             i["ticket"] or "-",
             "-" if i["working_days"] is None else f"{i['working_days']:g}",
-            timely.get(i["timeliness"], i["timeliness"]),
-            effect.get(i["effectiveness"], i["effectiveness"]) + source,
+            TIMELINESS_ZH.get(i["timeliness"], i["timeliness"]),
+            EFFECTIVENESS_ZH.get(i["effectiveness"], i["effectiveness"]) + source,
         )
     Console().print(table)
 

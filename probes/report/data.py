@@ -81,6 +81,15 @@ from probes.score.offline import (
     online_city_scores,
     quadrants,
 )
+from probes.text import (
+    CHANNEL_ZH,
+    EFFECTIVENESS_ZH,
+    EVALUATOR_MARK,
+    KIND_ZH,
+    SOURCE_ZH,
+    TIMELINESS_ZH,
+    beijing,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -92,24 +101,6 @@ NOT_MEASURED = "未测"
 
 
 INCOMPLETE = "数据不全"
-
-
-EVALUATOR_MARK = "※"
-
-
-CHANNEL_ZH = {"pc": "电脑端", "mobile": "移动端"}
-
-
-KIND_ZH = {"consult": "咨询", "complaint": "投诉"}
-
-
-TIMELINESS_ZH = {"on_time": "按时回复", "late": "逾期回复", "no_reply": "未回复", None: "等待回复"}
-
-
-EFFECTIVENESS_ZH = {"solved": "解决", "partly": "部分解决", "not": "未解决", None: "未判定"}
-
-
-SOURCE_ZH = {"evaluator": "评估人", "auto": "自动", None: ""}
 
 
 _DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|webp|gif);base64,[A-Za-z0-9+/=\s]*$")
@@ -171,6 +162,7 @@ class ReportData(TypedDict):
     score: dict[str, Any]  # RoundScore.to_json()
     indicators: list[dict[str, Any]]  # indicator_tree(system)
     generated_at: NotRequired[str | None]
+    portal_clock: NotRequired[str | None]  # the clock thread times are on, when not the real one
     names: NotRequired[dict[str, str]]  # scenario and matter id -> 中文
     offline: NotRequired[OfflineSection | None]
     compare: NotRequired[dict[str, Any] | None]  # {"round": old id, **compare(new, old)}
@@ -250,6 +242,7 @@ def build_report_data(
     offline: OfflineSection | None = None,
     previous: tuple[str, Mapping[str, Any]] | None = None,
     generated_at: str | None = None,
+    portal_clock: str | None = None,
 ) -> ReportData:
     """Assemble ``ReportData``: probe and thread rows (``ProbeRow``, ``ThreadRow`` keys plus
     ``city``; other keys are dropped, missing ones are None) grouped by city; rows without a
@@ -267,6 +260,7 @@ def build_report_data(
         "round": round_id,
         "round_time": round_time,
         "generated_at": generated_at,
+        "portal_clock": portal_clock,
         "score": dict(score),
         "indicators": indicator_tree(system),
         "names": dict(names or {}),
@@ -534,6 +528,9 @@ def _thread_view(thread: Mapping[str, Any], names: _Names) -> dict[str, Any]:
         **t,
         "kind_name": KIND_ZH.get(t["kind"], t["kind"]),
         "scenario_name": names.of(t["scenario"]),
+        "submitted_at": beijing(t["submitted_at"]),
+        "replied_at": beijing(t["replied_at"]),
+        "working_days": None if t["working_days"] is None else f"{t['working_days']:g}",
         "timeliness_name": TIMELINESS_ZH.get(t["timeliness"], t["timeliness"]),
         "effectiveness_name": EFFECTIVENESS_ZH.get(t["effectiveness"], t["effectiveness"]),
         "source_name": SOURCE_ZH.get(t["effectiveness_source"], t["effectiveness_source"]),
@@ -631,6 +628,7 @@ def _view(data: ReportData) -> dict[str, Any]:
         "round": data["round"],
         "round_time": data["round_time"],
         "generated_at": data.get("generated_at"),
+        "portal_clock": data.get("portal_clock"),
         "compare_round": cmp["round"] if cmp and "round" in cmp else None,
         "national": {
             "score": national["score"],

@@ -19,16 +19,10 @@ from probes import store
 from probes.app.evaluation import score_of
 from probes.outcomes import IDS, LABELS_ZH, Outcome, outcome_name
 from probes.plan.indicators import load_indicators
-from probes.report.data import (
-    CHANNEL_ZH,
-    EFFECTIVENESS_ZH,
-    KIND_ZH,
-    SOURCE_ZH,
-    TIMELINESS_ZH,
-    indicator_tree,
-)
+from probes.report.data import indicator_tree
 from probes.store import overrides
 from probes.store.evidence import EvidenceStore
+from probes.text import CHANNEL_ZH, EFFECTIVENESS_ZH, KIND_ZH, SOURCE_ZH, TIMELINESS_ZH
 
 ACTION_ZH = {
     "goto": "打开页面",
