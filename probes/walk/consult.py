@@ -1,7 +1,7 @@
 """The 互动交流 journey: reach 我要咨询 / 我要投诉, fill the form, submit, read 我的咨询.
 
 A browser journey like the guide journey (it walks with the same ``PortalWalker``), but it
-never decides on its own whether to send: ``probes/consult.py`` records the intent first and
+never decides on its own whether to send: ``probes/app/consult.py`` records the intent first and
 passes ``before_click``, called right before each click that sends (the first, and after a
 refusal the one corrected try), and reads the receipt this journey brings back. What this module knows is how portals look:
 
@@ -21,13 +21,15 @@ refusal the one corrected try), and reads the receipt this journey brings back. 
   once more, no more;
 * the receipt: a ticket (受理编号, 查询码, 业务编号, 信件编号, ...) and the portal's time; a
   portal's 请勿重复提交 means an earlier click arrived (``Attempt.duplicate``);
-* the list (我的咨询 / 我的投诉 / 我的信件): a table read by its headers (``read_rows``), or
-  blocks (cards) that carry an item's ticket or title (``read_card``), with the reply read from
-  the item's detail page by its labels (``read_detail``) where the list does not show it.
+* the list (我的咨询 / 我的投诉 / 我的信件): captured, then judged. The journey keeps the list
+  page's HTML as the browser holds it (``page.content()``: evidence ``list_html``) and reads
+  it with ``probes/judge/replies.py`` (a table by its headers, or blocks that carry an item's
+  ticket or title), as a poll's judgement and ``govprobe rejudge`` read it; where the list
+  does not show a wanted item's reply, it opens the item's detail page (its link, or clicks
+  the link the judged row points at) and keeps and reads that page too (``detail_html``).
 
-The pure parts (``field_role``, ``choice_role``, ``choose_option``, ``parse_receipt``,
-``parse_portal_time``, ``read_rows``, ``read_card``, ``read_detail``, ``merge_rows``,
-``match_row``) are tested without a browser.
+The pure parts (``field_role``, ``choice_role``, ``choose_option``, ``parse_receipt``) are
+tested without a browser, as ``probes/judge/replies.py`` is.
 """
 
 from __future__ import annotations
@@ -38,16 +40,35 @@ import re
 import time
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
+from probes.judge.replies import (  # noqa: F401 - the list rules' names, as tests import them
+    TICKET,
+    ListPage,
+    ListRow,
+    is_list,
+    match_row,
+    merge_rows,
+    needs_detail,
+    parse_portal_time,
+    read_card,
+    read_detail,
+    read_detail_page,
+    read_list_page,
+    read_rows,
+    same_row,
+    same_title,
+    says_replied,
+    squash,
+    wanted_row,
+    with_detail,
+)
 from probes.model import EvidenceRef, Step
 from probes.net.signs import PortalFailure, classify_error
 from probes.outcomes import Outcome
-from probes.settings import CHINA
 from probes.walk import scripts as js
 from probes.walk.walker import PortalWalker, Trace
 
@@ -65,12 +86,6 @@ LISTS = {
     "consult": re.compile(r"^(我的咨询|我的留言|咨询记录|我的信件|留言查询|咨询查询|我的诉求)$"),
     "complaint": re.compile(r"^(我的投诉|投诉记录|我的信件|投诉查询|信件查询|我的诉求)$"),
 }
-
-
-# a page that names itself a list of one's messages (its heading or title)
-LIST_HEADING = re.compile(
-    r"(我的咨询|我的留言|咨询记录|我的信件|我的投诉|投诉记录|我的诉求|我的办件)"
-)
 
 
 SECTION = re.compile(r"^(互动交流|政民互动|互动|咨询投诉|政务咨询|互动服务|公众参与)$")
@@ -146,59 +161,13 @@ PLACEHOLDER_OPTION = re.compile(r"^(请选择.*|请先选择.*|--.*|—.*|==.*|�
 DUPLICATE = re.compile(r"请勿重复提交|重复提交|已提交过相同|不要重复(提交|来信)")
 
 
-TICKET = re.compile(
-    r"(受理编号|查询码|查询编号|信件编号|业务编号|留言编号|咨询编号|投诉编号|办件编号|受理号|编号)"
-    r"\s*[:：]?\s*([A-Za-z0-9][A-Za-z0-9_-]{3,})"
-)
-
-
 TIME_LABEL = r"(提交时间|留言时间|写信时间|受理时间|咨询时间|投诉时间|时间)"
-
-
-PORTAL_TIME = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?"
-)
 
 
 SUCCESS = re.compile(r"(提交成功|留言成功|已提交|受理成功|发送成功|写信成功|已收到您的)")
 
 
 REFUSED = re.compile(r"(请填写|不能为空|错误|有误|格式不正确|请输入|提交失败)")
-
-
-# headers of a list page (我的咨询) by role
-HEADER_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("unit", re.compile(r"(回复|答复|办理|处理|承办|受理|办结)(单位|部门|机构)")),
-    ("replied", re.compile(r"(回复|答复|办结|处理)(时间|日期)")),
-    ("submitted", re.compile(r"(提交|留言|写信|咨询|投诉|受理)?(时间|日期)")),
-    ("ticket", re.compile(r"编号|查询码|受理号")),
-    ("status", re.compile(r"状态|进度")),
-    ("reply", re.compile(r"回复|答复|办理结果|处理结果|意见")),
-    ("title", re.compile(r"标题|主题|题目|事项")),
-)
-
-
-REPLIED_STATUS = re.compile(r"(已回复|已答复|已办结|已处理|已完成|办结|已反馈)")
-
-
-STATUS_WORD = re.compile(
-    r"(已回复|已答复|已办结|已处理|已完成|已反馈|待回复|待答复|未答复|未回复|办理中|处理中|已受理|"
-    r"待受理|待处理|审核中|已转办|未办结|待办理|受理中)"
-)
-
-
-NO_REPLY = re.compile(
-    r"^(暂无|暂无答复|暂无回复|暂未答复|暂未回复|尚未答复|尚未回复|未答复|未回复|无|-+|—+|/)$"
-)
-
-
-DETAIL_LINK = re.compile(r"^(查看|详情|查看详情|查看回复|查看答复|办理详情|信件详情|>>|»|›|>)$")
-
-
-GENERIC_LINK = re.compile(
-    r"^(查看|详情|查看详情|查看回复|查看答复|办理详情|信件详情|评价|删除|撤回|修改|更多|进入|>>|»|›|>)$"
-)
 
 
 TEXTLESS = frozenset({"select", "radio", "checkbox", "combobox"})  # DESCRIBE_FORM's choices
@@ -345,21 +314,6 @@ def is_duplicate(text: str) -> bool:
     return bool(DUPLICATE.search(unicodedata.normalize("NFKC", text or "")))
 
 
-def parse_portal_time(text: str | None) -> str | None:
-    """A time as a portal shows it (2026-11-02 09:00:00, 2026年11月2日 9:00, 2026/11/02) as ISO
-    8601 China time; ``None`` when there is none. A date alone is taken at 00:00."""
-    if not text:
-        return None
-    m = PORTAL_TIME.search(unicodedata.normalize("NFKC", text))
-    if not m:
-        return None
-    y, mo, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
-    try:
-        return datetime(y, mo, d, h, mi, s, tzinfo=CHINA).isoformat()
-    except ValueError:
-        return None
-
-
 @dataclass(frozen=True)
 class Receipt:
     ticket: str | None
@@ -377,313 +331,6 @@ def parse_receipt(text: str) -> Receipt:
         if when:
             break
     return Receipt(ticket.group(2) if ticket else None, when, bool(SUCCESS.search(text)))
-
-
-@dataclass(frozen=True)
-class ListRow:
-    """One row of 我的咨询 / 我的投诉."""
-
-    title: str
-    ticket: str | None
-    submitted_at: str | None
-    status: str
-    reply: str
-    replied_at: str | None
-    replied: bool  # the status or a reply text says it was answered
-    link: str = ""  # the address of the item's detail page, where the list links one
-    mark: str = ""  # the detail link's data-govprobe-cardlink (a link that works by script)
-
-
-def says_replied(status: str, reply: str = "") -> bool:
-    """The status says answered (已答复, 已办结; not 未办结), or there is no status but a reply."""
-    status = _fold(status)
-    if status:
-        return bool(REPLIED_STATUS.search(status)) and not re.search(r"未|待|尚未", status)
-    return bool(reply)
-
-
-def _header_roles(headers: Sequence[str]) -> dict[str, int]:
-    roles: dict[str, int] = {}
-    for i, header in enumerate(headers):
-        h = _fold(header)
-        for role, pattern in HEADER_ROLES:
-            if role not in roles and pattern.search(h):
-                roles[role] = i
-                break
-    return roles
-
-
-def is_list(tables: Sequence[dict]) -> bool:
-    """A table whose headers name a title or a ticket and a status or a reply: a list of
-    one's consultations, even while it is empty (暂无记录)."""
-    for table in tables:
-        roles = _header_roles(table["headers"])
-        if ({"title", "ticket"} & roles.keys()) and ({"status", "reply"} & roles.keys()):
-            return True
-    return False
-
-
-def read_rows(tables: Sequence[dict]) -> list[ListRow]:
-    """Rows of the tables a list page shows (``READ_TABLES``), by what their headers say."""
-    out: list[ListRow] = []
-    for table in tables:
-        roles = _header_roles(table["headers"])
-        if not ({"title", "ticket"} & roles.keys()):
-            continue
-        for cells in table["rows"]:
-
-            def cell(role: str, cells=cells, roles=roles) -> str:
-                i = roles.get(role)
-                return cells[i].strip() if i is not None and i < len(cells) else ""
-
-            ticket = cell("ticket") or None
-            if ticket:
-                found = TICKET.search("编号" + ticket)
-                ticket = found.group(2) if found else ticket
-            reply, status = cell("reply"), cell("status")
-            reply = "" if NO_REPLY.match(_fold(reply)) else reply
-            replied = says_replied(status, reply)
-            out.append(
-                ListRow(
-                    title=cell("title"),
-                    ticket=ticket,
-                    submitted_at=parse_portal_time(cell("submitted")),
-                    status=status,
-                    reply=reply,
-                    replied_at=parse_portal_time(cell("replied")),
-                    replied=replied,
-                )
-            )
-    return out
-
-
-def match_row(
-    rows: Sequence[ListRow], *, ticket: str | None, title: str, claimed: set[str] = frozenset()
-) -> ListRow | None:
-    """The row of an item: by its ticket when it has one, else the newest row with its title
-    whose ticket no other item has claimed (a crash between submit and receipt)."""
-    if ticket:
-        return next((r for r in rows if r.ticket == ticket), None)
-    mine = [r for r in rows if same_title(r.title, title) and r.ticket not in claimed]
-    if not mine:
-        return None
-    return max(mine, key=lambda r: (r.submitted_at or "", r.ticket or ""))
-
-
-def same_title(shown: str, title: str) -> bool:
-    """A list's title is the item's: the same, or its first 20 characters, or a shortened one
-    (咨询开办美容院办理…) of at least 8 characters that the item's title begins with."""
-    want, seen = _fold(title), _fold(shown)
-    if not want or not seen:
-        return False
-    if seen == want or seen.startswith(want[:20]):
-        return True
-    cut = re.sub(r"(…+|\.{2,})$", "", seen)
-    return cut != seen and len(cut) >= 8 and want.startswith(cut)
-
-
-def wanted_row(row: ListRow, wanted: Sequence[tuple[str | None, str]]) -> bool:
-    """The row is one of the (ticket, title) items looked for."""
-    return any(
-        (ticket and row.ticket == ticket) or (not ticket and same_title(row.title, title))
-        for ticket, title in wanted
-    )
-
-
-_COLON = re.compile(r"^\s*([^:：]{1,10}?)\s*[:：]\s*(.*)$", re.S)
-
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _label_role(label: str) -> str | None:
-    text = _fold(label).rstrip(":：")
-    for role, pattern in HEADER_ROLES:
-        if pattern.search(text):
-            return role
-    return None
-
-
-def _labelish(text: str) -> bool:
-    """A piece that reads as a label: 信件编号：, or a short role word (答复时间)."""
-    m = _COLON.match(text)
-    if m and _CJK.search(m.group(1)):
-        return True
-    folded = _fold(text)
-    return (
-        len(folded) <= 6
-        and bool(_CJK.search(folded))
-        and not STATUS_WORD.fullmatch(folded)
-        and _label_role(folded) is not None
-    )
-
-
-def _value_after(segments: Sequence[dict], i: int) -> tuple[str, int] | None:
-    """The value of the label at ``i``: the element after it (all its text), else the next
-    piece. ``None`` where what follows holds labels of its own: a section's heading (答复信息
-    over 答复单位, 答复时间, ...), not a label."""
-    value = (segments[i].get("v") or "").strip()
-    j = i + 1
-    if value:
-        while j < len(segments) and segments[j]["t"] in value:
-            if _labelish(segments[j]["t"]):
-                return None
-            j += 1
-        return value, j
-    if j < len(segments):
-        if _labelish(segments[j]["t"]):
-            return ("", j) if _COLON.match(segments[i]["t"]) else None
-        return segments[j]["t"].strip(), j + 1
-    return "", j
-
-
-def read_pairs(segments: Sequence[dict]) -> tuple[list[tuple[str, str]], list[str]]:
-    """A block's text pieces (``READ_CARDS`` / ``READ_SEGMENTS``) as (label, value) pairs, as
-    a person reads 信件编号：ZX… or 答复单位 | 市卫健委, and the pieces no label claims."""
-    pairs: list[tuple[str, str]] = []
-    loose: list[str] = []
-    i = 0
-    while i < len(segments):
-        text = segments[i]["t"].strip()
-        m = _COLON.match(text)
-        if m and _CJK.search(m.group(1)):
-            label, rest = m.group(1).strip(), m.group(2).strip()
-            after = None if rest else _value_after(segments, i)
-            if rest or after is not None:
-                value, i = (rest, i + 1) if rest else after
-                pairs.append((label, value))
-                continue
-        elif _labelish(text) and (after := _value_after(segments, i)) is not None:
-            value, i = after
-            pairs.append((text, value))
-            continue
-        loose.append(text)
-        i += 1
-    return pairs, loose
-
-
-def _roles(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
-    roles: dict[str, str] = {}
-    for label, value in pairs:
-        role = _label_role(label)
-        if role == "title" and not re.search(r"标题|主题|题目", label):
-            continue  # 涉及事项 is not the message's title
-        if role and role not in roles:
-            roles[role] = value.strip()
-    if "reply" in roles and NO_REPLY.match(_fold(roles["reply"])):
-        roles["reply"] = ""
-    return roles
-
-
-def _ticket_of(value: str | None, text: str = "") -> str | None:
-    if value:
-        found = TICKET.search("编号" + unicodedata.normalize("NFKC", value))
-        return found.group(2) if found else value.strip() or None
-    found = TICKET.search(unicodedata.normalize("NFKC", text))
-    return found.group(2) if found else None
-
-
-def read_card(card: dict) -> ListRow | None:
-    """One block of a list shown as cards (``READ_CARDS``): its title (the title link, else the
-    longest piece no label claims), ticket, status, time, and the link to its detail page.
-    ``None``: a block with neither title nor ticket."""
-    segments = card.get("segments") or []
-    links = card.get("links") or []
-    pairs, loose = read_pairs(segments)
-    roles = _roles(pairs)
-    text = " ".join(s["t"] for s in segments)
-    ticket = _ticket_of(roles.get("ticket"), text)
-
-    def plain(piece: str) -> bool:
-        folded = _fold(piece)
-        return (
-            len(folded) >= 4
-            and not re.fullmatch(r"[\[【(（].*[\]】)）]", folded)  # a tag: [咨询]
-            and not GENERIC_LINK.match(folded)
-            and not STATUS_WORD.fullmatch(folded)
-            and not parse_portal_time(folded)
-            and not TICKET.search(folded)
-        )
-
-    titled = [link["text"] for link in links if plain(link.get("text", ""))]
-    title = (
-        roles.get("title")
-        or max(titled, key=len, default="")
-        or max((p for p in loose if plain(p)), key=len, default="")
-    )
-    if not title and not ticket:
-        return None
-    status = roles.get("status") or next(
-        (p for p in loose if STATUS_WORD.search(p) and len(_fold(p)) <= 8), ""
-    )
-    submitted = parse_portal_time(roles.get("submitted")) or next(
-        (t for t in (parse_portal_time(p) for p in loose) if t), None
-    )
-    reply = roles.get("reply", "")
-    detail = next((k for k in links if DETAIL_LINK.match(_fold(k.get("text", "")))), None)
-    if detail is None:
-        detail = next((k for k in links if title and same_title(k.get("text", ""), title)), None)
-    href = (detail or {}).get("href", "")
-    if href and not href.startswith(("http://", "https://")):
-        href = ""
-    return ListRow(
-        title=title.strip(),
-        ticket=ticket,
-        submitted_at=submitted,
-        status=status.strip(),
-        reply=reply,
-        replied_at=parse_portal_time(roles.get("replied")),
-        replied=says_replied(status, reply),
-        link=href,
-        mark=f"{card.get('i')}-{detail['k']}" if detail is not None else "",
-    )
-
-
-def read_detail(segments: Sequence[dict]) -> dict[str, str]:
-    """A detail page's labelled values by role (status, reply, replied, unit, ticket, ...):
-    答复单位 / 答复时间 / 答复内容, 办理状态, however they are laid out."""
-    pairs, _loose = read_pairs(segments)
-    return _roles(pairs)
-
-
-def with_detail(row: ListRow, detail: dict[str, str]) -> ListRow:
-    """A list row completed by what its detail page says."""
-    status = detail.get("status") or row.status
-    reply = detail.get("reply") or row.reply
-    return replace(
-        row,
-        ticket=row.ticket or _ticket_of(detail.get("ticket")),
-        status=status,
-        reply=reply,
-        replied_at=parse_portal_time(detail.get("replied")) or row.replied_at,
-        submitted_at=row.submitted_at or parse_portal_time(detail.get("submitted")),
-        replied=says_replied(status, reply),
-    )
-
-
-def merge_rows(table_rows: Sequence[ListRow], card_rows: Sequence[ListRow]) -> list[ListRow]:
-    """Rows read from tables and from blocks, each item once: a block that is a table's row
-    lends it its detail link."""
-    out = list(table_rows)
-    for card in card_rows:
-        k = next(
-            (
-                n
-                for n, r in enumerate(out)
-                if (card.ticket and r.ticket == card.ticket)
-                or (
-                    not (card.ticket and r.ticket)
-                    and _fold(r.title) == _fold(card.title)
-                    and r.submitted_at == card.submitted_at
-                )
-            ),
-            None,
-        )
-        if k is None:
-            out.append(card)
-        elif not (out[k].link or out[k].mark) and (card.link or card.mark):
-            out[k] = replace(out[k], link=card.link, mark=card.mark)
-    return out
 
 
 @dataclass(frozen=True)
@@ -730,6 +377,10 @@ class Attempt:
     duplicate: bool = False
     evidence: list[tuple[str, EvidenceRef]] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
+    # a list read: the page its rows were judged from, and each completed row's detail page
+    # (by the row's place in the rows read_list returns)
+    list_page: EvidenceRef | None = None
+    detail_pages: dict[int, EvidenceRef] = field(default_factory=dict)
 
 
 class InteractionJourney(PortalWalker):
@@ -915,20 +566,21 @@ class InteractionJourney(PortalWalker):
         }
         return "content" in roles and ("title" in roles or "phone" in roles)
 
+    async def _listing(
+        self, page: Page, wanted: Sequence[tuple[str | None, str]] = ()
+    ) -> tuple[str, ListPage]:
+        """The page's HTML as the browser holds it now, and what it reads as a list."""
+        html = await page.content()
+        return html, read_list_page(html, page.url, wanted)
+
     async def _on_list(self, page: Page) -> bool:
-        """A list of one's messages: a table headed by title or ticket and status or reply, or
-        blocks that carry a ticket, or a page named 我的信件 (...) that says it has none yet."""
+        """A list of one's messages (``probes/judge/replies.py``: a table headed by title or
+        ticket and status or reply, blocks that carry a ticket, or a page named 我的信件 that
+        says it has none yet)."""
         try:
-            if is_list(await page.evaluate(js.READ_TABLES)):
-                return True
-            found = await page.evaluate(js.READ_CARDS, [])
+            return (await self._listing(page))[1].is_list
         except PlaywrightError:
             return False
-        rows = [row for row in map(read_card, found["cards"]) if row is not None]
-        if any(row.ticket for row in rows):
-            return True
-        named = any(LIST_HEADING.search(_fold(h)) for h in found["headings"])
-        return named and (found["empty"] or bool(rows))
 
     async def _start(self, trace: Trace, url: str | None = None) -> Page:
         page = await self._new_page()
@@ -1247,16 +899,22 @@ class InteractionJourney(PortalWalker):
                 raise PortalFailure(Outcome.GUIDE_MISSING, "no_list: 未找到我的咨询/我的投诉")
             attempt.list_url = page.url
             started = time.monotonic()
-            rows = await self._rows(page, wanted)
-            html = await page.content()
-            attempt.evidence.append(("list_html", self.evidence.put(html.encode(), "text/html")))
+            html, listing = await self._listing(page, wanted)
+            rows = list(listing.rows)
+            attempt.list_page = self.evidence.put(html.encode(), "text/html")
+            attempt.evidence.append(("list_html", attempt.list_page))
             shot = await self._full_shot(page)
             if shot:
                 attempt.evidence.append(("list", shot))
             trace.add("read_list", f"{len(rows)} rows", page.url, started)
             for n, row in enumerate(rows):
                 if wanted_row(row, wanted) and needs_detail(row):
-                    rows[n] = await self._detail(page, row, wanted, attempt, trace)
+                    html = await self._detail(page, row, wanted, trace)
+                    if html is not None:
+                        ref = self.evidence.put(html.encode(), "text/html")
+                        attempt.evidence.append(("detail_html", ref))
+                        attempt.detail_pages[n] = ref
+                        rows[n] = with_detail(row, read_detail_page(html))
         except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome
             attempt.outcome, attempt.reason = classify_error(exc)
         finally:
@@ -1264,20 +922,10 @@ class InteractionJourney(PortalWalker):
             await self._close_pages()
         return attempt, rows
 
-    async def _rows(self, page: Page, wanted: Sequence[tuple[str | None, str]]) -> list[ListRow]:
-        """A list page's rows: its tables', then its blocks' that no table row has."""
-        needles = [text for pair in wanted for text in pair if text]
-        tables = await page.evaluate(js.READ_TABLES)
-        found = await page.evaluate(js.READ_CARDS, needles)
-        cards = [row for row in map(read_card, found["cards"]) if row is not None]
-        return merge_rows(read_rows(tables), cards)
-
-    async def _detail(
-        self, page: Page, row: ListRow, wanted, attempt: Attempt, trace: Trace
-    ) -> ListRow:
-        """The row completed from its detail page (a link of its own: opened beside the list;
-        a link that works by script: clicked, read, and back). A detail page that fails leaves
-        the row as the list showed it."""
+    async def _detail(self, page: Page, row: ListRow, wanted, trace: Trace) -> str | None:
+        """The HTML of the row's detail page (a link of its own: opened beside the list; a link
+        that works by script: the one the row was read from clicked, the page taken, and back).
+        ``None``: no detail page could be had, and the row stays as the list showed it."""
         started = time.monotonic()
         before = None
         try:
@@ -1290,17 +938,16 @@ class InteractionJourney(PortalWalker):
                 await self._check_portal(shown)
                 shown = await self._after_step(shown, trace)
             else:
-                fresh = [r for r in await self._rows(page, wanted) if r.mark]
-                again = next((r for r in fresh if _same_row(r, row)), None)
-                if again is None:
-                    return row
+                link = await self._row_link(page, row, wanted)
+                if link is None:
+                    trace.add(
+                        "read_detail", f"no link: {row.ticket or row.title}", page.url, started
+                    )
+                    return None
                 before = self._mark(page)
-                await page.locator(f"[data-govprobe-cardlink='{again.mark}']").first.click(
-                    timeout=5000
-                )
+                await link.click(timeout=5000)
                 shown = await self._follow(page, before)
                 shown = await self._after_step(shown, trace)
-            segments = await shown.evaluate(js.READ_SEGMENTS)
             html = await shown.content()
             url = shown.url
             if shown is not page:
@@ -1312,24 +959,25 @@ class InteractionJourney(PortalWalker):
                     await self._settle(page)
         except (PlaywrightError, PortalFailure) as exc:
             trace.add("read_detail", f"failed: {exc}"[:200], page.url, started)
-            return row
-        attempt.evidence.append(("detail_html", self.evidence.put(html.encode(), "text/html")))
+            return None
         trace.add("read_detail", row.ticket or row.title, url, started)
-        return with_detail(row, read_detail(segments))
+        return html
 
-
-def needs_detail(row: ListRow) -> bool:
-    """A row whose reply (or ticket) the list does not show, but whose detail page may: it
-    says answered, or says nothing of its state, or has no ticket."""
-    if not (row.link or row.mark) or row.reply:
-        return False
-    return row.replied or not row.status or not row.ticket
-
-
-def _same_row(a: ListRow, b: ListRow) -> bool:
-    if a.ticket and b.ticket:
-        return a.ticket == b.ticket
-    return _fold(a.title) == _fold(b.title) and a.submitted_at == b.submitted_at
+    async def _row_link(self, page: Page, row: ListRow, wanted):
+        """The link to click for a row whose detail link works by script: the list read again
+        as it stands now (after going back from another row's page, say), the same row found
+        in it, and the element its mark names (by XPath), if it still says what it said."""
+        _html, listing = await self._listing(page, wanted)
+        again = next((r for r in listing.rows if r.mark and same_row(r, row)), None)
+        if again is None or again.mark not in listing.links:
+            return None
+        path, text = listing.links[again.mark]
+        link = page.locator(f"xpath={path}").first
+        try:
+            shown = await link.evaluate("e => (e.innerText || e.value || '')", timeout=3000)
+        except PlaywrightError:
+            return None
+        return link if squash(shown) == text else None
 
 
 CAPTCHA_WORDS = re.compile(r"验证码|校验码")
