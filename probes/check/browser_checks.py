@@ -1,6 +1,6 @@
 """Portal health checks in the browser: load timings, page weight, mobile adaptation, axe.
 
-Part of the hardware checks (硬件支撑, issue 6; ``probes/checks.py`` runs them). Where a page
+Part of the hardware checks (硬件支撑, issue 6; ``probes/check/round.py`` runs them). Where a page
 must really render, Chromium loads it (through Playwright, in a ``BrowserContext`` the caller
 passes in) and reports:
 
@@ -23,11 +23,12 @@ import asyncio
 import contextlib
 import time
 from dataclasses import asdict, dataclass, field
+from importlib.resources import files
 
 from playwright.async_api import Browser, BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 
-from probes.net.browser import MOBILE_DEVICE, PC_VIEWPORT
+from probes.net.browser import new_context
 from probes.net.http import notice_says
 from probes.net.signs import CHALLENGE_STATUSES, classify_error
 
@@ -46,75 +47,13 @@ READABLE_SHARE = 0.6  # Lighthouse "font-size": legible when >= 60% of the text 
 SCORED_IMPACTS = ("critical", "serious")
 
 
-_NAVIGATION = r"""
-() => {
-  const n = performance.getEntriesByType('navigation')[0];
-  const resources = performance.getEntriesByType('resource');
-  const size = e => e.transferSize || e.encodedBodySize || 0;
-  let bytes = n ? size(n) : 0;
-  for (const r of resources) bytes += size(r);
-  return {
-    time_origin: performance.timeOrigin,
-    ttfb_ms: n ? n.responseStart : null,
-    dom_content_loaded_ms: n ? n.domContentLoadedEventEnd : null,
-    load_ms: n ? (n.loadEventEnd || n.loadEventStart || n.duration) : null,
-    bytes: bytes,
-    requests: resources.length + 1,
-  };
-}
-"""
-
-
-_LCP = r"""
-() => new Promise(resolve => {
-  let last = null;
-  try {
-    const observer = new PerformanceObserver(list => {
-      const entries = list.getEntries();
-      if (entries.length) last = entries[entries.length - 1].startTime;
-    });
-    observer.observe({type: 'largest-contentful-paint', buffered: true});
-    setTimeout(() => { observer.disconnect(); resolve(last); }, 300);
-  } catch (e) { resolve(null); }
-})
-"""
-
-
-_TEXT_AND_LINKS = """
-() => [document.body ? document.body.innerText.slice(0, 4000) : '',
-       document.querySelectorAll('a[href], input, button').length]
-"""
-
-
-_MOBILE = r"""
-(readablePx) => {
-  const meta = document.querySelector('meta[name="viewport" i]');
-  let chars = 0, small = 0;
-  const counted = new Set();
-  if (document.body) {
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    while (walker.nextNode()) {
-      const text = walker.currentNode.textContent.trim();
-      const el = walker.currentNode.parentElement;
-      if (!text || !el || counted.has(el)) continue;
-      counted.add(el);
-      const style = getComputedStyle(el);
-      const box = el.getBoundingClientRect();
-      if (style.display === 'none' || style.visibility === 'hidden' || !box.width || !box.height) continue;
-      const n = (el.innerText || text).trim().length;
-      chars += n;
-      if (parseFloat(style.fontSize) < readablePx) small += n;
-    }
-  }
-  return {
-    viewport_meta: meta ? meta.getAttribute('content') || '' : null,
-    scroll_width: Math.max(document.documentElement.scrollWidth,
-                           document.body ? document.body.scrollWidth : 0),
-    text_chars: chars,
-    small_chars: small,
-  };
-}
-"""
+# What each page is measured with, run in it by ``page.evaluate``: one file per script in js/
+# beside this module (package data), its opening comment saying what it returns.
+_JS = files("probes.check") / "js"
+_NAVIGATION = (_JS / "navigation.js").read_text(encoding="utf-8")
+_LCP = (_JS / "lcp.js").read_text(encoding="utf-8")
+_TEXT_AND_LINKS = (_JS / "text_and_links.js").read_text(encoding="utf-8")
+_MOBILE = (_JS / "mobile.js").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -175,15 +114,9 @@ def axe_counts(violations: list[dict]) -> dict:
 
 
 async def new_check_context(browser: Browser, playwright, channel: str) -> BrowserContext:
-    """A PC window (as the journeys use) or a phone 375 px wide (the mobile adaptation check)."""
-    common = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai", "ignore_https_errors": False}
-    if channel != "mobile":
-        return await browser.new_context(viewport=PC_VIEWPORT, **common)
-    device = dict(playwright.devices[MOBILE_DEVICE])
-    device.pop("default_browser_type", None)
-    device["viewport"] = MOBILE_VIEWPORT
-    device["screen"] = MOBILE_VIEWPORT
-    return await browser.new_context(**device, **common)
+    """A PC window (as the journeys use) or a phone 375 px wide (the mobile adaptation check):
+    ``probes.net.browser.new_context`` with the checks' phone."""
+    return await new_context(browser, playwright, channel, phone_viewport=MOBILE_VIEWPORT)
 
 
 async def _run_axe(page: Page, limits: BrowserLimits) -> dict | None:
