@@ -43,6 +43,24 @@ from probes.store import overrides
 
 FIXED_ACCURACY_CHECKS = 4
 
+# 易获性 counts the steps a citizen takes to reach the guide: arriving, the profile's steps
+# (picking the region), searching, paging, opening a result or a category. Not ours: closing a
+# notice overlay or waiting; and not reaching: what the journey does once the guide is open
+# (opening its tabs and sub-pages, capturing it, following its online-apply entry).
+NOT_A_CITIZEN_STEP = frozenset({"dismiss_overlay", "wait"})
+ON_THE_GUIDE = frozenset({"expand", "capture", "open_subpage", "online_apply"})
+
+
+def citizen_steps(actions: list[str]) -> list[str]:
+    """The steps of a journey that a citizen takes to reach its guide, in order."""
+    counted = []
+    for action in actions:
+        if action in ON_THE_GUIDE:
+            break
+        if action not in NOT_A_CITIZEN_STEP:
+            counted.append(action)
+    return counted
+
 
 @dataclass(frozen=True)
 class RoundObservations:
@@ -101,6 +119,7 @@ def read_observations(
             if said.get(element, True):  # an evaluator may say it is not really shown
                 elements.setdefault(probe_id, {})[element] = value
 
+    actions = store.step_actions_of_round(db, guide_round)
     guides, handling, seen = [], [], set()
     for p in store.probes_of_round(db, guide_round):
         if not p["city"]:
@@ -122,7 +141,7 @@ def read_observations(
                 channel=p["channel"],
                 outcome=outcome,
                 found_by=(p["found_by"] or "navigation") if found else None,
-                steps=p["steps"],
+                steps=len(citizen_steps(actions.get(p["id"], []))),
                 seconds=p["seconds"],
                 rank=p["rank"],
                 completeness=judgements.get(p["id"]) if found else None,

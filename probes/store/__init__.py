@@ -67,6 +67,7 @@ from probes.store.probes import (  # noqa: F401
     probes_of_round,
     read_evidence,
     save_probe,
+    step_actions_of_round,
     steps_of_probe,
     verify_evidence,
 )

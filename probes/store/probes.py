@@ -288,3 +288,15 @@ def get_probe(db: sqlite_utils.Database, probe_id: int) -> dict | None:
 def evidence_row(db: sqlite_utils.Database, sha256: str) -> dict | None:
     """What the database knows of one evidence file (its kind, media type, path); None if none."""
     return one(db, "SELECT * FROM evidence WHERE sha256 = ?", [sha256])
+
+
+def step_actions_of_round(db: sqlite_utils.Database, round_id: str) -> dict[int, list[str]]:
+    """Probe id -> the actions of its steps, in order."""
+    actions: dict[int, list[str]] = {}
+    for probe_id, action in db.conn.execute(
+        "SELECT s.probe_id, s.action FROM steps s JOIN probes p ON p.id = s.probe_id"
+        " WHERE p.round_id = ? ORDER BY s.probe_id, s.seq",
+        [round_id],
+    ):
+        actions.setdefault(probe_id, []).append(action)
+    return actions
