@@ -73,7 +73,12 @@ EFFECTIVENESS_ZH = {"solved": "解决", "partly": "部分解决", "not": "未解
 SOURCE_ZH = {"evaluator": "评估人", "auto": "自动", None: ""}
 
 
-SANDBOX_CLOCK_NOTE = "沙盒模拟时钟"  # the sandbox's simulated clock: what its portals show as the time
+INTEGRITY_ZH = {"ok": "一致", "changed": "已被改动", "missing": "文件缺失"}  # an evidence file
+
+
+SANDBOX_CLOCK_NOTE = (
+    "沙盒模拟时钟"  # the sandbox's simulated clock: what its portals show as the time
+)
 
 
 def beijing(moment: str | datetime | None, *, seconds: bool = False) -> str:

@@ -24,7 +24,7 @@ from probes.score.offline import OfflineResults, read_offline
 from probes.score.scoring import score_round
 from probes.store.evidence import evidence_for
 from probes.store.overrides import judged_items
-from probes.text import SANDBOX_CLOCK_NOTE, beijing
+from probes.text import INTEGRITY_ZH, SANDBOX_CLOCK_NOTE, beijing
 
 
 def _guide_round(db, db_path, round_id: str | None) -> str:
@@ -217,15 +217,22 @@ def _report_data(db, db_path: str, round_id: str | None, *, compare, registry):
     result = score_of(db, round_id, registry=registry)
     missing = {k: j["missing"] for k, j in store.judgements_of_round(db, round_id).items()}
     shown = store.shown_elements(db, round_id)
+    damaged = {d["sha256"]: d for d in store.verify_evidence(db, evidence)}
     probes = []
     for p in store.probes_of_round(db, round_id):
+        problems = [
+            f"{INTEGRITY_ZH[damaged[e['sha256']]['problem']]}：{e['relpath']}"
+            for e in store.evidence_of_probe(db, p["id"])
+            if e["sha256"] in damaged
+        ]
         capture = store.capture_of_probe(db, p["id"])
         screenshot = None
-        if capture and capture.get("screenshot_sha256") and p["channel"] == "pc":
-            screenshot = thumbnail(store.read_evidence(db, evidence, capture["screenshot_sha256"]))
+        shot = capture.get("screenshot_sha256") if capture else None
+        if shot and p["channel"] == "pc" and shot not in damaged:
+            screenshot = thumbnail(store.read_evidence(db, evidence, shot))
         probes.append(
             {**p, "screenshot": screenshot, "elements": shown.get(p["id"], {}),
-             "missing": missing.get(p["id"], [])}
+             "missing": missing.get(p["id"], []), "evidence_problems": problems}
         )  # fmt: skip
     threads = []
     if result["interaction_round"]:

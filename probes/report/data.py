@@ -117,6 +117,7 @@ class ProbeRow(TypedDict):
     screenshot: str | None  # data:image/png;base64,... (jpeg, webp, gif too), or None
     elements: dict[str, str]  # canonical element -> value, the elements present
     missing: list[str]  # required elements missing or empty
+    evidence_problems: NotRequired[list[str]]  # evidence files changed or missing since stored
 
 
 class ThreadRow(TypedDict):
@@ -519,6 +520,7 @@ def _probe_view(probe: Mapping[str, Any], names: _Names) -> dict[str, Any]:
         "matter_name": names.of(p["matter"]),
         "channel_name": CHANNEL_ZH.get(p["channel"], p["channel"]),
         "outcome_name": outcome_name(p["outcome"]),
+        "evidence_problems": p.get("evidence_problems") or [],
     }
 
 
@@ -623,8 +625,15 @@ def _view(data: ReportData) -> dict[str, Any]:
             }
         )
     ranked = [c for c in cities if c["rank"] is not None]
+    damaged = [
+        f"{c['name']} {p['matter_name']} {p['channel_name']}"
+        for c in cities
+        for p in c["probes"]
+        if p["evidence_problems"]
+    ]
     return {
         "title": TITLE,
+        "damaged": damaged,
         "round": data["round"],
         "round_time": data["round_time"],
         "generated_at": data.get("generated_at"),
