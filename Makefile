@@ -4,13 +4,16 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: demo test setup browser lint clean
+.PHONY: demo test test-fast setup browser lint clean
 
 demo: setup browser ## the main job: the whole evaluation on the sandbox
 	$(BIN)/govprobe demo
 
-test: setup browser ## the test suite
+test: setup browser ## the test suite: tests/unit, tests/sandbox and tests/e2e
 	$(BIN)/pytest -q -n 2 --dist loadfile
+
+test-fast: setup ## tests/unit alone: no socket, no browser, no child process
+	$(BIN)/pytest -q -n 2 tests/unit
 
 setup: $(STAMP)
 

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.capture_fixtures
 
 Writes ``tests/fixtures/captured/{archetype}-{channel}.html`` (what the journey stores) and a
-``.json`` beside each with the sandbox's truth, for ``tests/test_extract_captured.py``. Run it
+``.json`` beside each with the sandbox's truth, for ``tests/unit/test_extract_captured.py``. Run it
 again when the sandbox's markup changes.
 """
 

@@ -1,0 +1,213 @@
+"""``govprobe schedule start`` as a real child process (``probes/schedule/scheduler.py``): a
+real APScheduler on real SQLite job store files, jobs that survive a restart, run-now, and
+SIGTERM / SIGINT. Jobs here are of the ``touch`` kind (a file written by the job), so no test
+needs a browser."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from probes.cli.schedule import schedule
+
+# the same click group that `govprobe schedule` registers, run as its own process
+COMMAND = [str(Path(sys.executable).parent / "govprobe"), "schedule"]
+
+
+def cli(*args: str, ok: bool = True):
+    result = CliRunner().invoke(schedule, list(args))
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def listed(jobs: Path) -> dict[str, dict]:
+    out = cli("list", "--jobs", str(jobs), "--json").output
+    return {j["id"]: j for j in json.loads(out)["jobs"]}
+
+
+def write_config(path: Path, jobs: str) -> Path:
+    path.write_text(f"timezone: Asia/Shanghai\njobs:\n{jobs}", encoding="utf-8")
+    return path
+
+
+class Child:
+    """``schedule start`` in a child process, its log in a file."""
+
+    def __init__(self, tmp: Path, jobs: Path, config: Path):
+        self.log = tmp / f"scheduler-{time.monotonic_ns()}.log"
+        args = ["start", "--jobs", str(jobs), "--config", str(config), "--db", str(tmp / "g.db")]
+        with self.log.open("w") as err:
+            self.process = subprocess.Popen(
+                [*COMMAND, *args, "--wakeup", "0.2"], stderr=err, cwd=tmp
+            )
+        wait_for(lambda: "scheduler started" in self.text(), self, what="the scheduler to start")
+
+    def text(self) -> str:
+        return self.log.read_text(encoding="utf-8")
+
+    def stop(self, signum: int = signal.SIGTERM) -> int:
+        self.process.send_signal(signum)
+        return self.process.wait(timeout=30)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def wait_for(condition, child: Child | None = None, *, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if child is not None and child.process.poll() is not None:
+            pytest.fail(f"the scheduler exited ({child.process.returncode}):\n{child.text()}")
+        time.sleep(0.05)
+    log = child.text() if child else ""
+    pytest.fail(f"timed out waiting for {what}\n{log}")
+
+
+@pytest.fixture
+def started(tmp_path):
+    """Start children; whatever a test leaves running is killed after it."""
+    children: list[Child] = []
+
+    def start(jobs: Path, config: Path) -> Child:
+        children.append(Child(tmp_path, jobs, config))
+        return children[-1]
+
+    yield start
+    for child in children:
+        child.kill()
+
+
+def lines(path: Path) -> list[str]:
+    return [line.split()[0] for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_jobs_and_their_next_runs_survive_a_restart(tmp_path, started):
+    jobs = tmp_path / "schedule.db"
+    config = write_config(
+        tmp_path / "schedule.yaml",
+        f"""  - id: beat
+    kind: touch
+    cron: "0 4 * * *"
+    jitter: 3000
+    args: {{path: {tmp_path / "beat"}}}
+""",
+    )
+    # added before any scheduler ran: the store is created by `add`
+    cli("add", "extra", "--kind", "touch", "--cron", "30 2 * * mon-fri", "--jitter", "600",
+        "--arg", f"path={tmp_path / 'extra'}", "--jobs", str(jobs), "--config", str(config))  # fmt: skip
+    before = listed(jobs)
+    assert list(before) == ["extra"]
+
+    first = started(jobs, config)
+    running = listed(jobs)
+    assert set(running) == {"extra", "beat"}
+    assert running["extra"]["next_run"] == before["extra"]["next_run"]
+    assert "job beat added from the schedule file" in first.text()
+    # one scheduler per job store
+    second = subprocess.run(
+        [*COMMAND, "start", "--jobs", str(jobs), "--config", str(config)],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert second.returncode == 1
+    assert (
+        f"{jobs}: a scheduler is already running on it (pid {first.process.pid})" in second.stderr
+    )
+    assert first.stop() == 0
+
+    stopped = listed(jobs)
+    assert stopped == running
+    with sqlite3.connect(jobs) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+    again = started(jobs, config)
+    assert listed(jobs) == running  # the same jobs, the same (jittered) next runs
+    assert "from the schedule file" not in again.text()
+    assert "job extra: touch, cron 30 2 * * mon-fri, next run " + running["extra"]["next_run"] in (
+        again.text()
+    )
+    assert again.stop() == 0
+    beat = running["beat"]
+    assert beat["kind"] == "touch" and beat["schedule"] == "cron 0 4 * * *"
+    assert beat["jitter"] == 3000 and beat["max_instances"] == 1 and beat["coalesce"] is True
+    assert datetime.fromisoformat(beat["next_run"]).utcoffset().total_seconds() == 8 * 3600
+
+
+def test_run_now_runs_the_job_once_and_keeps_its_schedule(tmp_path, started):
+    jobs = tmp_path / "schedule.db"
+    out = tmp_path / "out" / "beat"
+    config = write_config(
+        tmp_path / "schedule.yaml",
+        f"""  - id: beat
+    kind: touch
+    cron: "0 4 1 1 *"
+    args: {{path: {out}}}
+""",
+    )
+    child = started(jobs, config)
+    planned = listed(jobs)["beat"]["next_run"]
+    assert cli("run-now", "beat", "--jobs", str(jobs)).output.startswith("beat: due now")
+    wait_for(lambda: lines(out) == ["started", "finished"], child, what="the job to run")
+    time.sleep(1.0)  # several wake-ups later, it has not run again
+    assert lines(out) == ["started", "finished"]
+    assert listed(jobs)["beat"]["next_run"] == planned  # January 1st, 04:00, as before
+    assert 'Job "beat (trigger: cron' in child.text() and "executed successfully" in child.text()
+    assert child.stop() == 0
+
+
+def test_sigterm_while_a_job_runs_lets_it_finish_and_exits_0(tmp_path, started):
+    jobs = tmp_path / "schedule.db"
+    out = tmp_path / "slow"
+    config = write_config(
+        tmp_path / "schedule.yaml",
+        f"""  - id: slow
+    kind: touch
+    every: 1d
+    args: {{path: {out}, seconds: 2}}
+  - id: other
+    kind: touch
+    every: 1d
+    args: {{path: {tmp_path / "other"}}}
+""",
+    )
+    child = started(jobs, config)
+    cli("run-now", "slow", "--jobs", str(jobs))
+    wait_for(lambda: lines(out) == ["started"], child, what="the job to start")
+
+    child.process.send_signal(signal.SIGTERM)
+    wait_for(lambda: "waiting for running jobs" in child.text(), child, what="the stop to begin")
+    cli("run-now", "other", "--jobs", str(jobs))  # due while the scheduler stops
+    assert child.process.wait(timeout=30) == 0
+    assert lines(out) == ["started", "finished"]  # the job ran to its end
+    assert not (tmp_path / "other").exists()
+    # the job that fell due while stopping was not started, nor its run lost: still due
+    other = datetime.fromisoformat(listed(jobs)["other"]["next_run"])
+    assert abs((other - datetime.now(ZoneInfo("Asia/Shanghai"))).total_seconds()) < 30
+    assert "Error submitting job" not in child.text()
+    log = child.text()
+    assert "SIGTERM received: stopping once the running jobs finish" in log
+    assert "stopping: waiting for running jobs to finish" in log
+    assert log.rstrip().endswith("INFO probes.schedule: scheduler stopped cleanly")
+    assert log.index("waiting for running jobs") < log.index('Job "slow (trigger')
+
+
+def test_sigint_stops_an_idle_scheduler_cleanly(tmp_path, started):
+    jobs = tmp_path / "schedule.db"
+    config = write_config(tmp_path / "schedule.yaml", "  []\n")
+    child = started(jobs, config)
+    assert child.stop(signal.SIGINT) == 0
+    assert "SIGINT received" in child.text() and "scheduler stopped cleanly" in child.text()
