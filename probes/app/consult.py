@@ -44,6 +44,7 @@ from pathlib import Path
 from playwright.async_api import async_playwright
 
 from probes import store
+from probes.judge.replies import match_row, reply_seen
 from probes.net.browser import new_context
 from probes.net.gate import HostGate, gather_per_host
 from probes.outcomes import Outcome
@@ -59,10 +60,10 @@ from probes.plan.targets import (
     sandbox_url_for,
 )
 from probes.plan.workdays import WorkCalendar
-from probes.score.scoring import suggest_effectiveness, timeliness
+from probes.score.replies import judge_item, score_item, window_end  # noqa: F401 (judge_item)
 from probes.settings import DEFAULT_SESSIONS
 from probes.store.evidence import EvidenceStore, evidence_for
-from probes.walk.consult import Account, Attempt, Contact, InteractionJourney, Letter, match_row
+from probes.walk.consult import Account, Attempt, Contact, InteractionJourney, Letter
 from probes.walk.walker import JourneyConfig
 
 KINDS = ("consult", "complaint")
@@ -376,32 +377,6 @@ def _last_poll(db, item_id: int) -> str | None:
     return None
 
 
-def judge_item(
-    item: dict, scenario: Scenario, calendar: WorkCalendar, thresholds: Thresholds
-) -> tuple[int | None, str | None, str | None]:
-    """(working days, timeliness, suggested effectiveness) of a replied or closed item."""
-    message = scenario.consult if item["kind"] == "consult" else scenario.complaint
-    if item["state"] == "replied" and item["submitted_at"] and item["replied_at"]:
-        start = datetime.fromisoformat(item["submitted_at"])
-        end = datetime.fromisoformat(item["replied_at"])
-        days = calendar.workdays_between(start, max(start, end))
-        return (
-            days,
-            timeliness(days, True, on_time_days=thresholds.on_time_days),
-            suggest_effectiveness(item["reply_text"], message.answer_points),
-        )
-    if item["state"] == "closed":
-        return None, "no_reply", suggest_effectiveness(None, message.answer_points)
-    return None, None, None
-
-
-def window_end(item: dict, calendar: WorkCalendar, thresholds: Thresholds) -> datetime | None:
-    if not item["submitted_at"]:
-        return None
-    start = datetime.fromisoformat(item["submitted_at"])
-    return calendar.add_workdays(start, thresholds.window_days)
-
-
 async def _poll_city(
     browser, playwright, db, evidence, target: Target, items, options, now, scenarios, cal, th,
     gate: HostGate,
@@ -430,48 +405,44 @@ async def _poll_city(
 
 
 def _poll_item(db, item, rows, attempt, portal_now: datetime, scenarios, cal, th) -> None:
+    """One item's part of a list read: its row found, the poll noted with the pages its row was
+    judged from (so ``govprobe rejudge`` can judge it again), its reply kept or its window
+    closed, and then its scores (``probes/score/replies.py``)."""
     item_id = item["id"]
     claimed = store.claimed_tickets(db, item["city"], item["kind"], besides=item_id)
     row = match_row(rows, ticket=item["ticket"], title=item["title"], claimed=claimed)
+    shown = next((n for n, r in enumerate(rows) if r is row), None)
+    detail = attempt.detail_pages.get(shown) if shown is not None else None
     previous = _last_poll(db, item_id)
     store.note_item(
         db,
         item_id,
         "polled",
         list_url=attempt.list_url,
-        detail={"portal_now": _iso(portal_now), "status": row.status if row else None},
+        detail={
+            "portal_now": _iso(portal_now),
+            "status": row.status if row else None,
+            "list_html": attempt.list_page.sha256 if attempt.list_page else None,
+            "detail_html": detail.sha256 if detail else None,
+        },
     )
     if row is not None and item["state"] in ("intent", "unknown"):
         store.mark_submitted(db, item_id, row.ticket, row.submitted_at)
     item = store.get_item(db, item_id)
     if item["state"] not in ("submitted",):
         return
-    if row is not None and row.replied and row.reply:
-        if row.replied_at:
-            store.record_reply(
-                db, item_id, replied_at=row.replied_at, reply_text=row.reply,
-                status_text=row.status, source="portal",
-            )  # fmt: skip
-        else:
-            since = previous or item["submitted_at"]
-            gap = (
-                int((portal_now - datetime.fromisoformat(since)).total_seconds()) if since else None
-            )
-            store.record_reply(
-                db, item_id, replied_at=_iso(portal_now), reply_text=row.reply,
-                status_text=row.status, source="first_seen", uncertainty_s=gap,
-            )  # fmt: skip
+    reply = reply_seen(row, portal_now, previous or item["submitted_at"])
+    if reply is not None:
+        store.record_reply(
+            db, item_id, replied_at=reply.replied_at, reply_text=reply.text,
+            status_text=reply.status, source=reply.source, uncertainty_s=reply.uncertainty_s,
+        )  # fmt: skip
     else:
         end = window_end(item, cal, th)
-        if end is not None and portal_now >= end:
-            store.close_item(db, item_id, f"no reply by {_iso(end)} ({th.window_days} 个工作日)")
-        else:
+        if end is None or portal_now < end:
             return
-    item = store.get_item(db, item_id)
-    days, timely, effective = judge_item(item, scenarios[item["scenario"]], cal, th)
-    store.set_item_scores(
-        db, item_id, working_days=days, timeliness=timely, effectiveness=effective
-    )
+        store.close_item(db, item_id, f"no reply by {_iso(end)} ({th.window_days} 个工作日)")
+    score_item(db, item_id, scenarios[item["scenario"]], cal, th)
 
 
 def pollable(db) -> list[dict]:
@@ -668,21 +639,21 @@ def consult_poll(
     return {"items": [item_summary(i) for i in store.items_of(db) if i["round_id"] in rounds]}
 
 
-def label_item(db_path: str, item_id: int, value: str, by: str, note: str = "") -> dict:
-    """An evaluator confirms or changes a reply's effectiveness; the change is audited."""
-    pass
+def label_item(db_path: str, item_id: int, value: str, by: str, note: str) -> dict:
+    """An evaluator confirms or changes a reply's effectiveness from the command line, held to
+    the review pages' rules (``overrides.label_reply``: a reason, the name normalised); audited
+    with the channel ``cli``. The database must exist: a typo in ``--db`` creates nothing."""
+    from probes.store import overrides
 
-    if value not in ("solved", "partly", "not"):
-        raise ScenarioError(f"label {value!r}: expected solved, partly or not")
-    if not by.strip():
-        raise ScenarioError("--by: say who labels (an evaluator's name)")
-    db = store.open_db(db_path)
+    db = store.open_db(db_path, create=False)
     try:
-        store.get_item(db, item_id)
-    except store.StoreError as exc:
-        raise ScenarioError(f"{db_path}: {exc}") from exc
-    store.set_label(db, item_id, value, by.strip(), note)
-    return item_summary(store.get_item(db, item_id))
+        try:
+            overrides.label_reply(db, item_id, value, by=by, note=note, channel="cli")
+        except overrides.OverrideError as exc:
+            raise ScenarioError(f"{db_path}: item {item_id}: {exc}") from exc
+        return item_summary(store.get_item(db, item_id))
+    finally:
+        db.close()
 
 
 def login_session(
