@@ -2,7 +2,7 @@
 
 Step 1-2 of the data flow (README, "Architecture"): load the scenarios, the registry and the
 profiles, resolve where each portal is (sandbox, live or one bare url), then hand the round to
-``probes/rounds.py``.
+``probes/walk/round.py``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import contextlib
 
 from probes import store
 from probes.app.progress import progress_bar
-from probes.judge.rejudge import judge_round
+from probes.judge.rejudge import judge_replies, judge_round
 from probes.plan.cities import load_registry
+from probes.plan.indicators import load_indicators
 from probes.plan.profiles import load_profiles
 from probes.plan.scenarios import ScenarioError, load_scenarios, select_scenarios
 from probes.plan.targets import (
@@ -22,6 +23,9 @@ from probes.plan.targets import (
     sandbox_targets,
     sandbox_url_for,
 )
+from probes.plan.workdays import WorkCalendar
+from probes.score.observations import interaction_round_for
+from probes.score.replies import score_items
 from probes.settings import CHANNELS, LIVE_GAP_S
 from probes.store.evidence import evidence_for
 from probes.walk.round import RoundOptions, plan, run_round, summarize
@@ -102,10 +106,32 @@ def run_guides(
 
 
 def rejudge(db_path: str, round_id: str | None = None) -> tuple[str, int]:
+    """Judge a stored round again from its evidence, with today's rules and no browser;
+    returns the round and how many probes and items were judged.
+
+    A guide round (the latest one by default) has its guides extracted and judged again, and
+    the consultation and complaint items of the interaction round scored with it (the latest
+    real one of the same target, ``interaction_round_for``) have their replies judged again
+    from the list and detail pages their polls kept; ``--round`` naming an interaction round
+    judges its items alone. Every replied or closed item is then scored again (working days,
+    timeliness, suggested effectiveness); an evaluator's label is kept."""
     db = store.open_db(db_path)
     round_id = round_id or store.latest_round(db, kind="guides")
     if round_id is None:
         raise ScenarioError(f"{db_path}: no guide round to judge")
-    if store.get_round(db, round_id) is None:
+    found = store.get_round(db, round_id)
+    if found is None:
         raise ScenarioError(f"{db_path}: no round {round_id!r}")
-    return round_id, judge_round(db, evidence_for(db_path), round_id, load_scenarios())
+    evidence = evidence_for(db_path)
+    scenarios = load_scenarios()
+    judged, items_round = 0, round_id
+    if found["kind"] == "guides":
+        judged = judge_round(db, evidence, round_id, scenarios)
+        items_round = interaction_round_for(db, round_id)
+    elif found["kind"] != "consult":
+        raise ScenarioError(f"{db_path}: round {round_id!r} is a {found['kind']} round, not judged")
+    if items_round is not None:
+        judged += len(judge_replies(db, evidence, items_round))
+        calendar, thresholds = WorkCalendar.load(), load_indicators().thresholds
+        score_items(db, items_round, scenarios, calendar, thresholds)
+    return round_id, judged

@@ -1,18 +1,28 @@
-"""Judge a stored round from its evidence alone: extract, then completeness and accuracy.
+"""Judge a stored round from its evidence alone: guides, and the replies to consultations.
 
-Step 5 of the data flow (README, "Architecture"). Reads each capture's guide HTML from the
-evidence store (checked against its hash), extracts the canonical elements, and judges each
-guide with the other channel's guide of the same city and matter beside it (PC and mobile
-must agree). No browser and no portal: ``govprobe rejudge`` runs this on last month's round.
+Step 5 of the data flow (README, "Architecture"). No browser and no portal: ``govprobe
+rejudge`` runs this on last month's round with today's rules.
+
+* ``judge_round``: each capture's guide HTML read from the evidence store (checked against its
+  hash), the canonical elements extracted, and each guide judged with the other channel's
+  guide of the same city and matter beside it (PC and mobile must agree).
+* ``judge_replies``: each poll of a consultation round's items replayed from the pages it
+  kept (the list page, and the item's detail page where the list did not show its reply; each
+  ``polled`` event names them): the item's row read again (``probes/judge/replies.py``), and
+  the first poll whose row shows a reply gives the reply's text, status and time, as the poll
+  did (the portal's time, or that poll's, since the poll before). Scoring them is the next
+  step (``probes/score/replies.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict
+from datetime import datetime
 
 from probes import store
 from probes.judge.extract import Extraction, extract
+from probes.judge.replies import Reply, polled_row, reply_seen
 from probes.judge.rules import accuracy, completeness
 from probes.plan.scenarios import Scenario
 from probes.store.evidence import EvidenceStore
@@ -72,3 +82,83 @@ def judge_round(
             rules_version=RULES_VERSION,
         )
     return len(entries)
+
+
+def judge_replies(db, evidence: EvidenceStore, round_id: str) -> list[int]:
+    """(Re)judge the replies of an interaction round's items from the pages their polls kept;
+    returns the ids of the items judged. An item whose polls do not all name their pages
+    (polled before the polls kept them) is left as it is. Where today's rules see the reply
+    differently (its text, status, time, or a reply where none was seen), it is stored again,
+    seen when the poll that shows it saw it, with a ``rejudged`` event saying what was before;
+    a reply the pages no longer show is kept, and the event says so. Evidence that changed or
+    vanished raises ``store.EvidenceError`` before anything is rewritten."""
+    plans = []
+    for item in store.items_of(db, round_id=round_id):
+        polls = [e for e in store.item_events(db, item["id"]) if e["event"] == "polled"]
+        if not polls or not all(p["detail"].get("list_html") for p in polls):
+            continue
+        pages = {}
+        for poll in polls:
+            for key in ("list_html", "detail_html"):
+                sha = poll["detail"].get(key)
+                if sha and sha not in pages:
+                    pages[sha] = store.read_evidence(db, evidence, sha)
+        plans.append((item, polls, pages))
+    for item, polls, pages in plans:
+        claimed = store.claimed_tickets(db, item["city"], item["kind"], besides=item["id"])
+        reply, seen_at, previous = None, None, None
+        for poll in polls:
+            detail = poll["detail"]
+            row = polled_row(
+                pages[detail["list_html"]],
+                pages.get(detail.get("detail_html") or ""),
+                ticket=item["ticket"],
+                title=item["title"],
+                claimed=claimed,
+                url=detail.get("list_url") or "",
+            )
+            polled_at = datetime.fromisoformat(detail["portal_now"])
+            reply = reply_seen(row, polled_at, previous or item["submitted_at"])
+            if reply is not None:
+                seen_at = poll["at"]
+                break
+            previous = detail["portal_now"]
+        _keep_reply(db, item, reply, seen_at)
+    return [item["id"] for item, _polls, _pages in plans]
+
+
+def _reply_facts(item: dict) -> dict:
+    return {
+        "state": item["state"],
+        "replied_at": item["replied_at"],
+        "reply_text": item["reply_text"],
+        "status_text": item["status_text"],
+        "replied_at_source": item["replied_at_source"],
+        "reply_uncertainty_s": item["reply_uncertainty_s"],
+    }
+
+
+def _keep_reply(db, item: dict, reply: Reply | None, seen_at: str | None) -> None:
+    before = _reply_facts(item)
+    if reply is None:
+        if item["state"] == "replied":
+            store.note_item(
+                db, item["id"], "rejudged", detail={"before": before, "reply": "not_in_pages"}
+            )
+        return
+    after = {
+        "state": "replied",
+        "replied_at": reply.replied_at,
+        "reply_text": reply.text,
+        "status_text": reply.status,
+        "replied_at_source": reply.source,
+        "reply_uncertainty_s": reply.uncertainty_s,
+    }
+    if after == before:
+        return
+    store.record_reply(
+        db, item["id"], replied_at=reply.replied_at, reply_text=reply.text,
+        status_text=reply.status, seen_at=seen_at, source=reply.source,
+        uncertainty_s=reply.uncertainty_s,
+    )  # fmt: skip
+    store.note_item(db, item["id"], "rejudged", detail={"before": before, "rules": RULES_VERSION})
