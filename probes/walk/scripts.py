@@ -38,12 +38,9 @@ BODY_SNAPSHOT = _read("body_snapshot")
 PENDING_TIMERS = _read("pending_timers")
 SETTLE_STATE = _read("settle_state")
 
-# writing a consultation and reading its reply
+# writing a consultation (its replies are read from the stored pages: probes/judge/replies.py)
 DESCRIBE_FORM = _read("describe_form")
-READ_TABLES = _read("read_tables")
 FORM_ERRORS = _read("form_errors")
-READ_CARDS = _read("read_cards")
-READ_SEGMENTS = _read("read_segments")
 LIST_OPTIONS = _read("list_options")
 FORM_VALIDITY = _read("form_validity")
 MARK_LOGIN_TAB = _read("mark_login_tab")
