@@ -126,12 +126,8 @@ def rounds_for(db, target: str, sandbox_url: str | None, *, dry_run: bool = Fals
     """Interaction rounds sent to these portals, newest first: on the sandbox, only those sent
     to this very sandbox (another sandbox process never received them)."""
     out = []
-    for row in db.query(
-        "SELECT id, params FROM rounds WHERE kind = 'consult' AND target = ?"
-        " ORDER BY started_at DESC, rowid DESC",
-        [target],
-    ):
-        params = json.loads(row["params"])
+    for row in store.rounds_of(db, "consult", target=target, newest_first=True):
+        params = row["params"]
         if bool(params.get("dry_run")) != dry_run:
             continue
         if target == "sandbox" and params.get("sandbox_url") != sandbox_url:
@@ -145,11 +141,7 @@ def _guide_urls(db) -> dict[tuple[str, str, str], str]:
     round_id = store.latest_round(db, "guides")
     if round_id is None:
         return {}
-    rows = db.query(
-        "SELECT city, scenario, matter, guide_url FROM probes WHERE round_id = ?"
-        " AND channel = 'pc' AND outcome = 'ok' AND guide_url IS NOT NULL",
-        [round_id],
-    )
+    rows = store.found_guides(db, round_id, channel="pc")
     return {(r["city"], r["scenario"], r["matter"]): r["guide_url"] for r in rows}
 
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -52,13 +51,8 @@ from probes.plan.targets import Target
 def guide_round_for(db, target: str, sandbox_url: str | None = None) -> str | None:
     """The latest guide round on these same portals (on the sandbox: this very sandbox, whose
     ports another sandbox process does not share)."""
-    for row in db.query(
-        "SELECT id, params FROM rounds WHERE kind = 'guides' AND target = ?"
-        " ORDER BY started_at DESC, rowid DESC",
-        [target],
-    ):
-        params = json.loads(row["params"])
-        if target != "sandbox" or params.get("sandbox_url") == sandbox_url:
+    for row in store.rounds_of(db, "guides", target=target, newest_first=True):
+        if target != "sandbox" or row["params"].get("sandbox_url") == sandbox_url:
             return row["id"]
     return None
 
@@ -76,18 +70,10 @@ def guide_facts(db, guide_round: str | None, *, links_per_city: int = 10) -> Gui
     if guide_round is None:
         return GuideFacts()
     guides: dict[tuple[str, str], str] = {}
-    for p in db.query(
-        "SELECT city, channel, guide_url FROM probes WHERE round_id = ? AND outcome = 'ok'"
-        " AND guide_url IS NOT NULL AND city IS NOT NULL ORDER BY id",
-        [guide_round],
-    ):
+    for p in store.found_guides(db, guide_round):
         guides.setdefault((p["city"], p["channel"]), p["guide_url"])
     links: dict[str, dict[str, tuple[str, str, str | None]]] = defaultdict(dict)
-    for row in db.query(
-        "SELECT p.city, p.portal_url, l.url, l.kind FROM links l JOIN probes p"
-        " ON p.id = l.probe_id WHERE p.round_id = ? AND p.city IS NOT NULL ORDER BY l.rowid",
-        [guide_round],
-    ):
+    for row in store.links_of_round(db, guide_round):
         mine = links[row["city"]]
         if row["url"] not in mine and len(mine) < links_per_city:
             mine[row["url"]] = (row["url"], row["kind"], urlsplit(row["portal_url"]).hostname)

@@ -202,3 +202,27 @@ def materials_of_round(
     ):
         out.setdefault((r["city"], r["matter"]), []).append(r["name"])
     return out
+
+
+def materials_of_probes(db: sqlite_utils.Database, round_id: str) -> dict[int, list[str]]:
+    """Probe id -> the 申请材料 its guide lists, in order."""
+    out: dict[int, list[str]] = {}
+    for r in db.query(
+        "SELECT m.probe_id, m.name FROM materials m JOIN probes p ON p.id = m.probe_id"
+        " WHERE p.round_id = ? ORDER BY m.probe_id, m.seq",
+        [round_id],
+    ):
+        out.setdefault(r["probe_id"], []).append(r["name"])
+    return out
+
+
+def links_of_round(db: sqlite_utils.Database, round_id: str) -> list[dict]:
+    """The form and sample links the round's guides carry (city, portal_url, url, kind), in
+    the order they were stored."""
+    return list(
+        db.query(
+            "SELECT p.city, p.portal_url, l.url, l.kind FROM links l JOIN probes p"
+            " ON p.id = l.probe_id WHERE p.round_id = ? AND p.city IS NOT NULL ORDER BY l.rowid",
+            [round_id],
+        )
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlite_utils
 
@@ -300,3 +301,19 @@ def step_actions_of_round(db: sqlite_utils.Database, round_id: str) -> dict[int,
     ):
         actions.setdefault(probe_id, []).append(action)
     return actions
+
+
+def found_guides(
+    db: sqlite_utils.Database, round_id: str, channel: str | None = None
+) -> list[dict]:
+    """The probes of a round that found their guide (city, scenario, matter, channel,
+    guide_url, portal_url), in the order they were stored; on one ``channel`` if given."""
+    sql = (
+        "SELECT city, scenario, matter, channel, guide_url, portal_url FROM probes"
+        " WHERE round_id = ? AND outcome = 'ok' AND guide_url IS NOT NULL AND city IS NOT NULL"
+    )
+    args: list[Any] = [round_id]
+    if channel is not None:
+        sql += " AND channel = ?"
+        args.append(channel)
+    return list(db.query(sql + " ORDER BY id", args))

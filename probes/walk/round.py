@@ -9,8 +9,6 @@ loses at most the probes in flight and ``resume`` redoes only those.
 from __future__ import annotations
 
 import asyncio
-import json
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -222,23 +220,9 @@ def run_round(
 
 def summarize(db, round_id: str) -> dict:
     """The round as ``govprobe run --json`` prints it."""
-    judgements = {
-        row["probe_id"]: row for row in db.query("SELECT probe_id, missing FROM judgements")
-    }
-    elements: dict[int, dict] = defaultdict(dict)
-    for row in db.query(
-        "SELECT e.probe_id, e.element, e.value FROM elements e JOIN probes p ON p.id = e.probe_id"
-        " WHERE p.round_id = ? AND e.present",
-        [round_id],
-    ):
-        elements[row["probe_id"]][row["element"]] = row["value"]
-    materials: dict[int, list[str]] = defaultdict(list)
-    for row in db.query(
-        "SELECT m.probe_id, m.name FROM materials m JOIN probes p ON p.id = m.probe_id"
-        " WHERE p.round_id = ? ORDER BY m.probe_id, m.seq",
-        [round_id],
-    ):
-        materials[row["probe_id"]].append(row["name"])
+    judgements = store.judgements_of_round(db, round_id)
+    elements = store.shown_elements(db, round_id)
+    materials = store.materials_of_probes(db, round_id)
     probes = []
     for p in store.probes_of_round(db, round_id):
         found = dict(elements.get(p["id"], {}))
@@ -261,7 +245,7 @@ def summarize(db, round_id: str) -> dict:
                 "flaky": p["flaky"],
                 "rank": p["rank"],
                 "elements": found,
-                "missing": json.loads(missing) if missing else [],
+                "missing": missing or [],
             }
         )
     return {"round": round_id, "probes": probes}
