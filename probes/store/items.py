@@ -339,8 +339,11 @@ def set_label(
     *,
     field: str = "effectiveness",
     at: str | None = None,
+    channel: str = "cli",
 ) -> None:
-    """An evaluator sets an item's effectiveness (or timeliness); the change is audited."""
+    """An evaluator sets an item's effectiveness (or timeliness); the change is audited, with
+    the channel it came through (``web``: the review pages; ``cli``: the command line or a
+    script). The checks on who and why are ``probes/store/overrides.py``'s ``label_reply``."""
     if field not in LABEL_FIELDS:
         raise StoreError(f"cannot label {field!r}; expected one of {sorted(LABEL_FIELDS)}")
     when = at or now_iso()
@@ -365,6 +368,7 @@ def set_label(
                 "by": by,
                 "at": when,
                 "note": note,
+                "channel": channel,
             },
         )
         add_event(db, item_id, "labelled", when, field=field, old=old, new=value, by=by)

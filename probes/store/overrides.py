@@ -5,25 +5,47 @@ ended, a suggested effectiveness for a reply); an evaluator judges what it shoul
 alone and corrects it where it was wrong. Each change:
 
 * names who made it (the evaluator's name comes from their token in the review pages, from
-  ``--by`` on the command line), when, the old and the new value and why (a reason is required);
-* goes into the audit log (table ``labels``: the item or the subject ``probe:<id>``);
+  ``--by`` on the command line; either way normalised by ``evaluator_name``), when, the old and
+  the new value and why (a reason is required, at most ``REASON_MAX`` characters);
+* goes into the audit log (table ``labels``: the item or the subject ``probe:<id>``) with the
+  channel it came through (``web``: the review pages; ``cli``: the command line or a script);
 * counts in the scores at once (``probes/score/observations.py`` reads the active overrides, the
   evaluation marks the figures that rest on a judgement);
 * waits for a second evaluator, when it overrides the machine, in the work queue: an override
   confirmed by its own author is refused. Withdrawing one (or overriding the same thing again)
   puts the previous value back, audited like the rest.
+
+What a judgement names is checked here, not only in the forms, so the command line and any
+script are held to the same rules: an element must be one of the guide elements
+(``scenarios/elements.yaml``), an outcome one of ``probes.outcomes.Outcome``, a reason short
+enough to read.
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 from probes.outcomes import TRANSIENT, Outcome
+from probes.plan.elements import load_elements
 from probes.store import db as store_db
 from probes.store import items
 
 EFFECTIVENESS = ("solved", "partly", "not")
+
+
+# Where a change came from, recorded on every audit row: the review pages or the command line
+# (anything calling the store directly counts as the command line). Rows written before the
+# channel was recorded hold NULL.
+CHANNELS = ("web", "cli")
+
+
+# A reason is read by people, beside the change, in the review pages and the report.
+REASON_MAX = 2000
+
+
+NAME_MAX = 64
 
 
 FIELDS = ("outcome", "element")
@@ -40,14 +62,64 @@ ELEMENT_ITEMS = {"到办事现场次数": ("visits",), "网上办理深度": ("o
 
 
 class OverrideError(ValueError):
-    """A judgement the store refuses: an unknown probe or value, no reason, a self-confirmation."""
+    """A judgement the store refuses: an unknown probe, element or value, no reason or one too
+    long, no evaluator's name, a self-confirmation."""
+
+
+def evaluator_name(raw: str) -> str:
+    """An evaluator's name as it is recorded: NFKC (full-width forms folded), invisible
+    characters removed (Unicode category Cf: zero-width spaces, joiners, byte-order marks; and
+    control characters), whitespace collapsed to one space. Raises OverrideError when nothing
+    is left or it is longer than ``NAME_MAX``."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    text = "".join(c for c in text if c.isspace() or unicodedata.category(c) not in ("Cf", "Cc"))
+    name = " ".join(text.split())
+    if not name:
+        raise OverrideError("an evaluator's name is required")
+    if len(name) > NAME_MAX:
+        raise OverrideError(f"an evaluator's name is at most {NAME_MAX} characters")
+    return name
+
+
+def same_evaluator_key(name: str) -> str:
+    """What makes two spellings one evaluator: the normalised name without spaces, casefolded
+    (``李 评估`` and ``李评估``, ``Li Wei`` and ``LIWEI`` are one)."""
+    return evaluator_name(name).replace(" ", "").casefold()
+
+
+def _channel(channel: str) -> str:
+    if channel not in CHANNELS:
+        raise OverrideError(f"channel {channel!r} is not one of {list(CHANNELS)}")
+    return channel
+
+
+def _text(note: str, *, required: bool) -> str:
+    note = (note or "").strip()
+    if required and not note:
+        raise OverrideError("a reason is required: say why the machine was wrong")
+    if len(note) > REASON_MAX:
+        raise OverrideError(
+            f"a reason is at most {REASON_MAX} characters (this one has {len(note)})"
+        )
+    return note
 
 
 def _reason(note: str) -> str:
-    note = (note or "").strip()
-    if not note:
-        raise OverrideError("a reason is required: say why the machine was wrong")
-    return note
+    return _text(note, required=True)
+
+
+def _element(element: str) -> str:
+    """``element`` when it is one of the guide elements; OverrideError otherwise."""
+    element = (element or "").strip()
+    if not element:
+        raise OverrideError("which element? (e.g. 承诺办结时限)")
+    names = load_elements().names
+    if element not in names:
+        shown = element if len(element) <= 40 else element[:40] + "…"
+        raise OverrideError(
+            f"element {shown!r} is not a guide element; expected one of {list(names)}"
+        )
+    return element
 
 
 def _probe(db, probe_id: int) -> dict:
@@ -83,7 +155,8 @@ def _active(db, probe_id: int, field: str, element: str | None) -> dict | None:
     )
 
 
-def _audit(db, *, subject: str | None, item_id: int | None, field, old, new, by, note, at):
+def _audit(db, *, subject: str | None, item_id: int | None, field, old, new, by, note, at,
+           channel: str):  # fmt: skip
     store_db.insert(
         db,
         "labels",
@@ -96,15 +169,14 @@ def _audit(db, *, subject: str | None, item_id: int | None, field, old, new, by,
             "by": by,
             "at": at,
             "note": note,
+            "channel": channel,
         },
     )
 
 
 def _override(db, probe_id: int, field: str, element: str | None, machine: str, value: str,
-              by: str, note: str) -> int:  # fmt: skip
-    if not by:
-        raise OverrideError("an override needs the evaluator's name")
-    note = _reason(note)
+              by: str, note: str, channel: str) -> int:  # fmt: skip
+    by, note, channel = evaluator_name(by), _reason(note), _channel(channel)
     at = store_db.now_iso()
     with store_db.transaction(db):
         previous = _active(db, probe_id, field, element)
@@ -132,22 +204,22 @@ def _override(db, probe_id: int, field: str, element: str | None, machine: str, 
         )
         label = f"element:{element}" if element else field
         _audit(db, subject=f"probe:{probe_id}", item_id=None, field=label, old=old, new=value,
-               by=by, note=note, at=at)  # fmt: skip
+               by=by, note=note, at=at, channel=channel)  # fmt: skip
     return new_id
 
 
-def override_element(db, probe_id: int, element: str, present: bool, *, by: str, note: str) -> int:
+def override_element(db, probe_id: int, element: str, present: bool, *, by: str, note: str,
+                     channel: str = "cli") -> int:  # fmt: skip
     """The evaluator says the guide does (or does not) show ``element`` with a real value."""
     _probe(db, probe_id)
-    element = (element or "").strip()
-    if not element:
-        raise OverrideError("which element? (e.g. 承诺办结时限)")
+    element = _element(element)
     value = "1" if present else "0"
     return _override(db, probe_id, "element", element, _machine_element(db, probe_id, element),
-                     value, by, note)  # fmt: skip
+                     value, by, note, channel)  # fmt: skip
 
 
-def override_outcome(db, probe_id: int, outcome: str, *, by: str, note: str) -> int:
+def override_outcome(db, probe_id: int, outcome: str, *, by: str, note: str,
+                     channel: str = "cli") -> int:  # fmt: skip
     """The evaluator says the probe ended otherwise (e.g. the guide was there: ``ok``)."""
     probe = _probe(db, probe_id)
     try:
@@ -156,20 +228,20 @@ def override_outcome(db, probe_id: int, outcome: str, *, by: str, note: str) -> 
         raise OverrideError(
             f"outcome {outcome!r} is not one of {[o.value for o in Outcome]}"
         ) from None
-    return _override(db, probe_id, "outcome", None, probe["outcome"], outcome, by, note)
+    return _override(db, probe_id, "outcome", None, probe["outcome"], outcome, by, note, channel)
 
 
-def label_reply(db, item_id: int, effectiveness: str, *, by: str, note: str) -> None:
+def label_reply(db, item_id: int, effectiveness: str, *, by: str, note: str,
+                channel: str = "cli") -> None:  # fmt: skip
     """The evaluator judges a reply: solved, partly or not (the machine only suggests)."""
     if effectiveness not in EFFECTIVENESS:
         raise OverrideError(f"effectiveness {effectiveness!r} is not one of {list(EFFECTIVENESS)}")
-    if not by:
-        raise OverrideError("a label needs the evaluator's name")
+    by, note, channel = evaluator_name(by), _reason(note), _channel(channel)
     try:
         items.get_item(db, item_id)
     except store_db.StoreError as exc:
         raise OverrideError(str(exc)) from None
-    items.set_label(db, item_id, effectiveness, by, _reason(note))
+    items.set_label(db, item_id, effectiveness, by, note, channel=channel)
 
 
 def _override_row(db, override_id: int) -> dict:
@@ -179,14 +251,17 @@ def _override_row(db, override_id: int) -> dict:
     return row
 
 
-def confirm_override(db, override_id: int, *, by: str, note: str = "") -> None:
-    """A second evaluator agrees with an override; its author cannot."""
+def confirm_override(db, override_id: int, *, by: str, note: str = "",
+                     channel: str = "cli") -> None:  # fmt: skip
+    """A second evaluator agrees with an override; its author cannot (however the name is
+    spelled: ``same_evaluator_key``)."""
+    by, note, channel = evaluator_name(by), _text(note, required=False), _channel(channel)
     row = _override_row(db, override_id)
     if row["withdrawn_at"]:
         raise OverrideError(f"override {override_id} was withdrawn; nothing to confirm")
     if row["confirmed_by"]:
         raise OverrideError(f"override {override_id} was confirmed by {row['confirmed_by']}")
-    if by == row["by"]:
+    if same_evaluator_key(by) == same_evaluator_key(row["by"]):
         raise OverrideError(
             f"override {override_id} was made by {by}: a second evaluator must confirm it"
         )
@@ -197,15 +272,15 @@ def confirm_override(db, override_id: int, *, by: str, note: str = "") -> None:
             [by, at, override_id],
         )
         _audit(db, subject=f"override:{override_id}", item_id=None, field="confirmed",
-               old=None, new=row["value"], by=by, note=note.strip(), at=at)  # fmt: skip
+               old=None, new=row["value"], by=by, note=note, at=at, channel=channel)  # fmt: skip
 
 
-def withdraw_override(db, override_id: int, *, by: str, note: str) -> None:
+def withdraw_override(db, override_id: int, *, by: str, note: str, channel: str = "cli") -> None:
     """Take an override back: the machine's judgement counts again."""
+    by, note, channel = evaluator_name(by), _reason(note), _channel(channel)
     row = _override_row(db, override_id)
     if row["withdrawn_at"]:
         raise OverrideError(f"override {override_id} was already withdrawn")
-    note = _reason(note)
     at = store_db.now_iso()
     with store_db.transaction(db):
         db.conn.execute(
@@ -214,7 +289,8 @@ def withdraw_override(db, override_id: int, *, by: str, note: str) -> None:
         )
         label = f"element:{row['element']}" if row["element"] else row["field"]
         _audit(db, subject=f"probe:{row['probe_id']}", item_id=None, field=label,
-               old=row["value"], new=row["machine"], by=by, note=note, at=at)  # fmt: skip
+               old=row["value"], new=row["machine"], by=by, note=note, at=at,
+               channel=channel)  # fmt: skip
 
 
 def overrides_of(db, *, round_id: str | None = None, probe_id: int | None = None,

@@ -353,6 +353,26 @@ def _m0005_indexes(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
+def _m0006_label_channels(db: sqlite_utils.Database) -> None:
+    name, sql_type, doc = _LABEL_CHANNEL_0006
+    db.execute(f"ALTER TABLE labels ADD COLUMN [{name}] {sql_type}")
+    db.execute(
+        "INSERT OR REPLACE INTO _meta (table_name, column_name, description) VALUES (?, ?, ?)",
+        ["labels", name, doc],
+    )
+    view, view_doc, sql = _VIEW_0006
+    db.execute(f"DROP VIEW [{view}]")
+    db.execute(f"CREATE VIEW [{view}] AS {sql}")
+    db.execute(
+        "INSERT OR REPLACE INTO _meta (table_name, column_name, description) VALUES (?, ?, ?)",
+        [view, "", view_doc],
+    )
+
+
+def _m0007_review_sessions(db: sqlite_utils.Database) -> None:
+    create_tables(db, _TABLES_0007)
+
+
 # Append only: never reorder, rename or edit a migration that has shipped.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _m0001_initial),
@@ -360,6 +380,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0003_offline", _m0003_offline),
     Migration("0004_overrides", _m0004_overrides),
     Migration("0005_indexes", _m0005_indexes),
+    Migration("0006_label_channels", _m0006_label_channels),
+    Migration("0007_review_sessions", _m0007_review_sessions),
 )
 
 
@@ -555,6 +577,43 @@ _VIEWS_0004: tuple[tuple[str, str, str], ...] = (
 _INDEXES_0005: tuple[str, ...] = (
     "CREATE INDEX checks_round ON checks (round_id, kind)",
     "CREATE INDEX items_round ON items (round_id)",
+)
+
+
+# The audit log says where each change came from. Rows written before 0006 keep NULL: their
+# channel was never recorded, and NULL says so without inventing one (the pages show 未记录).
+_LABEL_CHANNEL_0006: tuple[str, str, str] = (
+    "channel",
+    "TEXT CHECK (channel IN ('web', 'cli'))",
+    "web (the review pages) | cli (the command line or a script); NULL: before it was recorded",
+)
+
+
+_VIEW_0006: tuple[str, str, str] = (
+    "evaluator_changes",
+    "Every change an evaluator made (the audit log), with the city it concerns and whether it"
+    " came from the review pages (web) or the command line (cli).",
+    "SELECT l.id, l.at, l.by, l.channel, l.field, l.old, l.new, l.note, l.subject, l.item_id,"
+    " coalesce(i.city, p.city) AS city, coalesce(i.round_id, p.round_id) AS round_id"
+    " FROM labels l LEFT JOIN items i ON i.id = l.item_id"
+    " LEFT JOIN probes p ON l.subject LIKE 'probe:%'"
+    " AND p.id = CAST(substr(l.subject, 7) AS INTEGER)",
+)
+
+
+# Sessions of the review pages (probes/review/auth.py): kept here so that logging out revokes
+# one and a restart of `govprobe review` keeps them. The session id itself is never stored,
+# only its sha256: a copy of the database (shared, opened in datasette) logs nobody in.
+_TABLES_0007: tuple[TableDef, ...] = (
+    table(
+        "review_sessions",
+        "Evaluators' sessions in the review pages: who, since when, until when, revoked.",
+        ("id_sha256", "TEXT PRIMARY KEY", "sha256 of the session id the cookie carries"),
+        ("evaluator", "TEXT NOT NULL", "the evaluator logged in (the name from their token)"),
+        ("created_at", "TEXT NOT NULL", "when they logged in (ISO 8601, UTC)"),
+        ("expires_at", "TEXT NOT NULL", "when the session ends by itself (ISO 8601, UTC)"),
+        ("revoked_at", "TEXT", "when they logged out; a revoked session is refused"),
+    ),
 )
 
 
