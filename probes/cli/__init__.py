@@ -342,18 +342,19 @@ def poll(target, sandbox_url, db_path, sessions, concurrency, as_json):
 @main.command()
 @click.argument("item_id", type=int)
 @click.argument("value", type=click.Choice(["solved", "partly", "not"]))
-@click.option("--by", required=True, help="The evaluator's name.")
-@click.option("--note", default="", help="Why.")
+@click.option("--by", required=True, help="The evaluator's name (normalised as a token's is).")
+@click.option("--note", required=True, help="Why: the reason every judgement needs.")
 @db_option
 def label(item_id, value, by, note, db_path):
-    """Confirm or change a reply's effectiveness (solved / partly / not); audited."""
+    """Confirm or change a reply's effectiveness (solved / partly / not); audited as cli."""
     from probes.app import consult as app_consult
+    from probes.store.overrides import evaluator_name
 
     try:
         item = app_consult.label_item(db_path, item_id, value, by, note)
     except (ValueError, RuntimeError) as exc:
         raise _fail(exc) from exc
-    click.echo(f"item {item_id}: effectiveness {item['effectiveness']} (by {by})")
+    click.echo(f"item {item_id}: effectiveness {item['effectiveness']} (by {evaluator_name(by)})")
 
 
 @main.command()
