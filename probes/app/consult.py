@@ -678,7 +678,7 @@ def login_session(
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(**browsers.launch_options(headless=headless))
             try:
-                context = await browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+                context = await browsers.new_context(browser, playwright, "pc")
                 page = await context.new_page()
                 await page.goto(url or chosen.pc_url, wait_until="domcontentloaded")
                 if asyncio.iscoroutinefunction(wait):

@@ -52,7 +52,10 @@ def judge_round(
         other = extracted.get(other_id) if other_id is not None else None
         extra = extras.get(pid, {})
         links = extra.get("links") or []
-        status = {link["url"]: link.get("status") for link in links}
+        # a script-challenge page (protected) is one a browser gets through: not judged broken
+        status = {
+            link["url"]: link.get("status") for link in links if link.get("result") != "protected"
+        }
         apply_info = extra.get("online_apply") or {}
         reached = apply_info.get("reached") if apply_info.get("entry") else None
         matter = scenarios[entry["scenario"]].matter(entry["matter"])
