@@ -13,7 +13,7 @@ Pages (server-rendered, no script, inline CSS; what each shows is read in
     GET  /audit                             the whole audit log
     GET  /verify                            every evidence file re-hashed
     GET  /evidence/{sha256}                 an evidence file, looked up by its hash only
-    GET  /login[?token=T], POST /login      log in; POST /logout
+    GET  /login[?token=T], POST /login      log in (not from another site); POST /logout
     POST /probes/{id}/outcome | /probes/{id}/element | /items/{id}/label
     POST /overrides/{id}/confirm | /overrides/{id}/withdraw
 
@@ -24,8 +24,16 @@ at all), ``X-Frame-Options: DENY``, ``nosniff``, ``Referrer-Policy: same-origin`
 never learns our addresses; a same-origin form still sends its real ``Origin``). Every POST
 carries the session's CSRF token (``probes/review/auth.py``) and comes from our own origin (an
 opaque ``Origin: null``, as from a sandboxed evidence page, is not ours), or it is refused with
-403 and nothing is written. The evaluator's name on a judgement is the
-session's, never a form field's.
+403 and nothing is written. Logging in, which has no session to bind a CSRF token to, is refused
+(403) when it comes from another site (``auth.from_elsewhere``): else any page could log the
+browser in as an evaluator of its choosing. Logging out revokes the session server-side.
+
+Forms are text: a file part is refused, and so are more than ``MAX_FIELDS`` fields or a field
+over ``MAX_PART_BYTES``, each with a message in Chinese (Starlette's parser limits). What the
+fields say (an element, an outcome, a reason's length) is checked by the store
+(``probes/store/overrides.py``), which says why in English; ``views.error_zh`` says it in
+Chinese. The evaluator's name on a judgement is the session's, never a form field's, and every
+change is audited with the channel ``web``.
 """
 
 from __future__ import annotations
@@ -48,7 +56,15 @@ from starlette.templating import Jinja2Templates
 
 from probes import store
 from probes.review import views
-from probes.review.auth import COOKIE, SESSION_SECONDS, Authority, Session
+from probes.review.auth import (
+    COOKIE,
+    SESSION_SECONDS,
+    Authority,
+    Session,
+    StoredSessions,
+    from_elsewhere,
+    load_secret,
+)
 from probes.store import overrides
 from probes.store.evidence import EvidenceStore
 
@@ -56,6 +72,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 PUBLIC_PATHS = frozenset({"/login"})
+
+
+WEB = "web"  # the audit log's channel for every change made in these pages
 
 
 PAGE_CSP = (
@@ -84,6 +103,48 @@ SECURITY_HEADERS = {
 INLINE_MEDIA = frozenset({"image/png", "image/jpeg", "image/webp", "text/html", "text/plain"})
 
 
+# The forms' limits: our largest form has five fields; a reason of ``overrides.REASON_MAX``
+# characters of Chinese is 18 KB urlencoded, so a longer one reaches the store and is refused
+# there with its length, and anything past this bound is refused while it is read.
+MAX_FIELDS = 16
+
+
+MAX_PART_BYTES = 64 * 1024
+
+
+_FORM_REFUSALS_ZH = (
+    ("Too many files", "不接受上传文件：理由等内容请直接填写文字。"),
+    (
+        "exceeded maximum size",
+        f"表单内容过长：理由最多 {overrides.REASON_MAX} 字，请删减后重新提交。",
+    ),
+    ("Too many fields", "表单字段过多，已拒绝。"),
+)
+
+
+async def read_form(request: Request):
+    """The request's form under the review's limits; a refusal is a 400 said in Chinese."""
+    try:
+        return await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_PART_BYTES)
+    except HTTPException as exc:  # Starlette's parser refuses in English
+        said = next(
+            (zh for marker, zh in _FORM_REFUSALS_ZH if marker in str(exc.detail)),
+            "表单无法解析，已拒绝，未作任何更改。",
+        )
+        raise HTTPException(400, said) from None
+
+
+def request_from_elsewhere(request: Request) -> bool:
+    """``auth.from_elsewhere`` over the request's headers."""
+    headers = request.headers
+    return from_elsewhere(
+        host=headers.get("host"),
+        origin=headers.get("origin"),
+        referer=headers.get("referer"),
+        fetch_site=headers.get("sec-fetch-site"),
+    )
+
+
 class Guard:
     """ASGI middleware: authenticate, refuse the unauthenticated, add security headers."""
 
@@ -105,7 +166,7 @@ class Guard:
             await send(message)
 
         request = Request(scope)
-        session = self.session_of(request)
+        session = await run_in_threadpool(self.session_of, request)  # a database read
         scope.setdefault("state", {})["session"] = session
         if session is None and scope["path"] not in PUBLIC_PATHS:
             await _refusal(request)(scope, receive, send_secured)
@@ -133,7 +194,8 @@ def _refusal(request: Request) -> Response:
 
 
 def _text(form, key: str) -> str:
-    return str(form.get(key) or "")
+    value = form.get(key)
+    return value if isinstance(value, str) else ""
 
 
 def _local_target(target: str | None) -> str:
@@ -165,16 +227,16 @@ def create_app(
     *,
     tokens: Mapping[str, str],
     evidence_root: str | Path | None = None,
-    secret: bytes | None = None,
 ) -> Starlette:
     """The review application over one database (migrated here, once) and its evidence store
-    (``<database folder>/evidence`` unless given). ``tokens`` maps evaluator names to tokens."""
+    (``<database folder>/evidence`` unless given). ``tokens`` maps evaluator names to tokens.
+    The review's secret is ``<database folder>/review-secret`` (``auth.load_secret``: made
+    0600, refused when others may read it); sessions are kept in the database."""
     db_path = Path(db_path)
     store.open_db(db_path).close()  # create or migrate before any request reads it
-    evidence = EvidenceStore(
-        evidence_root if evidence_root is not None else db_path.resolve().parent / "evidence"
-    )
-    authority = Authority(tokens, secret=secret)
+    folder = db_path.resolve().parent
+    evidence = EvidenceStore(evidence_root if evidence_root is not None else folder / "evidence")
+    authority = Authority(tokens, secret=load_secret(folder), sessions=StoredSessions(db_path))
     from probes.plan.cities import chinese_names
 
     names = views.Names(chinese_names())
@@ -208,20 +270,25 @@ def create_app(
     async def login(request: Request) -> Response:
         target = _local_target(request.query_params.get("next"))
         if request.method == "POST":
-            form = await request.form()
-            token = str(form.get("token") or "")
-            target = _local_target(str(form.get("next") or ""))
+            if request_from_elsewhere(request):  # before the form is even read
+                return login_page(request, 403, target, elsewhere=True)
+            form = await read_form(request)
+            token = _text(form, "token")
+            target = _local_target(_text(form, "next"))
         else:
             token = request.query_params.get("token") or ""
         if not token:
-            return render(request, "login.html", next=target, failed=False)
+            return login_page(request, 200, target)
+        if request_from_elsewhere(request):  # a login link followed from another site
+            return login_page(request, 403, target, elsewhere=True)
         evaluator = authority.evaluator_of(token)
         if evaluator is None:
-            return render(request, "login.html", 401, next=target, failed=True)
+            return login_page(request, 401, target, failed=True)
+        cookie = await run_in_threadpool(authority.new_cookie, evaluator)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             COOKIE,
-            authority.new_cookie(evaluator),
+            cookie,
             max_age=SESSION_SECONDS,
             path="/",
             httponly=True,
@@ -230,8 +297,15 @@ def create_app(
         )
         return response
 
+    def login_page(request: Request, status: int, target: str, *, failed: bool = False,
+                   elsewhere: bool = False) -> Response:  # fmt: skip
+        return render(
+            request, "login.html", status, next=target, failed=failed, elsewhere=elsewhere
+        )
+
     async def logout(request: Request) -> Response:
         await checked_form(request)
+        await run_in_threadpool(authority.end_session, request.state.session)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
         return response
@@ -324,16 +398,16 @@ def create_app(
 
     async def checked_form(request: Request):
         """The POSTed form, once its CSRF token and origin are the session's own (else 403)."""
-        origin = request.headers.get("origin")
-        if origin and urlsplit(origin).netloc != request.headers.get("host"):
+        if request_from_elsewhere(request):
             raise HTTPException(403, "表单来自其他网站，已拒绝")
-        form = await request.form()
+        form = await read_form(request)
         if not authority.csrf_ok(request.state.session, form.get("csrf")):
             raise HTTPException(403, "表单令牌（CSRF）缺失或不符，已拒绝，未作任何更改")
         return form
 
     async def judge(request: Request, action, back: str) -> Response:
-        """Run one judgement as the session's evaluator, then go back to the page (303)."""
+        """Run one judgement as the session's evaluator, then go back to the page (303).
+        ``action(db, form, by)`` calls the store with ``channel=WEB``."""
         form = await checked_form(request)
         by = request.state.session.evaluator
 
@@ -355,7 +429,9 @@ def create_app(
 
         def action(db, form, by) -> None:
             outcome = _text(form, "outcome")
-            overrides.override_outcome(db, probe_id, outcome, by=by, note=_text(form, "note"))
+            overrides.override_outcome(
+                db, probe_id, outcome, by=by, note=_text(form, "note"), channel=WEB
+            )
 
         return await judge(request, action, f"/probes/{probe_id}#overrides")
 
@@ -367,7 +443,9 @@ def create_app(
             if present not in ("1", "0"):
                 raise overrides.OverrideError("请选择“有值”或“缺失”")
             element, note = _text(form, "element"), _text(form, "note")
-            overrides.override_element(db, probe_id, element, present == "1", by=by, note=note)
+            overrides.override_element(
+                db, probe_id, element, present == "1", by=by, note=note, channel=WEB
+            )
 
         return await judge(request, action, f"/probes/{probe_id}#elements")
 
@@ -376,7 +454,7 @@ def create_app(
 
         def action(db, form, by) -> None:
             value = _text(form, "effectiveness")
-            overrides.label_reply(db, item_id, value, by=by, note=_text(form, "note"))
+            overrides.label_reply(db, item_id, value, by=by, note=_text(form, "note"), channel=WEB)
 
         return await judge(request, action, f"/items/{item_id}#judge")
 
@@ -391,7 +469,7 @@ def create_app(
         return await judge(
             request,
             lambda db, form, by: overrides.confirm_override(
-                db, override_id, by=by, note=_text(form, "note")
+                db, override_id, by=by, note=_text(form, "note"), channel=WEB
             ),
             back,
         )
@@ -402,7 +480,7 @@ def create_app(
         return await judge(
             request,
             lambda db, form, by: overrides.withdraw_override(
-                db, override_id, by=by, note=_text(form, "note")
+                db, override_id, by=by, note=_text(form, "note"), channel=WEB
             ),
             back,
         )
@@ -412,7 +490,8 @@ def create_app(
             return render(request, "error.html", 404, title="未找到", message="没有这个页面")
         if exc.status_code == 405:
             return PlainTextResponse("不支持此请求方法", status_code=405)
-        return render(request, "error.html", exc.status_code, title="已拒绝", message=exc.detail)
+        title = "未能保存" if exc.status_code == 400 else "已拒绝"
+        return render(request, "error.html", exc.status_code, title=title, message=exc.detail)
 
     routes = [
         Route("/", home),

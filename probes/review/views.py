@@ -87,6 +87,10 @@ FIELD_ZH = {
 }
 
 
+# Where an audit row's change came from (``overrides.CHANNELS``); None: before it was recorded.
+CHANNEL_OF_CHANGE_ZH = {"web": "网页", "cli": "命令行", None: "未记录"}
+
+
 QUEUE_ZH = {
     "auto_effectiveness": "有效性仅有自动建议",
     "flaky": "重试结果不一致",
@@ -114,6 +118,15 @@ _ERRORS_ZH = (
     (re.compile(r"was already withdrawn"), "该改判已撤回。"),
     (re.compile(r"was confirmed by (.+)$"), "该改判已由 {0} 确认。"),
     (re.compile(r"is already"), "与当前判定相同，无需改判。"),
+    (
+        re.compile(r"^element (.+) is not a guide element"),
+        "要素 {0} 不是指南要素：只能改判指南要素表中的要素。",
+    ),
+    (
+        re.compile(r"a reason is at most (\d+) characters \(this one has (\d+)\)"),
+        "理由最多 {0} 字（现为 {1} 字），请删减后重新提交。",
+    ),
+    (re.compile(r"an evaluator's name is"), "评估人姓名无效。"),
     (re.compile(r"is not one of"), "取值无效。"),
 )
 
@@ -332,6 +345,7 @@ def _audit_rows(rows: list[dict], names: Names) -> list[dict]:
                 **r,
                 "field_name": FIELD_ZH.get(base, base)
                 + (f"：{field.split(':', 1)[1]}" if ":" in field else ""),
+                "channel_name": CHANNEL_OF_CHANGE_ZH.get(r.get("channel"), r.get("channel")),
                 "old_name": change_name(field, r["old"]),
                 "new_name": change_name(field, r["new"]),
                 "link": _subject_link(r),
