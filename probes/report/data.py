@@ -499,6 +499,7 @@ _EXCLUDED_ZH = {
     "probe_error": LABELS_ZH[Outcome.PROBE_ERROR],
     "blocked (needs review)": "被拦截（待复核）",
     "waiting for a reply": "等待回复",
+    "timeliness to be reviewed": "及时性待复核（回复时间无法确定）",
     "handling not determined": "办理情况未能判定",
 }
 

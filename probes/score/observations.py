@@ -185,6 +185,7 @@ def read_observations(
                     timeliness=item["timeliness"],
                     effectiveness=item["effectiveness"],
                     effectiveness_source=item["effectiveness_source"],
+                    replied=item["state"] == "replied",
                 )
             )
     cities = tuple(CityInfo(c.id, c.name, c.region) for c in registry.cities if c.id in seen)

@@ -12,7 +12,7 @@ An evaluator's label (``govprobe label``, the ``labels`` table) is never overwri
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from probes import store
 from probes.plan.indicators import Thresholds
@@ -24,20 +24,45 @@ from probes.score.scoring import suggest_effectiveness, timeliness
 def judge_item(
     item: dict, scenario: Scenario, calendar: WorkCalendar, thresholds: Thresholds
 ) -> tuple[int | None, str | None, str | None]:
-    """(working days, timeliness, suggested effectiveness) of a replied or closed item."""
+    """(working days, timeliness, suggested effectiveness) of a replied or closed item.
+
+    A reply whose portal shows no time was first seen by a poll: it came at some moment since
+    the poll before (``reply_uncertainty_s``). When the earliest and the latest of those
+    moments give different timeliness, the timeliness is ``None``: not scored, for an evaluator
+    to judge (``timeliness_uncertain``); the working days are those to the poll that saw it."""
     message = scenario.consult if item["kind"] == "consult" else scenario.complaint
     if item["state"] == "replied" and item["submitted_at"] and item["replied_at"]:
         start = datetime.fromisoformat(item["submitted_at"])
         end = datetime.fromisoformat(item["replied_at"])
         days = calendar.workdays_between(start, max(start, end))
+        timely = timeliness(days, True, on_time_days=thresholds.on_time_days)
+        if timeliness_uncertain(item, calendar, thresholds):
+            timely = None
         return (
             days,
-            timeliness(days, True, on_time_days=thresholds.on_time_days),
+            timely,
             suggest_effectiveness(item["reply_text"], message.answer_points),
         )
     if item["state"] == "closed":
         return None, "no_reply", suggest_effectiveness(None, message.answer_points)
     return None, None, None
+
+
+def timeliness_uncertain(item: dict, calendar: WorkCalendar, thresholds: Thresholds) -> bool:
+    """Could the reply, first seen by a poll, have come early enough to be on time (or late
+    enough to be late) within the time since the poll before? Then the score cannot say."""
+    gap = item.get("reply_uncertainty_s")
+    if item.get("replied_at_source") != "first_seen" or not gap or not item["submitted_at"]:
+        return False
+    start = datetime.fromisoformat(item["submitted_at"])
+    latest = datetime.fromisoformat(item["replied_at"])
+    earliest = max(start, latest - timedelta(seconds=gap))
+    on_time = thresholds.on_time_days
+    bounds = {
+        timeliness(calendar.workdays_between(start, moment), True, on_time_days=on_time)
+        for moment in (earliest, latest)
+    }
+    return len(bounds) > 1
 
 
 def window_end(item: dict, calendar: WorkCalendar, thresholds: Thresholds) -> datetime | None:

@@ -150,6 +150,7 @@ class InteractionObservation:
     timeliness: Timeliness | None  # None: still waiting
     effectiveness: Effectiveness | None  # None: not judged (yet)
     effectiveness_source: str | None = None  # auto | evaluator (as probes/store/ keeps it)
+    replied: bool = False  # a reply came: no timeliness then means it is for an evaluator
 
     def __post_init__(self) -> None:
         if self.kind not in INTERACTION_KINDS:
@@ -330,7 +331,11 @@ def guide_exclusion(o: GuideObservation) -> str | None:
 
 
 def _interaction_exclusion(i: InteractionObservation) -> str | None:
-    return "waiting for a reply" if i.timeliness is None else None
+    if i.timeliness is not None:
+        return None
+    # a reply whose time the portal does not show, first seen too late to tell on time from
+    # late (probes/score/replies.py): not scored until an evaluator judges it
+    return "timeliness to be reviewed" if i.replied else "waiting for a reply"
 
 
 def _handling_exclusion(h: HandlingObservation) -> str | None:
