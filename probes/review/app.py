@@ -233,7 +233,8 @@ def create_app(
     The review's secret is ``<database folder>/review-secret`` (``auth.load_secret``: made
     0600, refused when others may read it); sessions are kept in the database."""
     db_path = Path(db_path)
-    store.open_db(db_path).close()  # create or migrate before any request reads it
+    # migrate before any request reads it; a mistyped --db is an error, never a new database
+    store.open_db(db_path, create=False).close()
     folder = db_path.resolve().parent
     evidence = EvidenceStore(evidence_root if evidence_root is not None else folder / "evidence")
     authority = Authority(tokens, secret=load_secret(folder), sessions=StoredSessions(db_path))

@@ -91,11 +91,12 @@ FIELD_ZH = {
 CHANNEL_OF_CHANGE_ZH = {"web": "网页", "cli": "命令行", None: "未记录"}
 
 
-QUEUE_ZH = {
-    "auto_effectiveness": "有效性仅有自动建议",
-    "flaky": "重试结果不一致",
-    "inconclusive": "尚无定论（本方错误、被拦截或未确认的故障）",
+QUEUE_ZH = {  # the most urgent first
     "awaiting_second": "改判待第二位评估人确认",
+    "timeliness_uncertain": "及时性待复核（门户不显示回复时间，无法确定是否按时）",
+    "inconclusive": "尚无定论（本方错误、被拦截或未确认的故障）",
+    "flaky": "重试结果不一致",
+    "auto_effectiveness": "有效性仅有自动建议",
 }
 
 
@@ -510,10 +511,8 @@ def work_queue(db, guide_round: str, names: Names) -> dict:
     queue = overrides.work_queue(db, guide_round, interaction_round)
     for key in ("flaky", "inconclusive"):
         queue[key] = [_probe_row({**p, "flaky": bool(p["flaky"])}, names) for p in queue[key]]
-    queue["auto_effectiveness"] = [
-        _thread_row({**i, "dry_run": bool(i["dry_run"])}, names)
-        for i in queue["auto_effectiveness"]
-    ]
+    for key in ("auto_effectiveness", "timeliness_uncertain"):
+        queue[key] = [_thread_row({**i, "dry_run": bool(i["dry_run"])}, names) for i in queue[key]]
     queue["awaiting_second"] = [
         {**o, "city_name": names.of(o["city"]), "matter_name": names.of(o["matter"]),
          "channel_name": CHANNEL_ZH.get(o["channel"], o["channel"])}

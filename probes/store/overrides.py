@@ -366,16 +366,26 @@ def judged_items(db, guide_round: str, interaction_round: str | None) -> dict[st
 
 
 def work_queue(db, guide_round: str, interaction_round: str | None = None) -> dict[str, list[dict]]:
-    """What a person should look at for a round, each list oldest first:
+    """What a person should look at for a round, the most urgent first, each list oldest first:
 
-    * ``auto_effectiveness``: replies judged only by the machine's suggestion;
-    * ``flaky``: probes whose retries disagreed;
+    * ``awaiting_second``: overrides no second evaluator has confirmed (they hold a score);
+    * ``timeliness_uncertain``: replies whose time the portal does not show, first seen too
+      late to tell on time from late: not scored until an evaluator says which;
     * ``inconclusive``: probes that say nothing about the city yet: our own failure
       (``probe_error``), ``blocked``, or a transient failure no retry confirmed;
-    * ``awaiting_second``: overrides no second evaluator has confirmed.
+    * ``flaky``: probes whose retries disagreed;
+    * ``auto_effectiveness``: replies judged only by the machine's suggestion.
     """
-    auto = []
+    auto, uncertain = [], []
     if interaction_round is not None:
+        uncertain = list(
+            db.query(
+                "SELECT * FROM items i WHERE round_id = ? AND NOT dry_run AND state = 'replied'"
+                " AND timeliness IS NULL AND NOT EXISTS (SELECT 1 FROM labels l"
+                " WHERE l.item_id = i.id AND l.field = 'timeliness') ORDER BY id",
+                [interaction_round],
+            )
+        )
         auto = list(
             db.query(
                 "SELECT * FROM items WHERE round_id = ? AND NOT dry_run"
@@ -400,10 +410,11 @@ def work_queue(db, guide_round: str, interaction_round: str | None = None) -> di
             inconclusive.append(p)
     awaiting = [o for o in overrides_of(db, round_id=guide_round) if not o["confirmed_by"]]
     return {
-        "auto_effectiveness": auto,
-        "flaky": flaky,
-        "inconclusive": inconclusive,
         "awaiting_second": awaiting,
+        "timeliness_uncertain": uncertain,
+        "inconclusive": inconclusive,
+        "flaky": flaky,
+        "auto_effectiveness": auto,
     }
 
 
