@@ -95,3 +95,44 @@ def beijing(moment: str | datetime | None, *, seconds: bool = False) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=CHINA)
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+ACTION_ZH = {
+    "goto": "打开页面",
+    "dismiss_overlay": "关闭弹窗",
+    "select_region": "选择地区",
+    "click_text": "点击文字",
+    "click": "点击",
+    "fill": "填写",
+    "press": "按键",
+    "wait": "等待",
+    "search": "站内搜索",
+    "next_page": "翻页",
+    "pick_result": "选择结果",
+    "open_result": "打开结果",
+    "open": "打开",
+    "navigate_category": "分类导航",
+    "expand": "展开标签与栏目",
+    "capture": "采集指南",
+    "online_apply": "在线办理入口",
+    "login": "登录",
+    "captcha": "验证码",
+    "submit": "提交",
+    "read_list": "读取列表",
+}
+
+
+FOUND_BY_ZH = {"search": "站内搜索", "navigation": "分类导航", "direct": "直达链接"}
+
+
+# The points a good answer covers (scenarios/*.yaml, answer_points), by id
+ANSWER_POINT_ZH = {
+    "materials": "所需材料",
+    "online": "能否网上办理",
+    "time_limit": "办结时限",
+    "place": "办理地点",
+    "tiers": "缴费档次",
+    "cause": "原因说明",
+    "result": "处理结果",
+    "contact": "联系方式或承办人",
+}

@@ -21,9 +21,12 @@ from probes.plan.targets import (
 )
 from probes.settings import DATA_DIR, DEMO_DIR
 
-# Wed, Fri, the next Monday (the 5th working day after Monday's submissions: on time ends), then
-# past the 20-working-day window
-DEMO_POLLS = ("P2D", "P2D", "P3D", "P40D")
+# The sandbox's clock starts on a Monday at 09:00 and the messages go then. Polls: Wednesday,
+# Friday, late on the next Monday (the 5th working day: on time ends at its end) and just after
+# midnight, so a reply whose portal shows no time is first seen on the right side of that line
+# (probes/score/replies.py leaves one it cannot place to an evaluator); then past the
+# 20-working-day window.
+DEMO_POLLS = ("P2D", "P2D", "P3DT14H30M", "PT40M", "P40D")
 
 
 def demo(

@@ -67,6 +67,7 @@ from probes.review.auth import (
 )
 from probes.store import overrides
 from probes.store.evidence import EvidenceStore
+from probes.text import beijing
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -217,6 +218,8 @@ def _environment() -> Environment:
     env.filters["http_url"] = views.http_url
     env.filters["readable_url"] = views.readable_url
     env.filters["score"] = lambda v: "未测" if v is None else f"{v:.2f}"
+    env.filters["beijing"] = beijing  # stored ISO times, shown in Beijing time
+    env.filters["days"] = lambda v: "—" if v is None else f"{v:g}"
     env.globals["MARK"] = "※"
     env.globals["INTEGRITY"] = views.INTEGRITY_ZH
     return env

@@ -20,37 +20,20 @@ from probes.app.evaluation import score_of
 from probes.outcomes import IDS, LABELS_ZH, Outcome, outcome_name
 from probes.plan.indicators import load_indicators
 from probes.report.data import indicator_tree
+from probes.score.explain import rule_text
 from probes.store import overrides
 from probes.store.evidence import EvidenceStore
-from probes.text import CHANNEL_ZH, EFFECTIVENESS_ZH, KIND_ZH, SOURCE_ZH, TIMELINESS_ZH
-
-ACTION_ZH = {
-    "goto": "打开页面",
-    "dismiss_overlay": "关闭弹窗",
-    "select_region": "选择地区",
-    "click_text": "点击文字",
-    "click": "点击",
-    "fill": "填写",
-    "press": "按键",
-    "wait": "等待",
-    "search": "站内搜索",
-    "next_page": "翻页",
-    "pick_result": "选择结果",
-    "open_result": "打开结果",
-    "open": "打开",
-    "navigate_category": "分类导航",
-    "expand": "展开标签与栏目",
-    "capture": "采集指南",
-    "online_apply": "在线办理入口",
-    "login": "登录",
-    "captcha": "验证码",
-    "submit": "提交",
-    "read_list": "读取列表",
-}
-
-
-FOUND_BY_ZH = {"search": "站内搜索", "navigation": "分类导航", "direct": "直达链接"}
-
+from probes.text import (
+    ACTION_ZH,
+    ANSWER_POINT_ZH,
+    CHANNEL_ZH,
+    EFFECTIVENESS_ZH,
+    FOUND_BY_ZH,
+    KIND_ZH,
+    SANDBOX_CLOCK_NOTE,
+    SOURCE_ZH,
+    TIMELINESS_ZH,
+)
 
 ITEM_STATE_ZH = {
     "intent": "待发送",
@@ -321,13 +304,27 @@ def city(db, round_id: str, city_id: str, names: Names) -> dict | None:
     if found is None and not probes:
         return None
     active = overrides.active_overrides(db, round_id)
+    system = load_indicators()
+    shown = {p["id"]: _probe_row(p, names, active.get(p["id"])) for p in probes}
+    lost: dict[str, list[dict]] = {}
+    if found is not None:
+        from probes.plan.cities import load_registry
+        from probes.score.explain import points_lost
+        from probes.score.observations import read_observations
+
+        seen = read_observations(db, round_id, load_registry())
+        mine = [g for g in seen.guides if g.city == city_id]
+        for item_id, where in points_lost(system, mine).items():
+            lost[item_id] = [{**shown[pid], "value": value} for pid, value in where if pid in shown]
     return {
+        "rules": {it.id: rule_text(it) for it in system.items},
+        "lost": lost,
         "round": scored["round"],
         "interaction_round": scored["interaction_round"],
         "city": city_id,
         "name": (found or {}).get("name") or names.of(city_id),
         "score": found,
-        "probes": [_probe_row(p, names, active.get(p["id"])) for p in probes],
+        "probes": list(shown.values()),
         "threads": (
             threads(db, scored["interaction_round"], names, city=city_id)
             if scored["interaction_round"]
@@ -446,6 +443,31 @@ def _materials(judgement: dict | None) -> list[dict]:
     ]
 
 
+def explain_probe(db, p: dict, judgement: dict | None, active: dict) -> list[dict]:
+    """Each guide item's value for this probe, its rule and the facts it rests on, with the
+    evaluators' corrections applied as the score applies them (``probes/score/explain.py``)."""
+    from probes.plan.cities import load_registry
+    from probes.score.explain import explain_guide
+    from probes.score.observations import citizen_steps, read_observations
+
+    seen = read_observations(db, p["round_id"], load_registry())
+    obs = next((g for g in seen.guides if g.probe_id == p["id"]), None)
+    if obs is None:
+        return []
+    said = active.get("elements", {})
+    required = judgement["required"] if judgement else []
+    machine_missing = set(judgement["missing"]) if judgement else set()
+    missing = [e for e in required if not said.get(e, e not in machine_missing)]
+    actions = [s["action"] for s in store.steps_of_probe(db, p["id"])]
+    return explain_guide(
+        load_indicators(),
+        obs,
+        counted_steps=citizen_steps(actions),
+        missing=missing,
+        findings=[f["detail"] for f in (judgement["findings"] if judgement else [])],
+    )
+
+
 def probe(db, evidence: EvidenceStore, probe_id: int, names: Names) -> dict | None:
     """One probe: its timeline, capture, elements beside the required ones, materials and
     links, findings, evidence with integrity, overrides and audit log."""
@@ -463,7 +485,10 @@ def probe(db, evidence: EvidenceStore, probe_id: int, names: Names) -> dict | No
                       "elapsed_ms": elapsed})  # fmt: skip
     if capture is not None:
         capture["found_by_name"] = FOUND_BY_ZH.get(p["found_by"] or "", p["found_by"] or "")
+    files = _with_integrity(evidence, store.evidence_of_probe(db, probe_id))
     return {
+        "explained": explain_probe(db, p, judgement, active),
+        "damaged": [f for f in files if f["integrity"] != "ok"],
         "probe": _probe_row(p, names, active),
         "attempts": [
             {**a, "outcome_name": outcome_name(a.get("outcome"))}
@@ -476,13 +501,34 @@ def probe(db, evidence: EvidenceStore, probe_id: int, names: Names) -> dict | No
         "materials": _materials(judgement),
         "links": judgement["links"] if judgement else [],
         "findings": judgement["findings"] if judgement else [],
-        "evidence": _with_integrity(evidence, store.evidence_of_probe(db, probe_id)),
+        "evidence": files,
         "overrides": _override_rows(
             overrides.overrides_of(db, probe_id=probe_id, include_withdrawn=True)
         ),
         "audit": _audit_rows(overrides.audit(db, probe_id=probe_id), names),
         "outcomes": [(o.value, LABELS_ZH[o]) for o in Outcome],
     }
+
+
+def answer_points(row: dict) -> list[dict]:
+    """The points a good answer to this message covers, each found in the reply or missed: what
+    the suggested 解决 / 部分解决 / 未解决 rests on."""
+    from probes.plan.scenarios import load_scenarios
+    from probes.score.scoring import covered_points
+
+    scenario = load_scenarios().get(row["scenario"])
+    if scenario is None:
+        return []
+    message = scenario.consult if row["kind"] == "consult" else scenario.complaint
+    found = set(covered_points(row["reply_text"], message.answer_points))
+    return [
+        {
+            "point": ANSWER_POINT_ZH.get(p.id, p.id),
+            "keywords": "、".join(p.keywords),
+            "found": p.id in found,
+        }
+        for p in message.answer_points
+    ]
 
 
 def item(db, evidence: EvidenceStore, item_id: int, names: Names) -> dict | None:
@@ -494,7 +540,10 @@ def item(db, evidence: EvidenceStore, item_id: int, names: Names) -> dict | None
     events = store.item_events(db, item_id)
     for e in events:
         e["detail_text"] = json.dumps(e["detail"], ensure_ascii=False, sort_keys=True)
+    round_row = store.get_round(db, row["round_id"]) if row["round_id"] else None
     return {
+        "points": answer_points(row),
+        "clock": SANDBOX_CLOCK_NOTE if round_row and round_row["target"] == "sandbox" else None,
         "item": _thread_row(row, names),
         "evidence": _with_integrity(evidence, store.evidence_of_item(db, item_id)),
         "events": events,

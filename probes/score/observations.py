@@ -139,6 +139,7 @@ def read_observations(
                 scenario=p["scenario"],
                 matter=p["matter"],
                 channel=p["channel"],
+                probe_id=p["id"],
                 outcome=outcome,
                 found_by=(p["found_by"] or "navigation") if found else None,
                 steps=len(citizen_steps(actions.get(p["id"], []))),

@@ -131,6 +131,7 @@ class GuideObservation:
     findings: int  # accuracy problems found
     checks: int  # accuracy checks made
     confirmed: bool = True  # a transient outcome counts only once confirmed
+    probe_id: int | None = None  # the stored probe it was read from (explanations link it)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outcome", Outcome(self.outcome))

@@ -4,15 +4,14 @@ real SQLite.
 Submit (killed with SIGKILL part-way, then run again), submit a third time (nothing new), poll
 while the sandbox clock moves through the observation window, and compare every city's
 timeliness and suggested effectiveness with the sandbox's truth and the national means with the
-published ones. Every archetype is in it, and the 12345 letter system. Its own file, so a
-parallel run can give it a worker of its own: it is the longest test.
+published ones. Every archetype is in it, and the 12345 letter system. The longest test: in a
+file of its own and marked ``slow``, so a parallel run starts it first, on a worker of its own.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 from collections import Counter
@@ -20,10 +19,11 @@ from collections import Counter
 import httpx
 import pytest
 
+from probes.app.demo import DEMO_POLLS
 from tests.support.commands import GOVPROBE, govprobe
 from tests.support.sandbox_client import clock, submissions
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 POINTS = {"on_time": 100, "late": 50, "no_reply": 0, "solved": 100, "partly": 50, "not": 0}
 
 
@@ -35,7 +35,7 @@ def expected(truth: dict, kind: str) -> tuple[str, str]:
 
 
 @pytest.mark.timeout(1200)
-def test_the_full_cycle_over_all_36_cities(sandbox, tmp_path) -> None:
+def test_the_full_cycle_over_all_36_cities(sandbox, tmp_path, open_store) -> None:
     db = str(tmp_path / "g.db")
     fast = ("--concurrency", "6")  # the journeys mostly wait on pages: 2 cores carry 6
     submit = [GOVPROBE, "consult", "submit", "--sandbox-url", sandbox, "--db", db, *fast, "--json"]
@@ -67,7 +67,7 @@ def test_the_full_cycle_over_all_36_cities(sandbox, tmp_path) -> None:
     assert len(third["results"]) == 144 and third["round"] == again["round"]
 
     # every item holds the portal's ticket and time, the same as the sandbox recorded
-    con = sqlite3.connect(db)
+    con = open_store(db)
     ours = {
         (c, s, k): (t, at)
         for c, s, k, t, at in con.execute(
@@ -81,12 +81,13 @@ def test_the_full_cycle_over_all_36_cities(sandbox, tmp_path) -> None:
     )
     assert evidence.fetchone()[0] >= 144 - sent_before_kill  # receipts seen by this process
 
-    # 4. poll through the first week (the last poll on the 5th working day, where on time
-    # ends), then past the window
-    for advance in ("P2D", "P2D", "P3D"):
+    # 4. poll through the first week: Wednesday, Friday, late on the 5th working day (where on
+    # time ends) and just after it, so a reply whose portal shows no time is dated on the right
+    # side of the line (probes/score/replies.py); then past the window
+    for advance in DEMO_POLLS[:-1]:
         clock(sandbox, advance=advance)
         govprobe("poll", "--sandbox-url", sandbox, "--db", db, *fast)
-    clock(sandbox, advance="P40D")
+    clock(sandbox, advance=DEMO_POLLS[-1])
     items = govprobe("poll", "--sandbox-url", sandbox, "--db", db, *fast)["items"]
     assert len(items) == 144 and {i["status"] for i in items} <= {"replied", "closed"}
 
