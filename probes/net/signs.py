@@ -66,7 +66,7 @@ def classify_error(exc: BaseException) -> tuple[Outcome, str]:
             code = re.search(r"ERR_\w+", message)
             return (
                 Outcome.PORTAL_ERROR,
-                f"certificate or TLS error: {code.group(0) if code else message[:80]}",
+                f"证书或 TLS 错误：{code.group(0) if code else message[:80]}",
             )
     tb = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     return Outcome.PROBE_ERROR, tb[:400]

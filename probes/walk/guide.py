@@ -45,6 +45,7 @@ from probes.net.http import (
 from probes.net.signs import classify_error
 from probes.outcomes import Outcome
 from probes.plan.scenarios import Matter
+from probes.text import FOUND_BY_ZH
 from probes.walk import scripts as js
 from probes.walk.matching import TIER_NAMES, Candidate, Pick, passed_over, pick, score
 from probes.walk.walker import PortalWalker, Trace
@@ -102,13 +103,16 @@ class GuideJourney(PortalWalker):
             if capture is None:
                 outcome, reason = Outcome.GUIDE_MISSING, extra.pop("reason")
             else:
-                outcome, reason = Outcome.OK, f"found by {capture.found_by}"
+                outcome, reason = (
+                    Outcome.OK,
+                    FOUND_BY_ZH.get(capture.found_by, capture.found_by) + "找到",
+                )
         except TimeoutError:
             # the whole walk ran out of time: say so, with the last page it was on (it may be
             # a slow portal or a walk with too many steps; a retry confirms which)
             last = trace.steps[-1].url if trace.steps else self.portal_url
             outcome = Outcome.TIMEOUT
-            reason = f"journey exceeded {self.config.matter_timeout_s:.0f} s (last page {last})"
+            reason = f"探测超过 {self.config.matter_timeout_s:.0f} 秒仍未完成（最后页面 {last}）"
         except Exception as exc:  # every failure becomes an outcome, never a crash of the round
             outcome, reason = classify_error(exc)
         finally:
@@ -182,7 +186,7 @@ class GuideJourney(PortalWalker):
             if described and described.startswith("readonly:"):
                 described = None
         if not described:
-            trace.add("search", "no search box", page.url, started, note="未发现站内搜索")
+            trace.add("search", "无搜索框", page.url, started, note="未发现站内搜索")
             return None
         box = page.locator("[data-govprobe-search='1']").first
         await box.click(timeout=5000)
@@ -311,7 +315,7 @@ class GuideJourney(PortalWalker):
         page = await self._follow(page, before, expect_tab=item.get("target") == "_blank")
         await self._pass_challenge(page)
         await self._check_portal(page)
-        note = "new tab" if page not in before.pages else ""
+        note = "在新标签页打开" if page not in before.pages else ""
         trace.add(
             "open_result",
             f"#{chosen.rank} {chosen.candidate.text} ({chosen.score:.0f})",
@@ -429,7 +433,7 @@ class GuideJourney(PortalWalker):
                 await self._settle(page)  # the section loads its content: wait for it
             with contextlib.suppress(PlaywrightError):
                 snapshots.append(await page.evaluate(js.BODY_SNAPSHOT))
-        trace.add("expand", f"{count} tabs/sections", page.url, started)
+        trace.add("expand", f"展开 {count} 个标签与栏目", page.url, started)
         return snapshots
 
     async def _busy(self, page: Page, requests: int) -> bool:
@@ -616,7 +620,7 @@ class GuideJourney(PortalWalker):
             entries[0]["text"],
             info.get("final_url", href),
             started,
-            note="login wall" if info.get("login_wall") else "",
+            note="需要登录" if info.get("login_wall") else "",
         )
         return info.get("final_url"), info
 

@@ -187,7 +187,7 @@ class PortalWalker:
                 )
         raise PortalFailure(
             Outcome.BLOCKED,
-            f"firewall: HTTP {self._doc_status.get(page)} script challenge not passed",
+            f"防火墙：HTTP {self._doc_status.get(page)} 脚本验证未能通过",
         )
 
     async def _check_portal(self, page: Page) -> None:
@@ -200,7 +200,7 @@ class PortalWalker:
             # a notice that mentions an upgrade is not a maintenance page: that page is a dead end
             links = await page.evaluate("() => document.querySelectorAll('a[href], input').length")
             if links < 5:
-                raise PortalFailure(Outcome.PORTAL_ERROR, "maintenance page: " + found.group(0))
+                raise PortalFailure(Outcome.PORTAL_ERROR, "维护页面：" + found.group(0))
         if status is not None and status >= 400 and status not in CHALLENGE_STATUSES:
             raise PortalFailure(Outcome.PORTAL_ERROR, f"HTTP {status}")
 
@@ -322,7 +322,7 @@ class PortalWalker:
                     ).filter(visible=True)
                     if optional and not await target.count():
                         trace.add(
-                            step.action, str(dict(args)), page.url, started, note="nothing to click"
+                            step.action, str(dict(args)), page.url, started, note="没有可点击的元素"
                         )
                         return
                     await target.first.click(timeout=3000 if optional else 10000)
@@ -341,9 +341,7 @@ class PortalWalker:
                     return
         except (PlaywrightTimeout, PlaywrightError):
             if optional:
-                trace.add(
-                    step.action, str(dict(args)), page.url, started, note="optional step skipped"
-                )
+                trace.add(step.action, str(dict(args)), page.url, started, note="可选步骤，已跳过")
                 return
             raise
         await self._settle(page)
