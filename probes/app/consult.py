@@ -115,11 +115,15 @@ class Planned:
 
 def interaction_round(db, target: str, *, dry_run: bool, new: bool, params: dict) -> str:
     """The round items belong to: the latest consultation round for this target (so a second
-    ``consult submit`` finds the items of the first), or a new one."""
+    ``consult submit`` finds the items of the first), or a new one, its params naming the
+    versions and the machine it starts with (``environment``)."""
+    from probes.net.browser import environment
+
     if not new:
         for round_id in rounds_for(db, target, params.get("sandbox_url"), dry_run=dry_run):
             return round_id
-    return store.start_round(db, "consult", target, {**params, "dry_run": dry_run})
+    facts = {**params, "dry_run": dry_run, "environment": environment()}
+    return store.start_round(db, "consult", target, facts)
 
 
 def rounds_for(db, target: str, sandbox_url: str | None, *, dry_run: bool = False) -> list[str]:

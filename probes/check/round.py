@@ -282,6 +282,8 @@ async def run_checks_async(
         "concurrency": options.concurrency,
         "per_host": options.per_host,
         "browser": options.browser,
+        # what it ran with; Chromium only when pages are checked in it
+        "environment": browsers.environment() | ({} if options.browser else {"chromium": None}),
     }
     facts = guide_facts(db, guide_round, links_per_city=options.links_per_city)
     round_id = store.start_round(db, "check", target, params)

@@ -11,19 +11,27 @@ The discovery order (first that works wins, and the caller is told which):
 
 Chromium is started with flags that keep it from reaching the internet on its own
 (background networking, component updates, sync) and, as root, without its sandbox.
+``environment`` says what a round ran with (the versions and the machine), for its params.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
+import platform
+import re
 import shutil
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
+from importlib.metadata import version as package_version
 from pathlib import Path
 
 from playwright.async_api import Browser, BrowserContext
+
+import probes
 
 ENV_VAR = "GOVPROBE_CHROMIUM"
 
@@ -144,6 +152,55 @@ def launch_options(choice: BrowserChoice | None = None, headless: bool = True) -
     if choice.executable:
         options["executable_path"] = choice.executable
     return options
+
+
+def environment(browser: Browser | None = None) -> dict:
+    """What a round runs with, kept in its params (``environment``) so that a result can be
+    traced to the code, the browser and the machine that produced it: the versions of
+    govprobe, Playwright, Chromium and Python, and the machine's name, platform and CPUs.
+
+    Chromium's version is the running browser's (``browser.version``) when one is given, else
+    the one this machine would launch (``chromium_version``); None when none can be told."""
+    return {
+        "govprobe": probes.__version__,
+        "playwright": package_version("playwright"),
+        "chromium": browser.version if browser is not None else chromium_version(),
+        "python": platform.python_version(),
+        "machine": {
+            "hostname": socket.gethostname(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+    }
+
+
+def chromium_version(choice: BrowserChoice | None = None) -> str | None:
+    """The version of the Chromium ``launch_options`` would start, without starting it: an
+    executable's own ``--version``, or the build Playwright pins (its ``browsers.json``)."""
+    try:
+        choice = choice or find_chromium()
+    except BrowserNotFound:
+        return None
+    if choice is None:
+        return None
+    if choice.executable is None:  # Playwright's own build: the one its driver pins
+        import playwright
+
+        pins = Path(playwright.__file__).parent / "driver" / "package" / "browsers.json"
+        try:
+            listed = json.loads(pins.read_text(encoding="utf-8"))["browsers"]
+        except (OSError, ValueError, KeyError):
+            return None
+        return next((b.get("browserVersion") for b in listed if b.get("name") == "chromium"), None)
+    try:
+        said = subprocess.run(
+            [choice.executable, "--version"], capture_output=True, text=True, timeout=30,
+            check=False,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = re.search(r"\d+(?:\.\d+){1,3}", said)  # "Chromium 156.0.8078.114 built on Debian"
+    return found.group(0) if found else None
 
 
 PC_VIEWPORT = {"width": 1366, "height": 900}
