@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -228,3 +228,11 @@ IMMEDIATE_WORDS = (
     "当场",
     "即时",
 )
+
+
+def in_canonical_order(names: Iterable[str]) -> list[str]:
+    """The element names in the order ``scenarios/elements.yaml`` lists them (the order a
+    guide's elements are always shown in); names it does not list come after, as given."""
+    rank = {name: i for i, name in enumerate(load_elements().names)}
+    given = list(dict.fromkeys(names))
+    return sorted(given, key=lambda n: (rank.get(n, len(rank)), given.index(n)))

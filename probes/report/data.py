@@ -70,6 +70,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from probes.outcomes import IDS, LABELS_ZH, Outcome, outcome_name
+from probes.plan.elements import in_canonical_order
 from probes.plan.indicators import IndicatorSystem
 from probes.report import charts
 from probes.score.offline import (
@@ -522,6 +523,8 @@ def _probe_view(probe: Mapping[str, Any], names: _Names) -> dict[str, Any]:
         "channel_name": CHANNEL_ZH.get(p["channel"], p["channel"]),
         "outcome_name": outcome_name(p["outcome"]),
         "evidence_problems": p.get("evidence_problems") or [],
+        "elements": {e: p["elements"][e] for e in in_canonical_order(p["elements"] or {})},
+        "missing": in_canonical_order(p["missing"] or []),
     }
 
 

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 from probes import store
 from probes.app.evaluation import score_of
 from probes.outcomes import IDS, LABELS_ZH, Outcome, outcome_name
+from probes.plan.elements import in_canonical_order
 from probes.plan.indicators import load_indicators
 from probes.report.data import indicator_tree
 from probes.score.explain import rule_text
@@ -407,7 +408,7 @@ def _elements(judgement: dict | None, active: dict[str, bool]) -> list[dict]:
         rows = {e["element"]: e for e in judgement["elements"]}
         required = list(judgement["required"])
         missing = set(judgement["missing"])
-    order = list(dict.fromkeys([*required, *rows, *active]))
+    order = in_canonical_order([*required, *rows, *active])
     out = []
     for name in order:
         row = rows.get(name, {})
