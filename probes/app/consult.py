@@ -635,16 +635,20 @@ def consult_poll(
     return {"items": [item_summary(i) for i in store.items_of(db) if i["round_id"] in rounds]}
 
 
-def label_item(db_path: str, item_id: int, value: str, by: str, note: str) -> dict:
-    """An evaluator confirms or changes a reply's effectiveness from the command line, held to
-    the review pages' rules (``overrides.label_reply``: a reason, the name normalised); audited
-    with the channel ``cli``. The database must exist: a typo in ``--db`` creates nothing."""
+def label_item(
+    db_path: str, item_id: int, value: str, by: str, note: str, *, field: str = "effectiveness"
+) -> dict:
+    """An evaluator confirms or changes a reply's effectiveness (or its timeliness) from the
+    command line, held to the review pages' rules (``overrides.label_reply`` /
+    ``label_timeliness``: a reason, the name normalised); audited with the channel ``cli``.
+    The database must exist: a typo in ``--db`` creates nothing."""
     from probes.store import overrides
 
+    label = overrides.label_timeliness if field == "timeliness" else overrides.label_reply
     db = store.open_db(db_path, create=False)
     try:
         try:
-            overrides.label_reply(db, item_id, value, by=by, note=note, channel="cli")
+            label(db, item_id, value, by=by, note=note, channel="cli")
         except overrides.OverrideError as exc:
             raise ScenarioError(f"{db_path}: item {item_id}: {exc}") from exc
         return item_summary(store.get_item(db, item_id))

@@ -457,6 +457,12 @@ def create_app(
         item_id = request.path_params["item_id"]
 
         def action(db, form, by) -> None:
+            if "timeliness" in form:  # the timeliness form: a correction, with its reason
+                value = _text(form, "timeliness")
+                overrides.label_timeliness(
+                    db, item_id, value, by=by, note=_text(form, "note"), channel=WEB
+                )
+                return
             value = _text(form, "effectiveness")
             overrides.label_reply(db, item_id, value, by=by, note=_text(form, "note"), channel=WEB)
 

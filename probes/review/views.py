@@ -550,6 +550,7 @@ def item(db, evidence: EvidenceStore, item_id: int, names: Names) -> dict | None
         "events": events,
         "audit": _audit_rows(overrides.audit(db, item_id=item_id), names),
         "choices": [(v, EFFECTIVENESS_ZH[v]) for v in overrides.EFFECTIVENESS],
+        "timeliness_choices": [(v, TIMELINESS_ZH[v]) for v in overrides.TIMELINESS],
     }
 
 

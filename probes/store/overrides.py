@@ -244,6 +244,24 @@ def label_reply(db, item_id: int, effectiveness: str, *, by: str, note: str,
     items.set_label(db, item_id, effectiveness, by, note, channel=channel)
 
 
+TIMELINESS = ("on_time", "late", "no_reply")
+
+
+def label_timeliness(db, item_id: int, timeliness: str, *, by: str, note: str,
+                     channel: str = "cli") -> None:  # fmt: skip
+    """The evaluator corrects a reply's timeliness (on_time, late, no_reply), with a reason,
+    as any other judgement: a reply whose time the portal does not show is scored only then,
+    and every later poll and rejudge keeps it."""
+    if timeliness not in TIMELINESS:
+        raise OverrideError(f"timeliness {timeliness!r} is not one of {list(TIMELINESS)}")
+    by, note, channel = evaluator_name(by), _reason(note), _channel(channel)
+    try:
+        items.get_item(db, item_id)
+    except store_db.StoreError as exc:
+        raise OverrideError(str(exc)) from None
+    items.set_label(db, item_id, timeliness, by, note, field="timeliness", channel=channel)
+
+
 def _override_row(db, override_id: int) -> dict:
     row = next(iter(db.query("SELECT * FROM overrides WHERE id = ?", [override_id])), None)
     if row is None:
