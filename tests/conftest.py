@@ -11,7 +11,11 @@ A browser: ``chromium`` launches Chromium once per test process through
 ``probes.net.browser.launch_options()`` and skips browser tests cleanly when there is none.
 
 Each test is marked with its lane (``unit``, ``sandbox``, ``e2e``: its folder), and a unit test
-that asks for a sandbox process or a browser is refused at collection.
+that asks for a sandbox process or a browser is refused at collection. The files run in this
+order: those marked ``slow`` (minutes each), then e2e, sandbox, unit: under ``-n 2 --dist
+loadfile`` the longest start first and the short ones fill in at the end. (xdist would
+otherwise order the files by how many tests they hold, which sends the one-test 36-city
+cycle last: the whole run then waited for it alone.)
 
 Databases: ``db`` is a store database in ``tmp_path``; ``open_store`` opens one at any path;
 ``filled`` is the small evaluated round of ``tests/support/rounds.py``; ``review_db`` the round
@@ -35,11 +39,15 @@ LANES = {
     "e2e": "a real Chromium, or govprobe as a child process (tests/e2e)",
 }
 NOT_IN_PROCESS = {"sandbox_url", "sandbox", "sandbox_cities", "chromium"}
+SLOW = "slow: takes minutes alone; run first"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     for lane, what in LANES.items():
         config.addinivalue_line("markers", f"{lane}: {what}")
+    config.addinivalue_line("markers", SLOW)
+    if hasattr(config.option, "loadscopereorder"):  # pytest-xdist: keep the order below
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -54,6 +62,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 f"{item.nodeid} is in tests/unit but uses {sorted(outside)}: "
                 "move it to tests/sandbox or tests/e2e"
             )
+    order = {"e2e": 1, "sandbox": 2, "unit": 3}
+    items.sort(  # stable: each file's tests stay together and in their order
+        key=lambda item: (
+            0 if item.get_closest_marker("slow") else order.get(item.path.parent.name, 4)
+        )
+    )
 
 
 @pytest.fixture(scope="session")
@@ -91,8 +105,9 @@ def sandbox() -> Iterator[str]:
         yield process.url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def world():
+    """The sandbox's world (``sandbox/world/*.yaml``), loaded once: its values are frozen."""
     from sandbox.world import load_world
 
     return load_world()

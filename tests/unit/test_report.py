@@ -47,6 +47,12 @@ from tests.support.report_data import (
 )
 
 
+@pytest.fixture(scope="module")
+def report_html() -> str:
+    """The report of ``make_data()``, rendered once for the tests that only read it."""
+    return render_html(make_data())
+
+
 def parse(html: str):
     return lxml.html.fromstring(html)
 
@@ -78,8 +84,8 @@ def cells(row) -> list[str]:
     return [td.text_content().strip() for td in row.xpath("./td")]
 
 
-def test_the_html_references_nothing_outside_itself() -> None:
-    html = render_html(make_data())
+def test_the_html_references_nothing_outside_itself(report_html) -> None:
+    html = report_html
     doc = parse(html)
     for el in doc.iter():
         if not isinstance(el.tag, str):
@@ -107,8 +113,8 @@ def test_the_html_references_nothing_outside_itself() -> None:
     assert GUIDE_URL in url_cells
 
 
-def test_portal_text_comes_out_escaped() -> None:
-    html = render_html(make_data())
+def test_portal_text_comes_out_escaped(report_html) -> None:
+    html = report_html
     assert EVIL not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     doc = parse(html)
@@ -118,8 +124,8 @@ def test_portal_text_comes_out_escaped() -> None:
     assert EVIL in materials.text_content()
 
 
-def test_each_chart_is_an_inline_svg_with_a_chinese_font_family() -> None:
-    doc = parse(render_html(make_data()))
+def test_each_chart_is_an_inline_svg_with_a_chinese_font_family(report_html) -> None:
+    doc = parse(report_html)
     figures = {f.get("data-chart"): f for f in find_all(doc, "figure", data_chart=True)}
     assert set(figures) == {"indicators", "regions", "ranking", "quadrants"}
     for name, figure in figures.items():
@@ -141,8 +147,8 @@ def test_without_offline_results_there_is_no_quadrant_chart() -> None:
     assert not find_all(doc, "section", id="offline")
 
 
-def test_items_not_measured_show_未测_never_0() -> None:
-    doc = parse(render_html(make_data()))
+def test_items_not_measured_show_未测_never_0(report_html) -> None:
+    doc = parse(report_html)
     national = table(doc, "national")
     for item in HARDWARE_ITEMS:
         row = find(national, "tr", data_item=item)
@@ -157,8 +163,8 @@ def test_items_not_measured_show_未测_never_0() -> None:
     assert cells(region)[1] == "未测"
 
 
-def test_an_incomplete_city_is_flagged_and_not_ranked() -> None:
-    doc = parse(render_html(make_data()))
+def test_an_incomplete_city_is_flagged_and_not_ranked(report_html) -> None:
+    doc = parse(report_html)
     rows = {r.get("data-city"): r for r in body_rows(table(doc, "ranking"))}
     assert cells(rows["guangzhou"])[:2] == ["1", "广州"]
     assert cells(rows["beijing"])[0] == "数据不全"
@@ -168,8 +174,8 @@ def test_an_incomplete_city_is_flagged_and_not_ranked() -> None:
     assert "数据不全" in page
 
 
-def test_labels_are_chinese_and_ids_stay_in_data_attributes() -> None:
-    doc = parse(render_html(make_data()))
+def test_labels_are_chinese_and_ids_stay_in_data_attributes(report_html) -> None:
+    doc = parse(report_html)
     text = doc.text_content()
     for word in ("办事指南", "硬件支撑", "事项办理", "互动交流", "咨询回复及时性", "城市", "得分",
                  "排名", "区域", "线上得分", "线下得分", "及时性", "开办美容院", "电脑端",
@@ -184,8 +190,8 @@ def test_labels_are_chinese_and_ids_stay_in_data_attributes() -> None:
         assert english not in visible, english
 
 
-def test_figures_resting_on_an_evaluators_judgement_are_marked() -> None:
-    doc = parse(render_html(make_data()))
+def test_figures_resting_on_an_evaluators_judgement_are_marked(report_html) -> None:
+    doc = parse(report_html)
     gz = find(doc, "section", data_city="guangzhou")
     scores = find(gz, "table", data_table="city-scores")
     assert "※" in cells(find(scores, "tr", data_item="consult_effectiveness"))[1]
@@ -199,9 +205,9 @@ def test_figures_resting_on_an_evaluators_judgement_are_marked() -> None:
     assert "※" in cells(find(national, "tr", data_item="consult_effectiveness"))[1]
 
 
-def test_the_quadrant_counts_and_material_differences_are_shown() -> None:
+def test_the_quadrant_counts_and_material_differences_are_shown(report_html) -> None:
     # online (ranked): 广州 90, 深圳 80 -> mean 85; offline 95, 85 -> mean 90
-    doc = parse(render_html(make_data()))
+    doc = parse(report_html)
     counts = {
         r.get("data-quadrant"): int(find(r, "td", data_count=True).get("data-count"))
         for r in body_rows(table(doc, "quadrants"))

@@ -19,13 +19,12 @@ from sandbox.archetypes.epoint import labels_for
 from sandbox.control import city_truth
 from sandbox.model import CANONICAL_ELEMENTS, PLACEHOLDERS
 from sandbox.server import build_apps
-from sandbox.world import load_world
 from tests.support.sandbox_client import run_async
 
 
 @pytest.fixture(scope="module")
-def apps():
-    return build_apps(load_world())
+def apps(world):
+    return build_apps(world)
 
 
 def _rows(page: str) -> tuple[dict[str, str], list[str]]:
