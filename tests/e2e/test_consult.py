@@ -73,21 +73,21 @@ def test_a_message_received_before_a_crash_is_reconciled_not_sent_again(sandbox,
     assert result["ticket"] == submissions(sandbox)[0]["receipt"]
 
 
-def test_a_message_lost_before_the_portal_got_it_is_sent_once(sandbox, tmp_path):
+def test_a_message_lost_before_the_portal_got_it_is_sent_once(sandbox, tmp_path, open_store):
     db = str(tmp_path / "g.db")
     _pretend_sent_before_a_crash(sandbox, db, received=False)
     (result,) = _run_one(sandbox, db)["results"]
     assert result["action"] == "submitted" and len(submissions(sandbox)) == 1
-    events = [e["event"] for e in store.item_events(store.open_db(db), result["item"])]
+    events = [e["event"] for e in store.item_events(open_store(db), result["item"])]
     assert events.index("not_in_list") < events.index("submitted")
 
 
-def test_a_captcha_blocks_and_nothing_is_sent(sandbox, tmp_path):
+def test_a_captcha_blocks_and_nothing_is_sent(sandbox, tmp_path, open_store):
     httpx.post(sandbox + "/__sandbox/faults", json={"city": "chengdu", "mode": "captcha"})
     (result,) = _run_one(sandbox, str(tmp_path / "g.db"))["results"]
     assert result["action"] == "blocked" and result["reason"].startswith("captcha")
     assert submissions(sandbox) == []
-    item = store.get_item(store.open_db(str(tmp_path / "g.db")), result["item"])
+    item = store.get_item(open_store(tmp_path / "g.db"), result["item"])
     assert item["state"] == "intent" and item["outcome"] == "blocked"
 
 
@@ -147,27 +147,27 @@ def test_with_a_person_at_a_visible_browser_a_captcha_is_solved_and_sent(sandbox
     assert any(s.action == "captcha" for s in attempt.steps)
 
 
-def test_a_dry_run_fills_the_form_and_sends_nothing(sandbox, tmp_path):
+def test_a_dry_run_fills_the_form_and_sends_nothing(sandbox, tmp_path, open_store):
     db = str(tmp_path / "g.db")
     summary = _run_one(sandbox, db, "--dry-run")
     (result,) = summary["results"]
     assert summary["dry_run"] and result["action"] == "filled"
     assert submissions(sandbox) == []
-    con = store.open_db(db)
+    con = open_store(db)
     item = store.get_item(con, result["item"])
     assert item["dry_run"] and item["state"] == "intent" and item["reason"].startswith("dry_run")
     assert [e["kind"] for e in store.evidence_of_item(con, item["id"])] == ["form"]
     assert store.open_items(con) == []  # a dry run is never polled
 
 
-def test_live_portals_get_a_dry_run_unless_submit_is_given(tmp_path):
+def test_live_portals_get_a_dry_run_unless_submit_is_given(tmp_path, open_store):
     db = str(tmp_path / "g.db")
     summary = govprobe(
         "consult", "submit", "--target", "live", "--city", "北京", "--kind", "consult",
         "--scenario", "beauty-salon", "--db", db, "--sessions", str(tmp_path / "s"),
     )  # fmt: skip
     assert summary["dry_run"] is True
-    con = store.open_db(db)
+    con = open_store(db)
     (item,) = store.items_of(con, include_dry_run=True)
     assert item["dry_run"] and "sending" not in [
         e["event"] for e in store.item_events(con, item["id"])
@@ -222,7 +222,9 @@ def test_a_saved_session_is_used_and_an_expired_one_blocks_with_how_to_renew(san
     assert len(submissions(sandbox)) == 1
 
 
-def test_a_letter_system_city_is_sent_each_kind_once_and_polled_from_cards(sandbox, tmp_path):
+def test_a_letter_system_city_is_sent_each_kind_once_and_polled_from_cards(
+    sandbox, tmp_path, open_store
+):
     """深圳's 互动交流 is the 12345 letter system on its own origin: a unified login on the 个人
     tab, a table form with selects, radios and an agreement box, a complaint refused once (its
     被反映单位) and corrected once, then replies read from 我的信件's cards and detail pages."""
@@ -238,7 +240,7 @@ def test_a_letter_system_city_is_sent_each_kind_once_and_polled_from_cards(sandb
         ("shenzhen", "complaint"), ("shenzhen", "consult"),
     ]  # fmt: skip
     assert {r["ticket"] for r in results} == {s["receipt"] for s in sent}
-    con = store.open_db(db)
+    con = open_store(db)
     by_kind = {i["kind"]: i for i in store.items_of(con)}
     events = {kind: list(store.item_events(con, item["id"])) for kind, item in by_kind.items()}
     assert [e["event"] for e in events["consult"]].count("sending") == 1
@@ -265,7 +267,9 @@ def test_a_letter_system_city_is_sent_each_kind_once_and_polled_from_cards(sandb
     assert consult["effectiveness"] == "solved" and consult["rating_entry"] is True
 
 
-def test_a_letter_the_portal_already_has_is_reconciled_not_sent_again(sandbox, tmp_path):
+def test_a_letter_the_portal_already_has_is_reconciled_not_sent_again(
+    sandbox, tmp_path, open_store
+):
     """The letter system refuses an identical letter (请勿重复提交): that means an earlier one
     arrived; the item takes its ticket from 我的信件 and nothing new is counted as sent."""
     scenario = load_scenarios()["beauty-salon"]
@@ -289,7 +293,7 @@ def test_a_letter_the_portal_already_has_is_reconciled_not_sent_again(sandbox, t
     )["results"]  # fmt: skip
     assert result["action"] == "reconciled" and result["ticket"] == before["receipt"]
     assert submissions(sandbox) == [before]
-    con = store.open_db(db)
+    con = open_store(db)
     events = store.item_events(con, result["item"])
     assert [e["event"] for e in events].count("sending") == 1
     reconciled = next(e for e in events if e["event"] == "reconciled")

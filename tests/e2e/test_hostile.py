@@ -38,8 +38,8 @@ def hostile(tmp_path_factory):
     return db
 
 
-def test_the_portals_markup_is_kept_as_text(hostile):
-    db = store.open_db(hostile)
+def test_the_portals_markup_is_kept_as_text(hostile, open_store):
+    db = open_store(hostile)
     places = [r["value"] for r in db.query("SELECT value FROM elements WHERE element = '办理地点'")]
     assert places and all(SCRIPT in v for v in places)  # read off the page as the text it shows
     replies = [r["reply_text"] for r in db.query("SELECT reply_text FROM items")]
