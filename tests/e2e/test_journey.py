@@ -1,8 +1,10 @@
 """The generic journey, end to end through ``govprobe run``: real Chromium, real HTTP portals.
 
-Each run is a child process (the command as users run it), against the sandbox (one city per
-archetype, PC and mobile) and against a test-only portal unlike every archetype. Outcomes, the
-guide chosen and the elements read are compared with the sandbox's truth, never hard-coded.
+Each run is a child process (the command as users run it): on test-only portals unlike every
+archetype (``tests/support/unseen_portal.py``, ``spa_portal.py``), each round walked once for
+the module; on the shared sandbox, retries, politeness, a killed round resumed and a remote
+browser; on live portals with no internet. Every archetype against the sandbox's truth is
+``test_journey_truth.py``.
 """
 
 from __future__ import annotations
@@ -10,27 +12,39 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from probes import store
-from probes.plan.targets import SandboxProcess
-from tests.support.commands import GOVPROBE, govprobe
+from tests.support.commands import GOVPROBE, govprobe, run_govprobe
+from tests.support.spa_portal import Served as SpaServed
 from tests.support.unseen_portal import Served
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_portal_no_profile_describes_is_walked_by_the_generic_journey(tmp_path):
+@pytest.fixture(scope="module")
+def unseen_round(tmp_path_factory) -> tuple[dict, Path]:
+    """The beauty-salon PC round on the test-only portal no profile describes, walked once for
+    the module: its summary, and the folder of its database (``u.db``) and evidence."""
+    folder = tmp_path_factory.mktemp("unseen")
     with Served() as url:
         summary = govprobe(
             "run", "--portal-url", url, "--scenario", "beauty-salon", "--channel", "pc",
-            "--db", str(tmp_path / "u.db"),
+            "--db", str(folder / "u.db"),
         )  # fmt: skip
+    return summary, folder
+
+
+def test_a_portal_no_profile_describes_is_walked_by_the_generic_journey(unseen_round):
+    summary, _ = unseen_round
     by_matter = {p["matter"]: p for p in summary["probes"]}
     permit = by_matter["public-health-permit"]
     assert permit["city"] is None
@@ -44,25 +58,17 @@ def test_a_portal_no_profile_describes_is_walked_by_the_generic_journey(tmp_path
     assert by_matter["fire-safety-inspection"]["outcome"] == "guide_missing"
 
 
-def test_rejudge_and_verify_work_on_a_stored_round_without_a_browser(tmp_path):
-    db = str(tmp_path / "r.db")
-    with Served() as url:
-        govprobe(
-            "run", "--portal-url", url, "--scenario", "beauty-salon", "--channel", "pc", "--db", db
-        )
-    again = subprocess.run(
-        [GOVPROBE, "rejudge", "--db", db], capture_output=True, text=True, check=False
-    )
+def test_rejudge_and_verify_work_on_a_stored_round_without_a_browser(unseen_round, tmp_path):
+    _, folder = unseen_round
+    copy = shutil.copytree(folder, tmp_path / "round")  # its evidence is tampered with below
+    db = str(copy / "u.db")
+    again = run_govprobe("rejudge", "--db", db)
     assert again.returncode == 0 and "1 probes judged again" in again.stdout, again.stderr
-    ok = subprocess.run(
-        [GOVPROBE, "verify", "--db", db], capture_output=True, text=True, check=False
-    )
+    ok = run_govprobe("verify", "--db", db)
     assert ok.returncode == 0 and ", 0 problems" in ok.stdout
-    victim = next((tmp_path / "evidence").rglob("*.html"))
+    victim = next((copy / "evidence").rglob("*.html"))
     victim.write_text("tampered", encoding="utf-8")
-    bad = subprocess.run(
-        [GOVPROBE, "verify", "--db", db], capture_output=True, text=True, check=False
-    )
+    bad = run_govprobe("verify", "--db", db)
     assert bad.returncode == 1 and "changed" in bad.stdout
 
 
@@ -76,25 +82,24 @@ def test_live_portals_unreachable_end_quickly_as_portal_unreachable(tmp_path):
 
 
 def test_an_unknown_city_is_refused_with_its_name():
-    done = subprocess.run(
-        [GOVPROBE, "run", "--target", "live", "--city", "纽约"], capture_output=True, text=True
-    )
+    done = run_govprobe("run", "--target", "live", "--city", "纽约")
     assert done.returncode != 0
     assert "unknown city '纽约'" in done.stderr
 
 
-def test_a_transient_failure_is_retried_confirmed_or_marked_flaky(tmp_path):
+def test_a_transient_failure_is_retried_confirmed_or_marked_flaky(
+    sandbox_cities, tmp_path, open_store
+):
     """A portal that answers 503 once recovers on the retry (flaky, counted as found); one that
     keeps answering 503 is confirmed by the retry before it counts against the city."""
-    with SandboxProcess() as sandbox:
-        url = sandbox.url
-        httpx.post(url + "/__sandbox/faults", json={"city": "chengdu", "mode": "5xx", "count": 1})
-        httpx.post(url + "/__sandbox/faults", json={"city": "lhasa", "mode": "5xx"})
-        summary = govprobe(
-            "run", "--sandbox-url", url, "--city", "成都", "--city", "拉萨", "--scenario",
-            "beauty-salon", "--channel", "pc", "--retries", "1", "--backoff", "0.2",
-            "--db", str(tmp_path / "r.db"),
-        )  # fmt: skip
+    url, _ = sandbox_cities  # the faults are cleared after the test
+    httpx.post(url + "/__sandbox/faults", json={"city": "chengdu", "mode": "5xx", "count": 1})
+    httpx.post(url + "/__sandbox/faults", json={"city": "lhasa", "mode": "5xx"})
+    summary = govprobe(
+        "run", "--sandbox-url", url, "--city", "成都", "--city", "拉萨", "--scenario",
+        "beauty-salon", "--channel", "pc", "--retries", "1", "--backoff", "0.2",
+        "--db", str(tmp_path / "r.db"),
+    )  # fmt: skip
     by_city = {}
     for p in summary["probes"]:
         by_city.setdefault(p["city"], []).append(p)
@@ -104,14 +109,14 @@ def test_a_transient_failure_is_retried_confirmed_or_marked_flaky(tmp_path):
     assert {(p["outcome"], p["attempt"], p["flaky"]) for p in by_city["lhasa"]} == {
         ("portal_error", 2, False)
     }
-    db = store.open_db(tmp_path / "r.db")
+    db = open_store(tmp_path / "r.db")
     extra = json.loads(
         db.execute("SELECT extra FROM probes WHERE city = 'lhasa' LIMIT 1").fetchone()[0]
     )
     assert extra["confirmed"] is True and extra["attempts"][0]["outcome"] == "portal_error"
 
 
-def test_journeys_through_a_playwright_browser_server_match_local_ones(tmp_path):
+def test_journeys_through_a_playwright_browser_server_match_local_ones(sandbox_url, tmp_path):
     from probes.net.browser import launch_options
 
     local = launch_options()
@@ -132,13 +137,10 @@ def test_journeys_through_a_playwright_browser_server_match_local_ones(tmp_path)
     try:
         endpoint = server.stdout.readline().strip()
         assert endpoint.startswith("ws://")
-        with SandboxProcess() as sandbox:
-            args = ["run", "--sandbox-url", sandbox.url, "--city", "成都", "--scenario",
-                    "beauty-salon", "--channel", "pc"]  # fmt: skip
-            here = govprobe(*args, "--db", str(tmp_path / "local.db"))
-            there = govprobe(
-                *args, "--db", str(tmp_path / "remote.db"), "--browser-endpoint", endpoint
-            )
+        args = ["run", "--sandbox-url", sandbox_url, "--city", "成都", "--scenario",
+                "beauty-salon", "--channel", "pc"]  # fmt: skip
+        here = govprobe(*args, "--db", str(tmp_path / "local.db"))
+        there = govprobe(*args, "--db", str(tmp_path / "remote.db"), "--browser-endpoint", endpoint)
 
         def seen(summary):
             return sorted((p["matter"], p["outcome"], p["guide_url"]) for p in summary["probes"])
@@ -148,27 +150,27 @@ def test_journeys_through_a_playwright_browser_server_match_local_ones(tmp_path)
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(10)
         server.stdout.close()
-    done = subprocess.run(
-        [GOVPROBE, "run", "--target", "live", "--city", "北京", "--browser-endpoint",
-         "ws://127.0.0.1:9/nothing", "--db", str(tmp_path / "x.db")],
-        capture_output=True, text=True, check=False,
+    done = run_govprobe(
+        "run", "--target", "live", "--city", "北京", "--browser-endpoint",
+        "ws://127.0.0.1:9/nothing", "--db", str(tmp_path / "x.db"),
     )  # fmt: skip
     assert done.returncode != 0 and "browser endpoint ws://127.0.0.1:9/nothing" in done.stderr
 
 
-def test_the_sandbox_never_sees_more_requests_at_once_per_portal_than_allowed(tmp_path):
+def test_the_sandbox_never_sees_more_requests_at_once_per_portal_than_allowed(
+    sandbox_url, tmp_path
+):
     """Two cities on one provincial platform (福州, 厦门 on fjzwfw), walked four journeys at a
     time with one request per host at once and 0.3 s between requests: the sandbox records
     what it saw."""
-    with SandboxProcess() as sandbox:
-        url = sandbox.url
-        httpx.post(url + "/__sandbox/stats", json={"reset": True})
-        summary = govprobe(
-            "run", "--sandbox-url", url, "--city", "福州", "--city", "厦门", "--scenario",
-            "beauty-salon", "--channel", "pc", "--concurrency", "4", "--per-host", "1",
-            "--gap", "0.3", "--db", str(tmp_path / "p.db"),
-        )  # fmt: skip
-        stats = httpx.get(url + "/__sandbox/stats").json()["fjzwfw"]
+    url = sandbox_url
+    httpx.post(url + "/__sandbox/stats", json={"reset": True})
+    summary = govprobe(
+        "run", "--sandbox-url", url, "--city", "福州", "--city", "厦门", "--scenario",
+        "beauty-salon", "--channel", "pc", "--concurrency", "4", "--per-host", "1",
+        "--gap", "0.3", "--db", str(tmp_path / "p.db"),
+    )  # fmt: skip
+    stats = httpx.get(url + "/__sandbox/stats").json()["fjzwfw"]
     assert {p["outcome"] for p in summary["probes"]} == {"ok"}
     assert stats["requests"] > 20
     assert stats["max_concurrent"] == 1
@@ -177,55 +179,61 @@ def test_the_sandbox_never_sees_more_requests_at_once_per_portal_than_allowed(tm
     assert stats["min_gap_ms"] >= 100
 
 
-def test_a_killed_round_resumes_and_probes_everything_exactly_once(tmp_path):
+def test_a_killed_round_resumes_and_probes_everything_exactly_once(sandbox_url, tmp_path):
     """SIGKILL (the whole process group) in the middle of a round, then --resume: every city
     x scenario x channel probed once in the database, and the round finished."""
-    import time
-
     db = str(tmp_path / "k.db")
     cities = ["北京", "广州", "成都", "杭州"]
-    with SandboxProcess() as sandbox:
-        args = ["run", "--sandbox-url", sandbox.url, "--scenario", "resident-insurance",
-                "--db", db, *(a for c in cities for a in ("--city", c))]  # fmt: skip
-        proc = subprocess.Popen([GOVPROBE, *args, "--json"], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-        deadline = time.monotonic() + 240
-        stored = 0
-        while stored < 4 and time.monotonic() < deadline:
-            assert proc.poll() is None, "the round ended before it could be killed"
-            time.sleep(0.3)
-            with contextlib.suppress(Exception):
-                stored = store.open_db(db).execute("SELECT count(*) FROM probes").fetchone()[0]
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(30)
-        con = store.open_db(db)
+    args = ["run", "--sandbox-url", sandbox_url, "--scenario", "resident-insurance",
+            "--db", db, *(a for c in cities for a in ("--city", c))]  # fmt: skip
+    proc = subprocess.Popen([GOVPROBE, *args, "--json"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 240
+    stored = 0
+    while stored < 4 and time.monotonic() < deadline:
+        assert proc.poll() is None, "the round ended before it could be killed"
+        time.sleep(0.3)
+        with contextlib.suppress(Exception), store.open_db(db) as watching:
+            stored = watching.execute("SELECT count(*) FROM probes").fetchone()[0]
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    with store.open_db(db) as con:
         ((round_id, status),) = con.execute("SELECT id, status FROM rounds").fetchall()
-        assert status == "running"  # killed: never marked finished
         before = con.execute("SELECT count(*) FROM probes").fetchone()[0]
-        assert 4 <= before < 16
-        summary = govprobe(*args, "--resume", round_id)
+    assert status == "running"  # killed: never marked finished
+    assert 4 <= before < 16
+    summary = govprobe(*args, "--resume", round_id)
     assert summary["round"] == round_id
     keys = [(p["city"], p["matter"], p["channel"]) for p in summary["probes"]]
     assert len(keys) == len(set(keys)) == 4 * 2 * 2  # 2 matters x PC and mobile per city
-    con = store.open_db(db)
-    assert con.execute("SELECT count(*) FROM probes").fetchone()[0] == 16
-    assert con.execute("SELECT status FROM rounds").fetchone()[0] == "finished"
+    with store.open_db(db) as con:
+        assert con.execute("SELECT count(*) FROM probes").fetchone()[0] == 16
+        assert con.execute("SELECT status FROM rounds").fetchone()[0] == "finished"
 
 
-def _spa_run(tmp_path, channel: str) -> dict:
-    from tests.support.spa_portal import Served as SpaServed
+@pytest.fixture(scope="module")
+def spa_round(tmp_path_factory):
+    """``spa_round(channel)``: the beauty-salon round on the single-page test portal unlike any
+    archetype, walked once per channel for the module: its probes by matter, its database."""
+    walked: dict[str, tuple[dict, Path]] = {}
 
-    with SpaServed() as url:
-        summary = govprobe(
-            "run", "--portal-url", url, "--scenario", "beauty-salon", "--channel", channel,
-            "--db", str(tmp_path / f"spa-{channel}.db"),
-        )  # fmt: skip
-    return {p["matter"]: p for p in summary["probes"]}
+    def walk(channel: str) -> tuple[dict, Path]:
+        if channel not in walked:
+            db = tmp_path_factory.mktemp(f"spa-{channel}") / "spa.db"
+            with SpaServed() as url:
+                summary = govprobe(
+                    "run", "--portal-url", url, "--scenario", "beauty-salon",
+                    "--channel", channel, "--db", str(db),
+                )  # fmt: skip
+            walked[channel] = {p["matter"]: p for p in summary["probes"]}, db
+        return walked[channel]
+
+    return walk
 
 
 @pytest.mark.parametrize("channel", ["pc", "mobile"])
-def test_a_single_page_portal_unlike_any_archetype_is_walked_as_a_person_would(tmp_path, channel):
-    by_matter = _spa_run(tmp_path, channel)
+def test_a_single_page_portal_unlike_any_archetype_is_walked_as_a_person_would(spa_round, channel):
+    by_matter, _ = spa_round(channel)
     permit = by_matter["public-health-permit"]
     # past a splash advert, a fake search bar, decoys ranked above it and a list that loads as
     # it scrolls: the exact name, not the 告知承诺 variant or the "一件事" package above it
@@ -243,19 +251,15 @@ def test_a_single_page_portal_unlike_any_archetype_is_walked_as_a_person_would(t
     assert by_matter["fire-safety-inspection"]["outcome"] == "guide_missing"
 
 
-def test_a_probe_records_the_candidates_it_saw_and_why_it_picked_one(tmp_path):
-    db = tmp_path / "spa-pc.db"
-    _spa_run(tmp_path, "pc")
-    database = store.open_db(db)
-    try:
+def test_a_probe_records_the_candidates_it_saw_and_why_it_picked_one(spa_round):
+    _, db = spa_round("pc")
+    with store.open_db(db) as database:
         row = next(
             r
             for r in database["probes"].rows
             if r["matter"] == "public-health-permit" and r["outcome"] == "ok"
         )
-        choice = json.loads(row["extra"])["choice"]
-    finally:
-        database.close()
+    choice = json.loads(row["extra"])["choice"]
     assert choice["picked"] == "公共场所卫生许可证核发（新证）"
     assert choice["match"] == "exact"
     passed = {p["text"]: p["why"] for p in choice["passed_over"]}
