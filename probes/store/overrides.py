@@ -234,14 +234,7 @@ def override_outcome(db, probe_id: int, outcome: str, *, by: str, note: str,
 def label_reply(db, item_id: int, effectiveness: str, *, by: str, note: str,
                 channel: str = "cli") -> None:  # fmt: skip
     """The evaluator judges a reply: solved, partly or not (the machine only suggests)."""
-    if effectiveness not in EFFECTIVENESS:
-        raise OverrideError(f"effectiveness {effectiveness!r} is not one of {list(EFFECTIVENESS)}")
-    by, note, channel = evaluator_name(by), _reason(note), _channel(channel)
-    try:
-        items.get_item(db, item_id)
-    except store_db.StoreError as exc:
-        raise OverrideError(str(exc)) from None
-    items.set_label(db, item_id, effectiveness, by, note, channel=channel)
+    _label(db, item_id, "effectiveness", effectiveness, EFFECTIVENESS, by, note, channel)
 
 
 TIMELINESS = ("on_time", "late", "no_reply")
@@ -252,14 +245,18 @@ def label_timeliness(db, item_id: int, timeliness: str, *, by: str, note: str,
     """The evaluator corrects a reply's timeliness (on_time, late, no_reply), with a reason,
     as any other judgement: a reply whose time the portal does not show is scored only then,
     and every later poll and rejudge keeps it."""
-    if timeliness not in TIMELINESS:
-        raise OverrideError(f"timeliness {timeliness!r} is not one of {list(TIMELINESS)}")
+    _label(db, item_id, "timeliness", timeliness, TIMELINESS, by, note, channel)
+
+
+def _label(db, item_id: int, field: str, value: str, allowed, by: str, note: str, channel: str):
+    if value not in allowed:
+        raise OverrideError(f"{field} {value!r} is not one of {list(allowed)}")
     by, note, channel = evaluator_name(by), _reason(note), _channel(channel)
     try:
         items.get_item(db, item_id)
     except store_db.StoreError as exc:
         raise OverrideError(str(exc)) from None
-    items.set_label(db, item_id, timeliness, by, note, field="timeliness", channel=channel)
+    items.set_label(db, item_id, value, by, note, field=field, channel=channel)
 
 
 def _override_row(db, override_id: int) -> dict:
