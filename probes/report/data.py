@@ -544,16 +544,26 @@ def _thread_view(thread: Mapping[str, Any], names: _Names) -> dict[str, Any]:
     }
 
 
-def _view(data: ReportData) -> dict[str, Any]:
+def _basis(data: ReportData):
+    """What the page and the tables both start from: the names, the score, the national
+    figures, the comparison (national, per city, per region) and the judged items per city."""
     _check(data)
-    names = _names(data)
     score = data["score"]
-    national = score["national"]
     cmp = data.get("compare") or None
-    cmp_national = cmp["national"] if cmp else {"score": None, "indicators": {}, "items": {}}
-    cmp_cities = cmp["cities"] if cmp else {}
-    cmp_regions = cmp["regions"] if cmp else {}
-    marked = _evaluator_items(data)
+    return (
+        _names(data),
+        score,
+        score["national"],
+        cmp,
+        cmp["national"] if cmp else {"score": None, "indicators": {}, "items": {}},
+        cmp["cities"] if cmp else {},
+        cmp["regions"] if cmp else {},
+        _evaluator_items(data),
+    )
+
+
+def _view(data: ReportData) -> dict[str, Any]:
+    names, score, national, cmp, cmp_national, cmp_cities, cmp_regions, marked = _basis(data)
     counted = {c["city"] for c in score["cities"] if c["rank"] is not None}
     national_marked = set().union(*(marked.get(c, set()) for c in counted))
 
@@ -706,15 +716,7 @@ def _delta(value: float | None) -> float | str:
 
 def report_tables(data: ReportData) -> list[Table]:
     """The report's tables, as ``write_xlsx`` and ``write_csv`` write them."""
-    _check(data)
-    names = _names(data)
-    score = data["score"]
-    national = score["national"]
-    cmp = data.get("compare") or None
-    cmp_national = cmp["national"] if cmp else {"score": None, "indicators": {}, "items": {}}
-    cmp_cities = cmp["cities"] if cmp else {}
-    cmp_regions = cmp["regions"] if cmp else {}
-    marked = _evaluator_items(data)
+    names, score, national, cmp, cmp_national, cmp_cities, cmp_regions, marked = _basis(data)
 
     nat_rows: list[tuple[Any, ...]] = [
         ("总分", "score", "总分", _cell(national["score"]), _delta(cmp_national["score"]))
