@@ -474,8 +474,9 @@ def test_extract_reads_stored_utf8_evidence_whose_meta_still_says_gb2312() -> No
     assert extract(stored).elements["办理地点"] == f"{RARE}政务服务中心"
 
 
-def test_judging_a_round_reads_gb_bytes_evidence_without_replacement_characters(tmp_path) -> None:
-    db = store.open_db(tmp_path / "govprobe.db")
+def test_judging_a_round_reads_gb_bytes_evidence_without_replacement_characters(
+    db, tmp_path
+) -> None:
     evidence = EvidenceStore(tmp_path / "evidence")
     round_id = store.start_round(db, "guides", "sandbox", {})
     capture = Capture(
@@ -504,4 +505,3 @@ def test_judging_a_round_reads_gb_bytes_evidence_without_replacement_characters(
     judged = store.judgement_of_probe(db, probe)
     place = next(e for e in judged["elements"] if e["element"] == "办理地点")
     assert place["value"] == f"{RARE}政务服务中心"
-    db.close()
