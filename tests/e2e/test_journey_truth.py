@@ -88,6 +88,7 @@ def test_the_journey_never_picks_a_decoy(sandbox_url, directory, tmp_path):
                 assert word not in (p["elements"].get("事项名称") or "")
 
 
+@pytest.mark.timeout(900)  # the round of the module, when this test runs alone
 def test_every_point_lost_is_three_clicks_from_the_citys_score(walked, directory, chromium):
     """In the review pages, for the city of each archetype: its page (1), an item's rule and
     the probes that lost points on it (2), the probe's explained score and evidence (3)."""
