@@ -48,8 +48,11 @@ def run_guides(
     backoff_s: float = 5.0,
     endpoints=(),
     gap_s: float | None = None,
+    trace: bool = False,
     progress: bool = False,
 ) -> dict:
+    """Walk a guide round and return its summary. Every journey is traced; a probe keeps its
+    trace when it did not end ``ok``, or always with ``trace`` (``govprobe run --trace``)."""
     scenarios = select_scenarios(scenario_ids)
     if gap_s is None:  # a real office gets a second between requests; the sandbox none
         gap_s = LIVE_GAP_S if target == "live" and not portal_url else 0.0
@@ -61,6 +64,7 @@ def run_guides(
     options = RoundOptions(
         concurrency=concurrency, per_host=per_host, user_agent_suffix=user_agent_suffix,
         retries=retries, backoff_s=backoff_s, endpoints=tuple(endpoints), gap_s=gap_s,
+        traces="all" if trace else "failures",
     )  # fmt: skip
     if resume_round and store.get_round(db, resume_round) is None:
         raise ScenarioError(f"{db_path}: no round {resume_round!r} to resume")
@@ -73,6 +77,7 @@ def run_guides(
         "concurrency": concurrency,
         "per_host": per_host,
         "gap_s": gap_s,
+        "traces": options.traces,
     }
     with contextlib.ExitStack() as stack:
         if portal_url:

@@ -122,9 +122,11 @@ def _measured_something(outcomes: list[str], what: str) -> None:
               help="Seconds between requests to one host (default: 0 on the sandbox, 1 live).")  # fmt: skip
 @click.option("--browser-endpoint", "endpoints", multiple=True,
               help="A Playwright browser server (ws://...) to walk in; repeatable.")  # fmt: skip
+@click.option("--trace", is_flag=True,
+              help="Keep every probe's Playwright trace (default: only those not ok).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path, concurrency,
-        per_host, resume_round, user_agent_suffix, retries, backoff, gap, endpoints,
+        per_host, resume_round, user_agent_suffix, retries, backoff, gap, endpoints, trace,
         as_json):  # fmt: skip
     """Walk the guide journeys of a round, store the evidence and judge it."""
     from probes.app import guides
@@ -147,6 +149,7 @@ def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path
             backoff_s=backoff,
             endpoints=endpoints,
             gap_s=gap,
+            trace=trace,
             progress=not as_json,
         )
     except (ValueError, RuntimeError) as exc:

@@ -21,7 +21,11 @@ ROUND_TARGETS = frozenset({"sandbox", "live", "portal"})
 ROUND_STATUSES = frozenset({"running", "finished", "interrupted"})
 
 
-EVIDENCE_KINDS = frozenset({"screenshot", "guide_html", "guide_screenshot", "data", "trail"})
+# a probe's evidence; "trace" is a Playwright trace.zip (`playwright show-trace`), "har" the
+# network of the probe's browser context (HAR 1.2, bodies embedded), read by `govprobe export`
+EVIDENCE_KINDS = frozenset(
+    {"screenshot", "guide_html", "guide_screenshot", "data", "trail", "trace", "har"}
+)
 
 
 ITEM_KINDS = frozenset({"consult", "complaint"})

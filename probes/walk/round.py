@@ -4,23 +4,35 @@ Steps 3 to 5 of the data flow (README, "Architecture"): journeys run several at 
 browser (a fresh context per journey, closed after), at most ``per_host`` at a time against
 one host; each finished probe is stored at once, in its own transaction, so a killed round
 loses at most the probes in flight and ``resume`` redoes only those.
+
+Besides its own steps and captures, each journey keeps what a dispute or a debugging session
+needs: a Playwright trace of every attempt (the context's tracing started afresh for each),
+stored as evidence ``trace`` for the attempt that was stored when it did not end ``ok`` (for
+every probe with ``traces="all"``, ``govprobe run --trace``), openable with ``playwright
+show-trace``; and the context's network as a HAR with the bodies embedded (evidence ``har``,
+the same file for every probe of the job), which ``govprobe export`` turns into a WACZ. The
+round's params name the versions and the machine it ran with (``environment``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, BrowserContext, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
 from probes import store
 from probes.judge.rejudge import judge_round
-from probes.model import ProbeResult
+from probes.model import EvidenceRef, ProbeResult
 from probes.net import browser as browsers
-from probes.net.browser import new_context
+from probes.net.browser import environment, new_context
 from probes.net.gate import HostGate, gather_per_host
-from probes.outcomes import TRANSIENT
+from probes.outcomes import TRANSIENT, Outcome
 from probes.plan.profiles import Profile
 from probes.plan.scenarios import Scenario
 from probes.plan.targets import Target
@@ -47,6 +59,11 @@ class RoundOptions:
     # (probes/net/gate.py); False leaves requests ungated (journeys stay limited per host)
     gate_requests: bool = True
     gap_s: float = 0.0
+    # a Playwright trace of each journey, kept for the probes that did not end ok ("failures"),
+    # for every probe ("all": govprobe run --trace), or not recorded at all ("none")
+    traces: str = "failures"
+    # each job's network as a HAR, bodies embedded (evidence "har", for govprobe export)
+    har: bool = True
 
 
 @dataclass(frozen=True)
@@ -71,90 +88,183 @@ def plan(
     return jobs
 
 
+Walked = tuple[ProbeResult, list[tuple[str, EvidenceRef]]]  # a probe and its trace and HAR
+
+
+TRACE_TIMEOUT_S = 60.0  # writing one attempt's trace; past it the probe is kept without one
+
+
+class Tracer:
+    """The Playwright tracing of one journey's context, started afresh for each attempt:
+    ``begin`` before an attempt, then ``end`` keeps its ``trace.zip`` in the evidence store (or
+    drops it, ``keep=False``). Not chunks of one tracing: a chunk's ``trace.network`` holds
+    every earlier chunk's requests too. Tracing is our own instrument: when it fails the
+    journey goes on untraced, and the failure is said in the probe's ``extra["trace_error"]``."""
+
+    def __init__(self, context: BrowserContext, evidence: EvidenceStore, scratch: Path):
+        self.context, self.evidence, self.scratch = context, evidence, scratch
+        self.error = ""
+        self._running = False
+        self._count = 0
+
+    async def begin(self) -> None:
+        if not self.error:
+            tracing = self.context.tracing
+            started = tracing.start(screenshots=True, snapshots=True, sources=False)
+            self._running = await self._do(started)
+
+    async def end(self, *, keep: bool) -> EvidenceRef | None:
+        if not self._running:
+            return None
+        self._running = False
+        self._count += 1
+        path = self.scratch / f"trace-{self._count}.zip"
+        if not await self._do(self.context.tracing.stop(path=path if keep else None)):
+            return None
+        if not keep:
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.error = f"trace not written: {exc}"
+            return None
+        path.unlink()
+        return self.evidence.put(data, "application/zip")
+
+    async def _do(self, call) -> bool:
+        try:
+            await asyncio.wait_for(call, TRACE_TIMEOUT_S)
+        except (PlaywrightError, TimeoutError) as exc:
+            said = (str(exc) or type(exc).__name__).splitlines()[0]
+            self.error = f"tracing failed: {said[:200]}"
+            return False
+        return True
+
+
 async def _walk_job(
     browser, playwright, job: Job, evidence, options, skip: set, gate: HostGate | None = None
-) -> list[ProbeResult]:
-    context = await new_context(
-        browser, playwright, job.target.channel, user_agent_suffix=options.user_agent_suffix
-    )
-    if gate is not None:
-        await gate.attach(context)
-    try:
-        journey = GuideJourney(
-            context,
-            evidence,
-            job.target.url,
-            job.target.channel,
-            profile=job.profile,
-            city_name=job.target.city.name if job.target.city else None,
-            config=options.journey,
-            gate=gate,
-        )
-        results = []
-        city = job.target.city.id if job.target.city else None
-        for matter in job.scenario.matters:
-            if (city, job.scenario.id, matter.id, job.target.channel) in skip:
-                continue
-            results.append(await _walk_confirmed(journey, matter, city, job.scenario.id, options))
-        return results
-    finally:
-        await context.close()
+) -> list[Walked]:
+    with tempfile.TemporaryDirectory(prefix="govprobe-journey-") as folder:
+        scratch = Path(folder)
+        har = scratch / "network.har"
+        recording = {"record_har_path": har, "record_har_content": "embed"} if options.har else {}
+        context = await new_context(
+            browser, playwright, job.target.channel, user_agent_suffix=options.user_agent_suffix,
+            **recording,
+        )  # fmt: skip
+        tracer = None
+        walked: list[tuple[ProbeResult, EvidenceRef | None]] = []
+        try:
+            if gate is not None:
+                await gate.attach(context)
+            if options.traces != "none":
+                tracer = Tracer(context, evidence, scratch)
+            journey = GuideJourney(
+                context,
+                evidence,
+                job.target.url,
+                job.target.channel,
+                profile=job.profile,
+                city_name=job.target.city.name if job.target.city else None,
+                config=options.journey,
+                gate=gate,
+            )
+            city = job.target.city.id if job.target.city else None
+            for matter in job.scenario.matters:
+                if (city, job.scenario.id, matter.id, job.target.channel) in skip:
+                    continue
+                walked.append(
+                    await _walk_confirmed(journey, matter, city, job.scenario.id, options, tracer)
+                )
+        finally:
+            with contextlib.suppress(PlaywrightError):  # the HAR is written as it closes
+                await context.close()
+        network = None
+        if options.har and har.is_file():
+            network = evidence.put(har.read_bytes(), "application/json")
+    return [
+        (result, [(kind, ref) for kind, ref in (("trace", trace), ("har", network)) if ref])
+        for result, trace in walked
+    ]
 
 
-async def _walk_confirmed(journey, matter, city, scenario: str, options) -> ProbeResult:
+async def _walk_confirmed(
+    journey, matter, city, scenario: str, options, tracer: Tracer | None = None
+) -> tuple[ProbeResult, EvidenceRef | None]:
     """Walk a matter; a transient failure is tried again (with backoff) before it is believed,
     as monitoring services confirm an outage. The last attempt is stored, with the earlier
     ones' outcomes in ``extra["attempts"]``; passing only on a retry marks the probe flaky, and
-    a transient outcome that every attempt met is ``extra["confirmed"]``."""
-    result = await journey.walk(matter, city=city, scenario=scenario)
+    a transient outcome that every attempt met is ``extra["confirmed"]``. Returned with the
+    stored attempt's trace, when it is kept (``RoundOptions.traces``)."""
+
+    async def attempt() -> ProbeResult:
+        if tracer is not None:
+            await tracer.begin()
+        return await journey.walk(matter, city=city, scenario=scenario)
+
+    result = await attempt()
     earlier: list[dict] = []
     while result.outcome in TRANSIENT and len(earlier) < options.retries:
         earlier.append(
             {"attempt": result.attempt, "outcome": result.outcome.value, "reason": result.reason,
              "started_at": result.started_at, "seconds": result.seconds}
         )  # fmt: skip
+        if tracer is not None:
+            await tracer.end(keep=False)  # an attempt not stored: its trace goes with it
         await asyncio.sleep(options.backoff_s * len(earlier))
-        retry = await journey.walk(matter, city=city, scenario=scenario)
+        retry = await attempt()
         result = replace(retry, attempt=result.attempt + 1)
-    if not earlier:
-        return result
+    trace = None
+    if tracer is not None:
+        keep = options.traces == "all" or result.outcome != Outcome.OK
+        trace = await tracer.end(keep=keep)
     extra = dict(result.extra)
-    extra["attempts"] = earlier
-    extra["flaky"] = result.outcome not in TRANSIENT
-    extra["confirmed"] = result.outcome in TRANSIENT
-    return replace(result, extra=extra)
+    if tracer is not None and tracer.error:
+        extra["trace_error"] = tracer.error
+    if earlier:
+        extra["attempts"] = earlier
+        extra["flaky"] = result.outcome not in TRANSIENT
+        extra["confirmed"] = result.outcome in TRANSIENT
+    return (replace(result, extra=extra) if extra != result.extra else result), trace
 
 
 async def walk_jobs(
     db,
     evidence: EvidenceStore,
-    round_id: str,
+    round_id: str | None,
     jobs: Sequence[Job],
     options: RoundOptions,
     launch: dict,
     on_probe: Callable[[ProbeResult | None], None] = lambda r: None,
-) -> None:
-    """Walk every job not yet done in this round, storing each probe as it finishes.
-    ``launch`` holds the keyword arguments of ``chromium.launch`` (``browser.launch_options``)."""
-    done = store.done_keys(db, round_id)
+    start: Callable[[Browser], str] | None = None,
+) -> str | None:
+    """Walk every job not yet done in this round, storing each probe as it finishes; returns
+    the round. ``launch`` holds the keyword arguments of ``chromium.launch``
+    (``browser.launch_options``). With no ``round_id`` the round is new: ``start(browser)``
+    starts it once the browsers are open (so that it can name the Chromium that walks it)."""
+    done = store.done_keys(db, round_id) if round_id is not None else set()
     todo = [j for j in jobs if not all(k in done for k in j.probe_keys())]
     for job in jobs:
         if job not in todo:
             for _ in job.scenario.matters:
                 on_probe(None)  # already stored: count it for the progress bar
     if not todo:
-        return
+        return round_id
     gate = HostGate(options.per_host, options.gap_s) if options.gate_requests else None
     async with async_playwright() as playwright:
-        browsers = await open_browsers(playwright, launch, options.endpoints)
+        opened = await open_browsers(playwright, launch, options.endpoints)
         try:
+            if round_id is None:
+                if start is None:
+                    raise ValueError("walk_jobs needs a round_id or a start")
+                round_id = start(opened[0])
 
             async def one(numbered: tuple[int, Job]) -> None:
                 n, job = numbered
-                browser = browsers[n % len(browsers)]
-                results = await _walk_job(browser, playwright, job, evidence, options, done, gate)
-                for result in results:
-                    store.save_probe(db, round_id, result)
+                browser = opened[n % len(opened)]
+                walked = await _walk_job(browser, playwright, job, evidence, options, done, gate)
+                for result, refs in walked:
+                    store.save_probe(db, round_id, result, refs)
                     on_probe(result)
 
             await gather_per_host(
@@ -162,8 +272,9 @@ async def walk_jobs(
                 concurrency=options.concurrency, per_host=options.per_host,
             )  # fmt: skip
         finally:
-            for browser in browsers:
+            for browser in opened:
                 await browser.close()
+    return round_id
 
 
 async def open_browsers(playwright, launch: dict, endpoints: Sequence[str]) -> list[Browser]:
@@ -203,16 +314,27 @@ def run_round(
     round_id: str | None = None,
     on_probe: Callable[[ProbeResult | None], None] = lambda r: None,
 ) -> str:
-    """Walk, store and judge a round (or finish an interrupted one when ``round_id`` is given)."""
+    """Walk, store and judge a round (or finish an interrupted one when ``round_id`` is given).
+
+    A new round is started once its browser is open, its params naming the versions and the
+    machine it runs with (``environment``); a resumed one keeps those it started with."""
     options = options or RoundOptions()
-    if round_id is None:
-        round_id = store.start_round(db, "guides", target, params)
+    started: list[str] = [round_id] if round_id is not None else []
+
+    def start(browser: Browser | None) -> str:
+        if not started:
+            facts = {**params, "environment": environment(browser)}
+            started.append(store.start_round(db, "guides", target, facts))
+        return started[0]
+
     try:
         launch = {} if options.endpoints else browsers.launch_options(headless=options.headless)
-        asyncio.run(walk_jobs(db, evidence, round_id, jobs, options, launch, on_probe))
+        asyncio.run(walk_jobs(db, evidence, round_id, jobs, options, launch, on_probe, start))
     except BaseException:
-        store.finish_round(db, round_id, status="interrupted")
+        if started:
+            store.finish_round(db, started[0], status="interrupted")
         raise
+    round_id = start(None)  # nothing was planned to walk: the round is started all the same
     judge_round(db, evidence, round_id, scenarios)
     store.finish_round(db, round_id)
     return round_id
