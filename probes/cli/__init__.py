@@ -225,6 +225,31 @@ def verify(db_path):
 
 
 @main.command()
+@click.option("--round", "round_id", help="Round id (default: the latest guide round).")
+@db_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="The WACZ file to write (name ending in .wacz).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def export(round_id, db_path, out, as_json):
+    """Export a guide round as a WACZ web archive (what the portals sent) that replays offline."""
+    from probes.app.export import export_round
+
+    try:
+        done = export_round(db_path, out, round_id)
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        _echo_json(done)
+        return
+    click.echo(f"round {done['round']}: {done['records']} WARC records, {done['pages']} pages")
+    for url in done["pages_not_archived"]:
+        click.echo(f"page not in the archive: {url}")
+    for relpath in done["damaged"]:
+        click.echo(f"left out, damaged (its sha256 no longer matches): {relpath}")
+    click.echo(f"written: {done['out']}")
+
+
+@main.command()
 @click.option("--out", default=str(DEMO_DIR), show_default=True, help="Where the run writes.")
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
 def demo(out, concurrency):
