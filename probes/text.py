@@ -136,3 +136,24 @@ ANSWER_POINT_ZH = {
     "result": "处理结果",
     "contact": "联系方式或承办人",
 }
+
+
+# What happened to a consultation or complaint (the item_events table's event ids)
+EVENT_ZH = {
+    "intent": "决定发送",
+    "sending": "正在提交",
+    "attempt": "填写与提交",
+    "submitted": "已提交（门户回执）",
+    "unknown": "提交结果不明",
+    "reconciled": "核对列表：已在门户",
+    "reconcile_failed": "核对列表失败",
+    "not_in_list": "列表中未见",
+    "rating_entry": "查看好差评入口",
+    "polled": "查看回复",
+    "poll_failed": "查看回复失败",
+    "replied": "收到回复",
+    "closed": "观察期结束未回复",
+    "scored": "计分",
+    "labelled": "评估人判定",
+    "rejudged": "依据存档重新判定",
+}

@@ -29,6 +29,7 @@ from probes.text import (
     ANSWER_POINT_ZH,
     CHANNEL_ZH,
     EFFECTIVENESS_ZH,
+    EVENT_ZH,
     FOUND_BY_ZH,
     KIND_ZH,
     SANDBOX_CLOCK_NOTE,
@@ -541,6 +542,7 @@ def item(db, evidence: EvidenceStore, item_id: int, names: Names) -> dict | None
     events = store.item_events(db, item_id)
     for e in events:
         e["detail_text"] = json.dumps(e["detail"], ensure_ascii=False, sort_keys=True)
+        e["event_name"] = EVENT_ZH.get(e["event"], e["event"])
     round_row = store.get_round(db, row["round_id"]) if row["round_id"] else None
     return {
         "points": answer_points(row),
