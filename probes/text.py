@@ -157,3 +157,19 @@ EVENT_ZH = {
     "labelled": "评估人判定",
     "rejudged": "依据存档重新判定",
 }
+
+
+# What `govprobe consult submit` did with each item
+SUBMIT_ACTION_ZH = {
+    "submitted": "已提交",
+    "kept": "已提交过，未重发",
+    "reconciled": "核对列表：已在门户",
+    "unresolved": "提交结果仍不明",
+    "unknown": "提交结果不明",
+    "filled": "已填写（演练，未发送）",
+    "blocked": "被拦截",
+    "probe_error": "探测程序错误",
+    "portal_error": "门户报错",
+    "portal_unreachable": "门户无法访问",
+    "timeout": "访问超时",
+}

@@ -13,7 +13,7 @@ import click
 
 from probes.cli.options import db_option
 from probes.settings import DEMO_DIR
-from probes.text import iso_duration
+from probes.text import INTEGRITY_ZH, iso_duration
 
 
 @click.group()
@@ -36,7 +36,7 @@ def browser_ensure() -> None:
         choice = ensure_chromium(log=lambda m: click.echo(m, err=True))
     except BrowserNotFound as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"browser: {choice.describe()}")
+    click.echo(f"浏览器：{choice.describe()}")
 
 
 @main.group()
@@ -63,7 +63,7 @@ def sandbox_clock(sandbox_url: str, advance: str | None, set_to: str | None) -> 
     import httpx
 
     if advance and set_to:
-        raise click.UsageError("give --advance or --set, not both")
+        raise click.UsageError("--advance 与 --set 只能给一个")
     url = sandbox_url.rstrip("/") + "/__sandbox/clock"
     try:
         if advance or set_to:
@@ -174,7 +174,7 @@ def rejudge(round_id, db_path):
         round_id, count = guides.rejudge(db_path, round_id)
     except (ValueError, RuntimeError) as exc:
         raise _fail(exc) from exc
-    click.echo(f"round {round_id}: {count} probes judged again")
+    click.echo(f"轮次 {round_id}：重新判定 {count} 项（探测与回复）")
 
 
 @main.command()
@@ -196,7 +196,7 @@ def metadata(db_path, out):
     db.close()
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
-        click.echo(f"written: {out}")
+        click.echo(f"已写入：{out}")
     else:
         click.echo(text)
 
@@ -218,8 +218,10 @@ def verify(db_path):
     if total == 0:
         raise click.ClickException(f"{db_path}: 数据库里没有任何证据文件，无从核对")
     for p in problems:
-        click.echo(f"{p['problem']}: {p['relpath']} ({p['sha256']})")
-    click.echo(f"{total} evidence files checked, {len(problems)} problems")
+        click.echo(
+            f"{INTEGRITY_ZH.get(p['problem'], p['problem'])}：{p['relpath']}（{p['sha256']}）"
+        )
+    click.echo(f"核验证据文件 {total} 个，问题 {len(problems)} 个")
     if problems:
         raise SystemExit(1)
 
@@ -241,12 +243,12 @@ def export(round_id, db_path, out, as_json):
     if as_json:
         _echo_json(done)
         return
-    click.echo(f"round {done['round']}: {done['records']} WARC records, {done['pages']} pages")
+    click.echo(f"轮次 {done['round']}：WARC 记录 {done['records']} 条，页面 {done['pages']} 个")
     for url in done["pages_not_archived"]:
-        click.echo(f"page not in the archive: {url}")
+        click.echo(f"存档中没有该页面：{url}")
     for relpath in done["damaged"]:
-        click.echo(f"left out, damaged (its sha256 no longer matches): {relpath}")
-    click.echo(f"written: {done['out']}")
+        click.echo(f"已略去，证据受损（sha256 不再一致）：{relpath}")
+    click.echo(f"已写入：{done['out']}")
 
 
 @main.command()
@@ -302,26 +304,37 @@ def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, se
                    headed, sessions, contact, phone, concurrency, per_host, as_json):  # fmt: skip
     """Fill in and send each scenario's consultation and complaint, never twice."""
     from probes.app import consult as app_consult
+    from probes.plan.cities import chinese_names
+    from probes.text import KIND_ZH
+    from probes.text import SUBMIT_ACTION_ZH as ACTION_ZH
     from probes.walk.consult import Contact
 
     if (contact is None) != (phone is None):
-        raise click.UsageError("give --contact and --phone together")
+        raise click.UsageError("--contact 与 --phone 须一起给出")
     if (
         target == "live"
         and send
         # at the terminal (stderr), never into the JSON that --json prints on stdout
         and not click.confirm(
-            "This sends real messages to government offices. Go on?", default=False, err=True
+            "这将向真实的政府部门发送咨询与投诉。确定继续吗？", default=False, err=True
         )
     ):
         raise click.Abort()
 
+    names = chinese_names()
+
     def report(r: dict) -> None:
         if not as_json:
             ticket = r.get("ticket") or r.get("reason") or ""
-            click.echo(
-                f"{r['city']:<14} {r['scenario']:<20} {r['kind']:<9} {r['action']:<11} {ticket}"
+            city, scenario = (
+                names.get(r["city"], r["city"]),
+                names.get(r["scenario"], r["scenario"]),
             )
+            kind, action = (
+                KIND_ZH.get(r["kind"], r["kind"]),
+                ACTION_ZH.get(r["action"], r["action"]),
+            )
+            click.echo(f"{city}\t{scenario}\t{kind}\t{action}\t{ticket}")
 
     try:
         summary = app_consult.consult_submit(
@@ -335,8 +348,8 @@ def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, se
     if as_json:
         _echo_json(summary)
     else:
-        mode = "dry run: nothing sent" if summary["dry_run"] else "sent"
-        click.echo(f"round {summary['round']}: {len(summary['results'])} items ({mode})")
+        mode = "演练：未发送" if summary["dry_run"] else "已发送"
+        click.echo(f"轮次 {summary['round']}：{len(summary['results'])} 件（{mode}）")
     _measured_something([r["action"] for r in summary["results"]], f"轮次 {summary['round']}")
 
 
@@ -369,20 +382,27 @@ def poll(target, sandbox_url, db_path, sessions, concurrency, as_json):
 
 @main.command()
 @click.argument("item_id", type=int)
-@click.argument("value", type=click.Choice(["solved", "partly", "not"]))
+@click.argument(
+    "value", type=click.Choice(["solved", "partly", "not", "on_time", "late", "no_reply"])
+)
 @click.option("--by", required=True, help="The evaluator's name (normalised as a token's is).")
 @click.option("--note", required=True, help="Why: the reason every judgement needs.")
 @db_option
 def label(item_id, value, by, note, db_path):
-    """Confirm or change a reply's effectiveness (solved / partly / not); audited as cli."""
+    """Judge a reply: its effectiveness (solved / partly / not) or its timeliness (on_time /
+    late / no_reply); audited as cli."""
     from probes.app import consult as app_consult
     from probes.store.overrides import evaluator_name
+    from probes.text import EFFECTIVENESS_ZH, TIMELINESS_ZH
 
+    field = "timeliness" if value in TIMELINESS_ZH else "effectiveness"
     try:
-        item = app_consult.label_item(db_path, item_id, value, by, note)
+        item = app_consult.label_item(db_path, item_id, value, by, note, field=field)
     except (ValueError, RuntimeError) as exc:
         raise _fail(exc) from exc
-    click.echo(f"item {item_id}: effectiveness {item['effectiveness']} (by {evaluator_name(by)})")
+    shown = {**EFFECTIVENESS_ZH, **TIMELINESS_ZH}[item[field]]
+    what = "及时性" if field == "timeliness" else "有效性"
+    click.echo(f"第 {item_id} 件：{what} {shown}（评估人 {evaluator_name(by)}）")
 
 
 @main.command()
@@ -394,14 +414,14 @@ def login(city, sessions, url):
     from probes.app import consult as app_consult
 
     def wait(page) -> None:
-        click.echo("Log in in the browser window (real name, SMS code), then press Enter here.")
+        click.echo("请在浏览器窗口中登录（实名、短信验证码），完成后在此按回车。")
         input()
 
     try:
         path = app_consult.login_session(city, wait=wait, sessions=sessions, url=url)
     except (ValueError, RuntimeError) as exc:
         raise _fail(exc) from exc
-    click.echo(f"session saved: {path} (mode 0600; never exported, never evidence)")
+    click.echo(f"登录状态已保存：{path}（权限 0600；不导出，不作为证据）")
 
 
 @main.command()
@@ -444,8 +464,8 @@ def offline_import(path, db_path, by):
         raise _fail(exc) from exc
     sample = "（示例数据）" if result["sample"] else ""
     click.echo(
-        f"imported {result['source']}{sample}: {result['cities']} cities, "
-        f"{result['matters']} matters with materials"
+        f"已导入 {result['source']}{sample}：{result['cities']} 个城市，"
+        f"{result['matters']} 个事项附材料清单"
     )
 
 
@@ -467,7 +487,7 @@ def report(round_id, out, fmt, compare_round, db_path):
     except (ValueError, RuntimeError) as exc:
         raise _fail(exc) from exc
     for path in paths:
-        click.echo(f"written: {path}")
+        click.echo(f"已写入：{path}")
 
 
 @main.command()

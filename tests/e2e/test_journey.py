@@ -63,13 +63,13 @@ def test_rejudge_and_verify_work_on_a_stored_round_without_a_browser(unseen_roun
     copy = shutil.copytree(folder, tmp_path / "round")  # its evidence is tampered with below
     db = str(copy / "u.db")
     again = run_govprobe("rejudge", "--db", db)
-    assert again.returncode == 0 and "1 probes judged again" in again.stdout, again.stderr
+    assert again.returncode == 0 and "重新判定 1 项" in again.stdout, again.stderr
     ok = run_govprobe("verify", "--db", db)
-    assert ok.returncode == 0 and ", 0 problems" in ok.stdout
+    assert ok.returncode == 0 and "问题 0 个" in ok.stdout
     victim = next((copy / "evidence").rglob("*.html"))
     victim.write_text("tampered", encoding="utf-8")
     bad = run_govprobe("verify", "--db", db)
-    assert bad.returncode == 1 and "changed" in bad.stdout
+    assert bad.returncode == 1 and "已被改动" in bad.stdout
 
 
 def test_live_portals_unreachable_end_quickly_as_portal_unreachable(tmp_path):

@@ -26,8 +26,8 @@ def test_the_confirmation_prompt_goes_to_the_terminal_not_into_the_json(tmp_path
             "--json"]  # fmt: skip
     refused = CliRunner().invoke(cli.main, args, input="n\n")
     assert refused.exit_code != 0 and refused.stdout == "" and sent == []
-    assert "This sends real messages" in refused.stderr
+    assert "真实的政府部门" in refused.stderr
     agreed = CliRunner().invoke(cli.main, args, input="y\n")
     assert agreed.exit_code == 0, agreed.output
     assert json.loads(agreed.stdout) == {"round": "r1", "dry_run": False, "results": []}
-    assert "This sends real messages" in agreed.stderr and sent == ["live"]
+    assert "真实的政府部门" in agreed.stderr and sent == ["live"]
