@@ -66,7 +66,7 @@ from probes.review.auth import (
     load_secret,
 )
 from probes.store import overrides
-from probes.store.evidence import EvidenceStore
+from probes.store.evidence import SUFFIXES, EvidenceStore
 from probes.text import beijing
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -393,7 +393,9 @@ def create_app(
             "cache-control": "private, max-age=86400, immutable",
         }
         if media not in INLINE_MEDIA:
-            headers["content-disposition"] = f'attachment; filename="{sha256}"'
+            suffix = SUFFIXES.get(media, "")  # trace-….zip: what playwright show-trace opens
+            name = f"trace-{sha256[:12]}.zip" if media == "application/zip" else sha256 + suffix
+            headers["content-disposition"] = f'attachment; filename="{name}"'
         if media.startswith("text/"):
             media += "; charset=utf-8"
         return Response(data, media_type=media, headers=headers)

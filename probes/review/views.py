@@ -57,6 +57,8 @@ EVIDENCE_KIND_ZH = {
     "list": "我的咨询列表截图",
     "list_html": "我的咨询列表 HTML",
     "detail_html": "信件详情 HTML",
+    "trace": "Playwright 追踪（trace.zip）",
+    "har": "网络记录（HAR）",
 }
 
 

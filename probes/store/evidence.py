@@ -19,6 +19,7 @@ SUFFIXES = {
     "text/html": ".html",
     "application/json": ".json",
     "text/plain": ".txt",
+    "application/zip": ".zip",  # a Playwright trace (playwright show-trace opens it)
 }
 
 
