@@ -1,4 +1,4 @@
-"""The README's picture of the review pages: a probe's page (its timeline) from a demo round.
+"""The README's picture of the review pages: a probe's page (its score explained, its timeline).
 
     .venv/bin/python -m bench.review_screenshot [--db results/demo/govprobe.db] [--out docs/review.png]
 
