@@ -609,7 +609,7 @@ def consult_poll(
         raise ScenarioError(
             "poll --target sandbox needs --sandbox-url: the sandbox the items went to"
         )
-    db = store.open_db(db_path)
+    db = store.open_db(db_path, create=False)  # nothing to poll in a database made of a typo
     options = ConsultOptions(
         concurrency=concurrency,
         per_host=per_host,

@@ -119,8 +119,9 @@ def rejudge(db_path: str, round_id: str | None = None) -> tuple[str, int]:
     real one of the same target, ``interaction_round_for``) have their replies judged again
     from the list and detail pages their polls kept; ``--round`` naming an interaction round
     judges its items alone. Every replied or closed item is then scored again (working days,
-    timeliness, suggested effectiveness); an evaluator's label is kept."""
-    db = store.open_db(db_path)
+    timeliness, suggested effectiveness); an evaluator's label is kept. The database must
+    exist: a mistyped ``--db`` is an error, never a new database."""
+    db = store.open_db(db_path, create=False)
     round_id = round_id or store.latest_round(db, kind="guides")
     if round_id is None:
         raise ScenarioError(f"{db_path}: no guide round to judge")

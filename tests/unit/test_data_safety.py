@@ -23,6 +23,9 @@ def run(*args: str):
         ["report", "--out", "{tmp}/r.html"],
         ["verify"],
         ["metadata"],
+        ["rejudge"],
+        ["poll", "--sandbox-url", "http://127.0.0.1:9"],
+        ["label", "1", "solved", "--by", "李评估", "--note", "x"],
     ],
 )
 def test_a_reading_command_never_creates_a_database_from_a_typo(tmp_path, command):
