@@ -41,7 +41,7 @@ def test_offline_results_are_imported_kept_and_errors_name_the_row(filled, tmp_p
     sample = DATA_DIR / "offline-sample.csv"
     done = run_govprobe("offline", "import", str(sample), "--db", path)
     assert done.returncode == 0, done.stderr
-    assert "示例数据" in done.stdout and "36 cities" in done.stdout
+    assert "示例数据" in done.stdout and "36 个城市" in done.stdout
     row = store.latest_offline_import(db)
     assert row["sample"] == 1 and row["cities"] == 36
     assert store.read_evidence(

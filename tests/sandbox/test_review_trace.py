@@ -27,7 +27,8 @@ def _trace_zip() -> bytes:
 def test_the_probe_page_links_its_trace_and_serves_it_as_a_zip(tmp_path):
     path = tmp_path / "g.db"
     ev = EvidenceStore(tmp_path / "evidence")
-    trace = ev.put(_trace_zip(), "application/zip")
+    data = _trace_zip()
+    trace = ev.put(data, "application/zip")
     assert trace.relpath.endswith(".zip")
     with store.open_db(path) as db:
         round_id = store.start_round(db, "guides", "sandbox")
@@ -38,6 +39,6 @@ def test_the_probe_page_links_its_trace_and_serves_it_as_a_zip(tmp_path):
         page = client.get(f"/probes/{probe_id}").text
         assert f'data-trace="{trace.sha256}"' in page and "playwright show-trace" in page
         got = client.get(f"/evidence/{trace.sha256}")
-    assert got.status_code == 200 and got.content == _trace_zip()
+    assert got.status_code == 200 and got.content == data
     assert got.headers["content-disposition"].endswith('.zip"')
     assert zipfile.ZipFile(io.BytesIO(got.content)).namelist() == ["trace.trace", "trace.network"]
