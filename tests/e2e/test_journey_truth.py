@@ -52,7 +52,7 @@ def walked(sandbox_url, directory, tmp_path_factory):
     args = ["run", "--sandbox-url", sandbox_url, "--db", str(db)]
     for city in cities:
         args += ["--city", city]
-    return db, cities, govprobe(*args, "--concurrency", "4")
+    return db, cities, govprobe(*args, "--concurrency", "4", timeout=880)  # under test: 900 s
 
 
 @pytest.mark.timeout(900)  # 60 journeys: minutes when the machine is shared
