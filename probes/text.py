@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from probes.outcomes import IDS, outcome_name
 from probes.settings import CHINA
 
 CHANNEL_ZH = {"pc": "电脑端", "mobile": "移动端"}
@@ -74,6 +75,37 @@ SOURCE_ZH = {"evaluator": "评估人", "auto": "自动", None: ""}
 
 
 INTEGRITY_ZH = {"ok": "一致", "changed": "已被改动", "missing": "文件缺失"}  # an evidence file
+
+
+# What a judgement changes (``overrides`` and the audit log's ``field``).
+FIELD_ZH = {
+    "outcome": "探测结果",
+    "element": "要素",
+    "effectiveness": "有效性",
+    "timeliness": "及时性",
+    "confirmed": "确认改判",
+}
+
+
+def present_name(value: str | None) -> str:
+    """An element judgement's value (``1`` / ``0``) in words."""
+    return {"1": "有值", "0": "缺失"}.get(value or "", value or "")
+
+
+def change_name(field: str, value: str | None) -> str:
+    """A judgement's value in words: outcomes and labels in Chinese, element 1/0 as 有值/缺失
+    (``field`` as the audit log has it: ``outcome``, ``element:<name>``, ``timeliness``...)."""
+    if value is None:
+        return ""
+    if field == "outcome" or value in IDS:
+        return outcome_name(value)
+    if field == "element" or field.startswith("element:"):
+        return present_name(value)
+    if field == "effectiveness":
+        return EFFECTIVENESS_ZH.get(value, value)
+    if field == "timeliness":
+        return TIMELINESS_ZH.get(value, value)
+    return value
 
 
 SANDBOX_CLOCK_NOTE = (

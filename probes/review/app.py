@@ -31,8 +31,7 @@ browser in as an evaluator of its choosing. Logging out revokes the session serv
 Forms are text: a file part is refused, and so are more than ``MAX_FIELDS`` fields or a field
 over ``MAX_PART_BYTES``, each with a message in Chinese (Starlette's parser limits). What the
 fields say (an element, an outcome, a reason's length) is checked by the store
-(``probes/store/overrides.py``), which says why in English; ``views.error_zh`` says it in
-Chinese. The evaluator's name on a judgement is the session's, never a form field's, and every
+(``probes/store/overrides.py``), which says why in Chinese, as it does on the command line. The evaluator's name on a judgement is the session's, never a form field's, and every
 change is audited with the channel ``web``.
 """
 
@@ -67,7 +66,7 @@ from probes.review.auth import (
 )
 from probes.store import overrides
 from probes.store.evidence import SUFFIXES, EvidenceStore
-from probes.text import beijing
+from probes.text import INTEGRITY_ZH, beijing
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -221,7 +220,7 @@ def _environment() -> Environment:
     env.filters["beijing"] = beijing  # stored ISO times, shown in Beijing time
     env.filters["days"] = lambda v: "—" if v is None else f"{v:g}"
     env.globals["MARK"] = "※"
-    env.globals["INTEGRITY"] = views.INTEGRITY_ZH
+    env.globals["INTEGRITY"] = INTEGRITY_ZH
     return env
 
 
@@ -425,8 +424,7 @@ def create_app(
             await run_in_threadpool(write)
         except overrides.OverrideError as exc:
             return render(
-                request, "error.html", 400, title="未能保存", message=views.error_zh(str(exc)),
-                detail=str(exc), back=back,
+                request, "error.html", 400, title="未能保存", message=str(exc), back=back,
             )  # fmt: skip
         return RedirectResponse(back, status_code=303)
 

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from probes import store
 from probes.app.evaluation import score_of
-from probes.outcomes import IDS, LABELS_ZH, Outcome, outcome_name
+from probes.outcomes import LABELS_ZH, Outcome, outcome_name
 from probes.plan.elements import in_canonical_order
 from probes.plan.indicators import load_indicators
 from probes.report.data import indicator_tree
@@ -30,11 +30,15 @@ from probes.text import (
     CHANNEL_ZH,
     EFFECTIVENESS_ZH,
     EVENT_ZH,
+    FIELD_ZH,
     FOUND_BY_ZH,
+    INTEGRITY_ZH,
     KIND_ZH,
     SANDBOX_CLOCK_NOTE,
     SOURCE_ZH,
     TIMELINESS_ZH,
+    change_name,
+    present_name,
 )
 
 ITEM_STATE_ZH = {
@@ -62,18 +66,6 @@ EVIDENCE_KIND_ZH = {
 }
 
 
-INTEGRITY_ZH = {"ok": "一致", "changed": "已被改动", "missing": "文件缺失"}
-
-
-FIELD_ZH = {
-    "outcome": "探测结果",
-    "element": "要素",
-    "effectiveness": "有效性",
-    "timeliness": "及时性",
-    "confirmed": "确认改判",
-}
-
-
 # Where an audit row's change came from (``overrides.CHANNELS``); None: before it was recorded.
 CHANNEL_OF_CHANGE_ZH = {"web": "网页", "cli": "命令行", None: "未记录"}
 
@@ -95,39 +87,6 @@ _HTTP_URL = re.compile(r"^https?://[^\s<>\"'`\x00-\x1f\x7f]+$", re.IGNORECASE)
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-# The data layer's refusals (``OverrideError``), said in Chinese; the original is shown beside.
-_ERRORS_ZH = (
-    (re.compile(r"a reason is required"), "必须填写理由：说明机器判定错在哪里。"),
-    (
-        re.compile(r"a second evaluator must confirm"),
-        "改判须由另一位评估人确认，改判人本人不能确认。",
-    ),
-    (re.compile(r"was withdrawn; nothing to confirm"), "该改判已撤回，无需确认。"),
-    (re.compile(r"was already withdrawn"), "该改判已撤回。"),
-    (re.compile(r"was confirmed by (.+)$"), "该改判已由 {0} 确认。"),
-    (re.compile(r"is already"), "与当前判定相同，无需改判。"),
-    (
-        re.compile(r"^element (.+) is not a guide element"),
-        "要素 {0} 不是指南要素：只能改判指南要素表中的要素。",
-    ),
-    (
-        re.compile(r"a reason is at most (\d+) characters \(this one has (\d+)\)"),
-        "理由最多 {0} 字（现为 {1} 字），请删减后重新提交。",
-    ),
-    (re.compile(r"an evaluator's name is"), "评估人姓名无效。"),
-    (re.compile(r"is not one of"), "取值无效。"),
-)
-
-
-def error_zh(message: str) -> str:
-    """An ``OverrideError`` message in Chinese (the message itself when none fits)."""
-    for pattern, said in _ERRORS_ZH:
-        found = pattern.search(message)
-        if found:
-            return said.format(*found.groups())
-    return message
-
-
 def http_url(url: Any) -> str | None:
     """``url`` when it may be a link (http or https), else None."""
     return url if isinstance(url, str) and _HTTP_URL.match(url) else None
@@ -136,26 +95,6 @@ def http_url(url: Any) -> str | None:
 def readable_url(url: Any) -> str:
     """A url as a person reads it: percent-escapes decoded (``%E4%BC%81`` -> 企); text only."""
     return unquote(url, errors="replace") if isinstance(url, str) else ""
-
-
-def present_name(value: str | None) -> str:
-    """An element override's value (``1`` / ``0``) in words."""
-    return {"1": "有值", "0": "缺失"}.get(value or "", value or "")
-
-
-def change_name(field: str, value: str | None) -> str:
-    """An audit log value in words: outcomes and labels in Chinese, element 1/0 as 有值/缺失."""
-    if value is None:
-        return ""
-    if field == "outcome" or value in IDS:
-        return outcome_name(value)
-    if field.startswith("element:"):
-        return present_name(value)
-    if field == "effectiveness":
-        return EFFECTIVENESS_ZH.get(value, value)
-    if field == "timeliness":
-        return TIMELINESS_ZH.get(value, value)
-    return value
 
 
 @dataclass(frozen=True)

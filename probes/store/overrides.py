@@ -31,6 +31,7 @@ from probes.outcomes import TRANSIENT, Outcome
 from probes.plan.elements import load_elements
 from probes.store import db as store_db
 from probes.store import items
+from probes.text import FIELD_ZH, change_name
 
 EFFECTIVENESS = ("solved", "partly", "not")
 
@@ -63,7 +64,8 @@ ELEMENT_ITEMS = {"到办事现场次数": ("visits",), "网上办理深度": ("o
 
 class OverrideError(ValueError):
     """A judgement the store refuses: an unknown probe, element or value, no reason or one too
-    long, no evaluator's name, a self-confirmation."""
+    long, no evaluator's name, a self-confirmation. The message is for the evaluator, in
+    Chinese: the review pages and the command line show it as it is."""
 
 
 def evaluator_name(raw: str) -> str:
@@ -75,9 +77,9 @@ def evaluator_name(raw: str) -> str:
     text = "".join(c for c in text if c.isspace() or unicodedata.category(c) not in ("Cf", "Cc"))
     name = " ".join(text.split())
     if not name:
-        raise OverrideError("an evaluator's name is required")
+        raise OverrideError("必须填写评估人姓名")
     if len(name) > NAME_MAX:
-        raise OverrideError(f"an evaluator's name is at most {NAME_MAX} characters")
+        raise OverrideError(f"评估人姓名最多 {NAME_MAX} 字")
     return name
 
 
@@ -89,18 +91,16 @@ def same_evaluator_key(name: str) -> str:
 
 def _channel(channel: str) -> str:
     if channel not in CHANNELS:
-        raise OverrideError(f"channel {channel!r} is not one of {list(CHANNELS)}")
+        raise OverrideError(f"来源 {channel!r} 无效；可选：{'、'.join(CHANNELS)}")
     return channel
 
 
 def _text(note: str, *, required: bool) -> str:
     note = (note or "").strip()
     if required and not note:
-        raise OverrideError("a reason is required: say why the machine was wrong")
+        raise OverrideError("必须填写理由：说明机器判定错在哪里")
     if len(note) > REASON_MAX:
-        raise OverrideError(
-            f"a reason is at most {REASON_MAX} characters (this one has {len(note)})"
-        )
+        raise OverrideError(f"理由最多 {REASON_MAX} 字（现为 {len(note)} 字），请删减后重新提交")
     return note
 
 
@@ -112,20 +112,18 @@ def _element(element: str) -> str:
     """``element`` when it is one of the guide elements; OverrideError otherwise."""
     element = (element or "").strip()
     if not element:
-        raise OverrideError("which element? (e.g. 承诺办结时限)")
+        raise OverrideError("请指明要素（如 承诺办结时限）")
     names = load_elements().names
     if element not in names:
         shown = element if len(element) <= 40 else element[:40] + "…"
-        raise OverrideError(
-            f"element {shown!r} is not a guide element; expected one of {list(names)}"
-        )
+        raise OverrideError(f"要素 {shown!r} 不是指南要素；可选：{'、'.join(names)}")
     return element
 
 
 def _probe(db, probe_id: int) -> dict:
     row = next(iter(db.query("SELECT * FROM probes WHERE id = ?", [probe_id])), None)
     if row is None:
-        raise OverrideError(f"no probe {probe_id}")
+        raise OverrideError(f"没有探测 {probe_id}")
     return row
 
 
@@ -182,7 +180,10 @@ def _override(db, probe_id: int, field: str, element: str | None, machine: str, 
         previous = _active(db, probe_id, field, element)
         old = previous["value"] if previous else machine
         if old == value:
-            raise OverrideError(f"probe {probe_id}: {field} {element or ''} is already {value!r}")
+            shown = f"要素 {element}" if element else FIELD_ZH.get(field, field)
+            raise OverrideError(
+                f"探测 {probe_id} 的{shown}已是{change_name(field, value)}，无需改判"
+            )
         if previous:
             db.conn.execute(
                 "UPDATE overrides SET withdrawn_by = ?, withdrawn_at = ? WHERE id = ?",
@@ -226,7 +227,7 @@ def override_outcome(db, probe_id: int, outcome: str, *, by: str, note: str,
         Outcome(outcome)
     except ValueError:
         raise OverrideError(
-            f"outcome {outcome!r} is not one of {[o.value for o in Outcome]}"
+            f"探测结果 {outcome!r} 无效；可选：{'、'.join(o.value for o in Outcome)}"
         ) from None
     return _override(db, probe_id, "outcome", None, probe["outcome"], outcome, by, note, channel)
 
@@ -250,19 +251,19 @@ def label_timeliness(db, item_id: int, timeliness: str, *, by: str, note: str,
 
 def _label(db, item_id: int, field: str, value: str, allowed, by: str, note: str, channel: str):
     if value not in allowed:
-        raise OverrideError(f"{field} {value!r} is not one of {list(allowed)}")
+        raise OverrideError(f"{FIELD_ZH[field]} {value!r} 无效；可选：{'、'.join(allowed)}")
     by, note, channel = evaluator_name(by), _reason(note), _channel(channel)
     try:
         items.get_item(db, item_id)
-    except store_db.StoreError as exc:
-        raise OverrideError(str(exc)) from None
+    except store_db.StoreError:
+        raise OverrideError(f"没有咨询投诉条目 {item_id}") from None
     items.set_label(db, item_id, value, by, note, field=field, channel=channel)
 
 
 def _override_row(db, override_id: int) -> dict:
     row = next(iter(db.query("SELECT * FROM overrides WHERE id = ?", [override_id])), None)
     if row is None:
-        raise OverrideError(f"no override {override_id}")
+        raise OverrideError(f"没有改判 {override_id}")
     return row
 
 
@@ -273,13 +274,11 @@ def confirm_override(db, override_id: int, *, by: str, note: str = "",
     by, note, channel = evaluator_name(by), _text(note, required=False), _channel(channel)
     row = _override_row(db, override_id)
     if row["withdrawn_at"]:
-        raise OverrideError(f"override {override_id} was withdrawn; nothing to confirm")
+        raise OverrideError(f"改判 {override_id} 已撤回，无需确认")
     if row["confirmed_by"]:
-        raise OverrideError(f"override {override_id} was confirmed by {row['confirmed_by']}")
+        raise OverrideError(f"改判 {override_id} 已由 {row['confirmed_by']} 确认")
     if same_evaluator_key(by) == same_evaluator_key(row["by"]):
-        raise OverrideError(
-            f"override {override_id} was made by {by}: a second evaluator must confirm it"
-        )
+        raise OverrideError(f"改判 {override_id} 由 {by} 本人作出：须由另一位评估人确认")
     at = store_db.now_iso()
     with store_db.transaction(db):
         db.conn.execute(
@@ -295,7 +294,7 @@ def withdraw_override(db, override_id: int, *, by: str, note: str, channel: str 
     by, note, channel = evaluator_name(by), _reason(note), _channel(channel)
     row = _override_row(db, override_id)
     if row["withdrawn_at"]:
-        raise OverrideError(f"override {override_id} was already withdrawn")
+        raise OverrideError(f"改判 {override_id} 已撤回")
     at = store_db.now_iso()
     with store_db.transaction(db):
         db.conn.execute(

@@ -96,7 +96,7 @@ def test_an_override_is_confirmed_by_a_second_evaluator_never_by_its_author(
     with li.expect_navigation():
         li.click(f"tr[data-override='{override_id}'] button[data-action=confirm]")
     refusal = li.text_content("[data-error]")
-    assert "另一位评估人确认" in refusal and "second evaluator" in refusal
+    assert "另一位评估人确认" in refusal and "本人" in refusal
     db = _db(review_db)
     (row,) = [o for o in db.query("SELECT * FROM overrides WHERE id = ?", [int(override_id)])]
     assert row["confirmed_by"] is None

@@ -161,7 +161,7 @@ def test_an_element_override_must_name_a_guide_element(base, review_db):
             assert "不是指南要素" in _error(refused.text), element
     with store.open_db(review_db["path"]) as db:
         assert not list(db.query("SELECT * FROM overrides WHERE probe_id = ?", [probe_id]))
-        with pytest.raises(overrides.OverrideError, match="not a guide element"):
+        with pytest.raises(overrides.OverrideError, match="不是指南要素"):
             overrides.override_element(
                 db, probe_id, "不存在的要素", True, by="李评估", note="命令行也不行"
             )
@@ -183,7 +183,7 @@ def test_an_oversized_reason_is_refused(base, review_db):
             assert "2000" in _error(refused.text), len(note)
     with store.open_db(review_db["path"]) as db:
         assert len(store.labels_of_item(db, item)) == before
-        with pytest.raises(overrides.OverrideError, match="at most 2000"):
+        with pytest.raises(overrides.OverrideError, match="最多 2000 字"):
             overrides.label_reply(db, item, "solved", by="王评估", note="理" * 2001)
         overrides.label_reply(db, item, "solved", by="王评估", note="理" * 2000)
 
@@ -241,7 +241,7 @@ def test_label_on_the_command_line_needs_a_note_and_normalises_the_name(tmp_path
     blank = runner.invoke(
         main, ["label", item, "solved", "--by", "李评估", "--note", "  ", "--db", str(path)]
     )
-    assert blank.exit_code != 0
+    assert blank.exit_code != 0 and "必须填写理由" in blank.output
     done = runner.invoke(
         main, ["label", item, "solved", "--by", "\u200b李评估 ", "--note", "答复已解决",
                "--db", str(path)],

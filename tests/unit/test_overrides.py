@@ -35,9 +35,9 @@ def test_an_outcome_override_counts_is_audited_and_waits_for_a_second_evaluator(
     before = _city(evaluation.score(path, round_id), "lhasa")
     missing = _probe(db, "lhasa", MATTERS[2])
     assert missing["outcome"] == "guide_missing"
-    with pytest.raises(OverrideError, match="reason"):
+    with pytest.raises(OverrideError, match="理由"):
         overrides.override_outcome(db, missing["id"], "ok", by="王评估", note="  ")
-    with pytest.raises(OverrideError, match="not one of"):
+    with pytest.raises(OverrideError, match="无效"):
         overrides.override_outcome(db, missing["id"], "found", by="王评估", note="x")
     oid = overrides.override_outcome(
         db, missing["id"], "ok", by="王评估", note="栏目导航第二页可找到该指南（见截图）"
@@ -55,7 +55,7 @@ def test_an_outcome_override_counts_is_audited_and_waits_for_a_second_evaluator(
     queue = overrides.work_queue(db, round_id)
     assert [o["id"] for o in queue["awaiting_second"]] == [oid]
 
-    with pytest.raises(OverrideError, match="second evaluator"):
+    with pytest.raises(OverrideError, match="另一位评估人"):
         overrides.confirm_override(db, oid, by="王评估")
     overrides.confirm_override(db, oid, by="李评估", note="同意")
     assert overrides.work_queue(db, round_id)["awaiting_second"] == []
@@ -75,7 +75,7 @@ def test_an_element_override_moves_completeness_and_withdrawing_puts_it_back(fil
     assert middle["items"]["completeness"] < _city(before, "guangzhou")["items"]["completeness"]
     assert {"completeness", "visits"} <= set(middle["judged"])
     # overriding the same thing again supersedes; saying what is already said is refused
-    with pytest.raises(OverrideError, match="already"):
+    with pytest.raises(OverrideError, match="无需改判"):
         overrides.override_element(db, probe["id"], "到办事现场次数", False, by="李评估", note="x")
     overrides.withdraw_override(db, oid, by="李评估", note="复核：该值有效")
     again = evaluation.score(path, round_id)
