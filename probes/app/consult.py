@@ -63,6 +63,7 @@ from probes.plan.workdays import WorkCalendar
 from probes.score.replies import judge_item, score_item, window_end  # noqa: F401 (judge_item)
 from probes.settings import DEFAULT_SESSIONS
 from probes.store.evidence import EvidenceStore, evidence_for
+from probes.text import beijing
 from probes.walk.consult import Account, Attempt, Contact, InteractionJourney, Letter
 from probes.walk.walker import JourneyConfig
 
@@ -376,7 +377,9 @@ def _last_poll(db, item_id: int) -> str | None:
 async def _poll_city(
     browser, playwright, db, evidence, target: Target, items, options, now, scenarios, cal, th,
     gate: HostGate,
-) -> None:  # fmt: skip
+) -> list[str]:  # fmt: skip
+    """Read the city's list pages; the outcome of each item's read (``ok`` or why not)."""
+    polled: list[str] = []
     context, journey = await _open_journey(browser, playwright, evidence, target, options, gate)
     try:
         for kind in KINDS:
@@ -389,6 +392,7 @@ async def _poll_city(
             portal_now = now()
             for item in mine:
                 _keep(db, item["id"], attempt)
+                polled.append(attempt.outcome.value)
                 if attempt.outcome != Outcome.OK:
                     store.note_item(
                         db, item["id"], "poll_failed", outcome=attempt.outcome.value,
@@ -398,6 +402,7 @@ async def _poll_city(
                 _poll_item(db, item, rows, attempt, portal_now, scenarios, cal, th)
     finally:
         await context.close()
+    return polled
 
 
 def _poll_item(db, item, rows, attempt, portal_now: datetime, scenarios, cal, th) -> None:
@@ -437,7 +442,9 @@ def _poll_item(db, item, rows, attempt, portal_now: datetime, scenarios, cal, th
         end = window_end(item, cal, th)
         if end is None or portal_now < end:
             return
-        store.close_item(db, item_id, f"no reply by {_iso(end)} ({th.window_days} 个工作日)")
+        store.close_item(
+            db, item_id, f"截至 {beijing(end)} 未收到回复（答复时限 {th.window_days} 个工作日）"
+        )
     score_item(db, item_id, scenarios[item["scenario"]], cal, th)
 
 
@@ -462,16 +469,17 @@ def poll_items(
     options: ConsultOptions,
     launch: dict,
     round_ids: Sequence[str] | None = None,
-) -> None:
+) -> list[str]:
     """Read each open item's list page once per city and kind; record replies; close items
     whose window has ended; score what is answered or closed. ``round_ids``: only the items
-    of these rounds (those sent to these portals)."""
+    of these rounds (those sent to these portals). Returns each polled item's read outcome."""
     by_city: dict[str, list[dict]] = defaultdict(list)
     for item in pollable(db):
         if item["city"] in targets and (round_ids is None or item["round_id"] in round_ids):
             by_city[item["city"]].append(item)
     if not by_city:
-        return
+        return []
+    polled: list[str] = []
 
     class _G:  # what _run_cities groups: something with a target
         def __init__(self, city):
@@ -482,12 +490,15 @@ def poll_items(
 
     async def work(browser, playwright, group, gate) -> None:
         g = group[0]
-        await _poll_city(
-            browser, playwright, db, evidence, g.target, g.items, options, now, scenarios,
-            calendar, thresholds, gate,
+        polled.extend(
+            await _poll_city(
+                browser, playwright, db, evidence, g.target, g.items, options, now, scenarios,
+                calendar, thresholds, gate,
+            )
         )  # fmt: skip
 
     asyncio.run(_run_cities(groups, work, options, launch))
+    return polled
 
 
 def item_summary(item: dict) -> dict:
@@ -543,8 +554,6 @@ def consult_submit(
     ``send`` defaults to True on the sandbox and False (a dry run) on live portals."""
     from probes.net import browser as browsers
 
-    pass
-
     scenarios = select_scenarios(scenario_ids)
     kinds = tuple(kinds) or KINDS
     send = (target == "sandbox") if send is None else send
@@ -599,8 +608,6 @@ def consult_poll(
 ) -> dict:
     """Read every open item's list page; record replies, close what the window ended."""
     from probes.net import browser as browsers
-
-    pass
     from probes.plan.indicators import load_indicators
     from probes.plan.targets import portal_clock
     from probes.plan.workdays import WorkCalendar
@@ -620,7 +627,7 @@ def consult_poll(
     url = sandbox_url.rstrip("/") if sandbox_url else None
     targets = {t.city.id: t for t in city_targets(target, url, ())}
     rounds = rounds_for(db, target, url)
-    poll_items(
+    polled = poll_items(
         db,
         evidence_for(db_path),
         targets,
@@ -632,7 +639,9 @@ def consult_poll(
         launch=browsers.launch_options(),
         round_ids=rounds,
     )
-    return {"items": [item_summary(i) for i in store.items_of(db) if i["round_id"] in rounds]}
+    items = [item_summary(i) for i in store.items_of(db) if i["round_id"] in rounds]
+    db.close()
+    return {"items": items, "polled": polled}
 
 
 def label_item(
@@ -673,8 +682,6 @@ def login_session(
     from playwright.async_api import async_playwright
 
     from probes.net import browser as browsers
-
-    pass
 
     chosen = load_registry().select([city])[0]
     folder = Path(sessions) if sessions else DEFAULT_SESSIONS

@@ -376,8 +376,9 @@ def poll(target, sandbox_url, db_path, sessions, concurrency, as_json):
         raise _fail(exc) from exc
     if as_json:
         _echo_json(summary)
-        return
-    console.print_items(summary["items"])
+    else:
+        console.print_items(summary["items"])
+    _measured_something(summary["polled"], "回复查询")
 
 
 @main.command()
@@ -393,7 +394,7 @@ def label(item_id, value, by, note, db_path):
     late / no_reply); audited as cli."""
     from probes.app import consult as app_consult
     from probes.store.overrides import evaluator_name
-    from probes.text import EFFECTIVENESS_ZH, TIMELINESS_ZH
+    from probes.text import EFFECTIVENESS_ZH, FIELD_ZH, TIMELINESS_ZH
 
     field = "timeliness" if value in TIMELINESS_ZH else "effectiveness"
     try:
@@ -401,7 +402,7 @@ def label(item_id, value, by, note, db_path):
     except (ValueError, RuntimeError) as exc:
         raise _fail(exc) from exc
     shown = {**EFFECTIVENESS_ZH, **TIMELINESS_ZH}[item[field]]
-    what = "及时性" if field == "timeliness" else "有效性"
+    what = FIELD_ZH[field]
     click.echo(f"第 {item_id} 件：{what} {shown}（评估人 {evaluator_name(by)}）")
 
 

@@ -34,3 +34,16 @@ def check(target: str, sandbox_url: str | None, cities: tuple[str, ...], db_path
         click.echo(json.dumps(summary, ensure_ascii=False))
     else:
         print_checks(summary)
+    _browser_measured_something(summary["portals"])
+
+
+def _browser_measured_something(portals: list[dict]) -> None:
+    """Exit non-zero when the browser checks ran on no portal at all: each one the browser was
+    sent to failed on our side (no browser, a crash). The HTTP visits are kept and scored; the
+    speed, adaptation and accessibility of the round are not measured, and a team must know."""
+    tried = [p for p in portals if p.get("pages") or p.get("browser_error")]
+    if tried and all(p.get("browser_error") and not p.get("pages") for p in tried):
+        raise click.ClickException(
+            f"浏览器检查：没有测得任何结果，{len(tried)} 个门户全部是探测程序错误"
+            f"（我方原因，不计入城市）：{tried[0]['browser_error']}"
+        )

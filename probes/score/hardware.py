@@ -229,6 +229,8 @@ def summarize_checks(db, round_id: str) -> dict:
             }
             if "browser" in d:
                 entry["browser"] = d["browser"]
+            if d.get("browser_error"):  # ours: the browser checks could not run on this portal
+                entry["browser_error"] = d["browser_error"]
         elif row["kind"] == "https":
             entry["https"] = {
                 k: d.get(k)

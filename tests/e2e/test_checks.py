@@ -177,3 +177,23 @@ def test_check_json_on_the_sandbox_prints_the_round(sandbox_cities, tmp_path) ->
     assert {h["item"] for h in summary["hardware"]} == {
         "availability", "speed", "https", "mobile", "accessibility",
     }  # fmt: skip
+
+
+def test_check_exits_non_zero_when_no_browser_check_could_run(
+    sandbox_cities, tmp_path, monkeypatch
+) -> None:
+    """Our own failure (here: no Chromium where we were told it is) on every portal is not a
+    measured round of speed and accessibility: the command says so and exits 1; the HTTP
+    visits are kept, and no browser item is scored against the city."""
+    sandbox_url, _ = sandbox_cities
+    monkeypatch.setenv("GOVPROBE_CHROMIUM", str(tmp_path / "no-chromium"))
+    db_path = tmp_path / "c.db"
+    done = invoke(check, "--sandbox-url", sandbox_url, "--city", "重庆", "--db", str(db_path))
+    assert done.exit_code == 1, done.output
+    assert "浏览器检查：没有测得任何结果，2 个门户全部是探测程序错误" in done.output
+    with store.open_db(db_path, create=False) as db:
+        (round_row,) = store.rounds_of(db, "check")
+        summary = summarize_checks(db, round_row["id"])
+    assert {p["classification"] for p in summary["portals"]} == {"up"}
+    items = {h["item"] for h in summary["hardware"]}
+    assert "availability" in items and not items & {"speed", "mobile", "accessibility"}

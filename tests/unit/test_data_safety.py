@@ -107,3 +107,22 @@ def test_run_exits_non_zero_only_when_nothing_could_be_measured(tmp_path, monkey
     assert (result.exit_code != 0) is fails
     if fails:
         assert "没有测得任何结果" in result.output and "探测程序错误 2" in result.output
+
+
+@pytest.mark.parametrize(
+    ("polled", "fails"),
+    [
+        (["probe_error", "probe_error"], True),
+        (["probe_error", "blocked"], False),  # the portal's firewall was measured
+        ([], False),  # nothing open to poll is not a failure
+    ],
+)
+def test_poll_exits_non_zero_only_when_no_list_could_be_read(tmp_path, monkeypatch, polled,
+                                                             fails):  # fmt: skip
+    from probes.app import consult
+
+    monkeypatch.setattr(consult, "consult_poll", lambda **kwargs: {"items": [], "polled": polled})
+    result = run("poll", "--sandbox-url", "http://127.0.0.1:9", "--db", str(tmp_path / "g.db"))
+    assert (result.exit_code != 0) is fails, result.output
+    if fails:
+        assert "回复查询：没有测得任何结果" in result.output
