@@ -9,7 +9,9 @@ Besides its own steps and captures, each journey keeps what a dispute or a debug
 needs: a Playwright trace of every attempt (the context's tracing started afresh for each),
 stored as evidence ``trace`` for the attempt that was stored when it did not end ``ok`` (for
 every probe with ``traces="all"``, ``govprobe run --trace``), openable with ``playwright
-show-trace``; and the context's network as a HAR with the bodies embedded (evidence ``har``,
+show-trace``: DOM snapshots of every action and the network, without the screencast (the step
+screenshots are evidence of their own; with it a trace was 0.77 MB instead of 0.05 MB, and a
+traced 30-journey round took 385 s instead of 248 s, once each on a loaded machine); and the context's network as a HAR with the bodies embedded (evidence ``har``,
 the same file for every probe of the job), which ``govprobe export`` turns into a WACZ. The
 round's params name the versions and the machine it ran with (``environment``).
 """
@@ -110,7 +112,7 @@ class Tracer:
     async def begin(self) -> None:
         if not self.error:
             tracing = self.context.tracing
-            started = tracing.start(screenshots=True, snapshots=True, sources=False)
+            started = tracing.start(screenshots=False, snapshots=True, sources=False)
             self._running = await self._do(started)
 
     async def end(self, *, keep: bool) -> EvidenceRef | None:
