@@ -17,7 +17,9 @@ CITIES = ("北京", "成都")
 
 @pytest.fixture
 def no_chromium(monkeypatch, tmp_path):
-    """``$GOVPROBE_CHROMIUM`` names a file that does not exist: any browser start fails."""
+    """``$GOVPROBE_CHROMIUM`` names a file that does not exist: any browser start fails (the
+    full check then exits 1: tests/e2e/test_checks.py,
+    ``test_check_exits_non_zero_when_no_browser_check_could_run``)."""
     monkeypatch.setenv(browsers.ENV_VAR, str(tmp_path / "no-chromium"))
     browsers._find.cache_clear()
     yield
@@ -51,13 +53,3 @@ def test_http_only_stores_visits_and_https_and_never_starts_a_browser(
     kinds = [r["kind"] for r in store.check_rows(db, [summary["round"]])]
     assert sorted(kinds) == sorted(["home", "https"] * 2 * len(CITIES))  # no page, no link
     assert {h["item"] for h in summary["hardware"]} <= {"availability", "https"}
-
-
-def test_the_full_check_with_the_same_missing_chromium_fails_on_our_side(
-    sandbox_cities, no_chromium, tmp_path
-) -> None:
-    # the control: the browser really is unreachable, so the HTTP-only round above used none
-    sandbox_url, _ = sandbox_cities
-    done = invoke(check, *_args(sandbox_url, tmp_path / "f.db"))
-    assert done.exit_code == 1
-    assert "浏览器检查：没有测得任何结果" in done.output
