@@ -294,7 +294,7 @@ def availability_strip(db, round_row: dict, city_id: str) -> dict:
         if -168 < hour <= 0:
             mine[hour].append(visit_state(row, ours=row["round_id"] in ours))
     strips = []
-    for (channel, url), by_hour in sorted(cells.items()):
+    for (channel, url), by_hour in sorted(cells.items(), key=lambda kv: (kv[0][0] != "pc", kv[0])):
         days: list[dict] = []
         for hour in range(-167, 1):
             start = last + timedelta(hours=hour)
