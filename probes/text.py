@@ -108,6 +108,37 @@ def change_name(field: str, value: str | None) -> str:
     return value
 
 
+# One availability visit as the status strip shows it (``probes.score.hardware.visit_state``);
+# ``none``: no visit in that hour.
+VISIT_STATE_ZH = {
+    "up": "正常",
+    "slow": "缓慢",
+    "maintenance": "维护",
+    "down": "不可用",
+    "undecided": "未确认（防护验证，未经浏览器）",
+    "ours": "我方原因（不计）",
+    "none": "无访问",
+}
+
+
+SAMPLING_SHORT_ZH = "抽样不足"
+
+
+OUR_NETWORK_ZH = "本轮没有任何网址应答：按我方网络故障处理，这些访问不计入城市可用性"
+
+
+def availability_text(week: dict | None) -> str:
+    """A city's week of availability (``Availability.to_json``) in words: the share loaded with
+    the visits it rests on, and, below the rule's sampling, that it is, and whether it scored."""
+    if not week or not week.get("visits"):
+        return "未测（一周内没有可计入的访问）"
+    text = f"{week['share']:.2f}%（一周 {week['visits']} 次访问"
+    if week.get("short"):
+        scored = "结论已确定，计分" if week.get("score") is not None else "未计分"
+        text += f"，低于规则要求的 {week['required']} 次：{SAMPLING_SHORT_ZH}，{scored}"
+    return text + "）"
+
+
 SANDBOX_CLOCK_NOTE = (
     "沙盒模拟时钟"  # the sandbox's simulated clock: what its portals show as the time
 )

@@ -64,10 +64,13 @@ def score_of(
     checks the hardware items are scored from) to those of the round's own week (the 7 days
     before the latest check started by the time the round ended, ``checks_until``), so an older
     round keeps the figures it had;
-    ``check_cache`` keeps what each check round read said, for the next call."""
-    from probes.score.hardware import check_rounds_of_week, hardware_observations
+    ``check_cache`` keeps what each check round read said, for the next call. Each city
+    carries ``availability``: its week of visits (``Availability.to_json``: visits, share,
+    score, ``short`` below the rule's sampling), None when no check visited it."""
+    from probes.score.hardware import availability_of, check_rounds_of_week, hardware_observations
 
     registry = registry or load_registry()
+    check_cache = {} if check_cache is None else check_cache  # each check round read once
     obs = read_observations(db, round_id, registry, interaction_round=interaction_round)
     row = store.get_round(db, round_id)
     target = row["target"]
@@ -88,8 +91,13 @@ def score_of(
     ).to_json()  # fmt: skip
     # which figures rest on an evaluator's judgement (probes/store/overrides.py): the report marks them
     judged = judged_items(db, round_id, obs.interaction_round)
+    # the availability figure of each city's week with the visits it rests on (the report
+    # and the review pages show it; the rule, and why a short week may not score: hardware.py)
+    week = availability_of(db, *checks, cache=check_cache) if checks else {}
     for city in result["cities"]:
         city["judged"] = judged.get(city["city"], [])
+        found = week.get(city["city"])
+        city["availability"] = found.to_json() if found else None
     result["national"]["judged"] = sorted({i for items in judged.values() for i in items})
     return {
         "round": round_id,

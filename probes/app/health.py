@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,10 +22,16 @@ def check_portals(
     cities: Sequence[str] = (),
     db_path: str = str(settings.DEFAULT_DB),
     options: CheckOptions | None = None,
+    http_only: bool = False,
 ) -> dict:
-    """What ``govprobe check`` does: resolve the portals, check them, return the summary."""
+    """What ``govprobe check`` does: resolve the portals, check them, return the summary.
+
+    ``http_only`` (``--http-only``, the scheduler's frequent availability job): the HTTP visit
+    and HTTPS of every address, no browser (``probes/check/round.py``)."""
     from probes.plan.targets import sandbox_url_for
 
+    if http_only:
+        options = dataclasses.replace(options or CheckOptions(), http_only=True)
     registry = load_registry()
     chosen = registry.select(list(cities))
     db = store.open_db(db_path)

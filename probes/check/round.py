@@ -12,6 +12,12 @@ PC and mobile address, at most ``per_host`` at a time against one host:
    counted as up when the browser gets through the challenge, as down when it does not;
 4. per city, the **form and sample links** that guide round found in its guides.
 
+``http_only`` (``govprobe check --http-only``, the scheduler's ``availability`` job every 30
+minutes) does steps 1 and 2 alone: no browser is started, no guide round read, no link
+followed, so the visits the availability rule counts (``probes/score/hardware.py``) can be made
+20 and more times a day at little cost to the portals; a ``protected`` visit stays undecided
+(``available`` None) until a full round's browser tries it.
+
 Each result is one row of ``checks`` (``probes.store.checks.save_check``) in a round of kind
 ``check``; ``kind`` says which:
 
@@ -85,6 +91,7 @@ class CheckOptions:
     concurrency: int = 4  # portal addresses checked at once
     per_host: int = 2  # at most this many at once against one host (be polite)
     browser: bool = True  # the in-browser checks (and the confirmation of protected portals)
+    http_only: bool = False  # the HTTP visit and HTTPS alone: no browser, no links
     accessibility: bool = True
     links_per_city: int = 10
     limits: CheckLimits = field(default_factory=CheckLimits)
@@ -140,6 +147,7 @@ async def check_targets(
     it is."""
     options = options or CheckOptions()
     facts = facts or GuideFacts()
+    browsing = options.browser and not options.http_only
     browser = _LazyBrowser(launch, options.headless)
     own_client = client is None
     if client is None:
@@ -181,7 +189,7 @@ async def check_targets(
         else:
             https = await check_https(client, t.url, limits=options.limits, user_agent=agent)
         pages, trouble = [], ""
-        if options.browser and visit.classification in ("up", "slow", "protected"):
+        if browsing and visit.classification in ("up", "slow", "protected"):
             try:
                 pages = await pages_of(t)
             except (PlaywrightError, browsers.BrowserNotFound) as exc:
@@ -207,7 +215,7 @@ async def check_targets(
     links = [
         (city, url, kind, portal_host)
         for city, found in facts.links.items()
-        if city in cities
+        if city in cities and not options.http_only
         for url, kind, portal_host in found
     ]
     limits = {"concurrency": options.concurrency, "per_host": options.per_host}
@@ -275,15 +283,17 @@ async def run_checks_async(
     wall time (``score.hardware.summarize_checks`` reads what it found)."""
     options = options or CheckOptions()
     params = dict(params or {})
-    if guide_round is None:
+    browsing = options.browser and not options.http_only
+    if guide_round is None and not options.http_only:  # an HTTP-only round reads no guide
         guide_round = guide_round_for(db, target, params.get("sandbox_url"))
     params |= {
         "guide_round": guide_round,
         "concurrency": options.concurrency,
         "per_host": options.per_host,
-        "browser": options.browser,
-        # what it ran with; Chromium only when pages are checked in it
-        "environment": browsers.environment() | ({} if options.browser else {"chromium": None}),
+        "browser": browsing,
+        "http_only": options.http_only,
+        # what it ran with; Chromium only when pages are checked in it (never asked otherwise)
+        "environment": browsers.environment(chromium=browsing),
     }
     facts = guide_facts(db, guide_round, links_per_city=options.links_per_city)
     round_id = store.start_round(db, "check", target, params)

@@ -19,15 +19,22 @@ from probes.plan.scenarios import ScenarioError
 )
 @click.option("--sandbox-url", help="A running sandbox; without it one is started and stopped.")
 @click.option("--city", "cities", multiple=True, help="City name or id (repeatable; default all).")
+@click.option(
+    "--http-only",
+    is_flag=True,
+    help="Only the HTTP visit and HTTPS of each address, no browser (the frequent availability "
+    "check of the national rule; speed, adaptation and accessibility wait for a full check).",
+)
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def check(target: str, sandbox_url: str | None, cities: tuple[str, ...], db_path: str,
-          as_json: bool) -> None:  # fmt: skip
+def check(target: str, sandbox_url: str | None, cities: tuple[str, ...], http_only: bool,
+          db_path: str, as_json: bool) -> None:  # fmt: skip
     """Check the portals' health: availability, speed, HTTPS, mobile adaptation, accessibility."""
     try:
         summary = check_portals(
-            target=target, sandbox_url=sandbox_url, cities=cities, db_path=db_path
-        )
+            target=target, sandbox_url=sandbox_url, cities=cities, db_path=db_path,
+            http_only=http_only,
+        )  # fmt: skip
     except (ScenarioError, ValueError, RuntimeError, httpx.HTTPError) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:

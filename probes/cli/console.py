@@ -7,8 +7,17 @@ from statistics import mean
 
 from probes.check.http_checks import CLASSIFICATION_ZH
 from probes.plan.cities import chinese_names
-from probes.score.hardware import HARDWARE_ITEMS
-from probes.text import CHANNEL_ZH, EFFECTIVENESS_ZH, ITEM_ZH, KIND_ZH, SOURCE_ZH, TIMELINESS_ZH
+from probes.score.hardware import HARDWARE_ITEMS, RULE_VISITS_PER_DAY
+from probes.text import (
+    CHANNEL_ZH,
+    EFFECTIVENESS_ZH,
+    ITEM_ZH,
+    KIND_ZH,
+    OUR_NETWORK_ZH,
+    SAMPLING_SHORT_ZH,
+    SOURCE_ZH,
+    TIMELINESS_ZH,
+)
 
 
 def print_checks(summary: dict) -> None:
@@ -51,6 +60,15 @@ def print_checks(summary: dict) -> None:
             for i in HARDWARE_ITEMS
         )
     )
+    if summary.get("our_side"):
+        console.print(OUR_NETWORK_ZH)
+    week = summary.get("availability") or []
+    if week:
+        short = sum(1 for a in week if a["short"])
+        console.print(
+            f"可用性按近 7 天的访问计（2019 年规则：每个网址每天至少 {RULE_VISITS_PER_DAY} 次）："
+            f"{len(week) - short} 个城市达到规则抽样，{short} 个{SAMPLING_SHORT_ZH}"
+        )
 
 
 def print_summary(summary: dict) -> None:

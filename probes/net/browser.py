@@ -154,17 +154,20 @@ def launch_options(choice: BrowserChoice | None = None, headless: bool = True) -
     return options
 
 
-def environment(browser: Browser | None = None) -> dict:
+def environment(browser: Browser | None = None, *, chromium: bool = True) -> dict:
     """What a round runs with, kept in its params (``environment``) so that a result can be
     traced to the code, the browser and the machine that produced it: the versions of
     govprobe, Playwright, Chromium and Python, and the machine's name, platform and CPUs.
 
     Chromium's version is the running browser's (``browser.version``) when one is given, else
-    the one this machine would launch (``chromium_version``); None when none can be told."""
+    the one this machine would launch (``chromium_version``); None when none can be told, or
+    when the round uses no browser (``chromium=False``: no executable is looked for or run)."""
     return {
         "govprobe": probes.__version__,
         "playwright": package_version("playwright"),
-        "chromium": browser.version if browser is not None else chromium_version(),
+        "chromium": (
+            browser.version if browser is not None else chromium_version() if chromium else None
+        ),
         "python": platform.python_version(),
         "machine": {
             "hostname": socket.gethostname(),

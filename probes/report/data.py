@@ -50,6 +50,8 @@ in ``write_csv`` (``<dir>/<file>.csv``, UTF-8 with a BOM so that Excel reads the
     咨询投诉   threads.csv              each consultation and complaint
     线上线下   offline.csv              each city with an offline score (header only without)
     材料差异   material_differences.csv each (city, matter) whose materials differ
+    可用性     availability.csv         each city's week of visits: the share loaded, the
+                                        visits, the rule's, 抽样不足 (是 | 否), the score
 
 Not measured is written 未测; a change that cannot be computed is left empty. Portal text is
 never a formula: an XLSX cell starting with ``=`` is stored as text, and a CSV cell starting
@@ -87,8 +89,10 @@ from probes.text import (
     EFFECTIVENESS_ZH,
     EVALUATOR_MARK,
     KIND_ZH,
+    SAMPLING_SHORT_ZH,
     SOURCE_ZH,
     TIMELINESS_ZH,
+    availability_text,
     beijing,
 )
 
@@ -634,6 +638,8 @@ def _view(data: ReportData) -> dict[str, Any]:
                     for ind in data["indicators"]
                 ],
                 "excluded": [_excluded_name(e, names) for e in c.get("excluded", [])],
+                "availability": c.get("availability"),
+                "availability_text": availability_text(c.get("availability")),
                 "probes": [_probe_view(p, names) for p in city_evidence.get("probes", [])],
                 "threads": [_thread_view(t, names) for t in city_evidence.get("threads", [])],
             }
@@ -917,6 +923,34 @@ def report_tables(data: ReportData) -> list[Table]:
             ("城市代码", "城市", "事项", "仅线上", "仅线下"),
             tuple(material_rows),
         ),
+        Table(
+            "可用性",
+            "availability.csv",
+            (
+                "城市代码",
+                "城市",
+                "访问正常比例",
+                "访问次数",
+                "规则要求次数",
+                "失败次数",
+                SAMPLING_SHORT_ZH,
+                "得分",
+            ),
+            tuple(
+                (
+                    c["city"],
+                    names.of(c["city"]),
+                    _cell(a["share"]),
+                    a["visits"],
+                    a["required"],
+                    a["failed"],
+                    "是" if a["short"] else "否",
+                    _cell(a["score"]),
+                )
+                for c in score["cities"]
+                if (a := c.get("availability"))
+            ),
+        ),  # fmt: skip
     ]
 
 

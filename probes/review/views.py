@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
 from probes import store
-from probes.app.evaluation import score_of
+from probes.app.evaluation import checks_until, score_of
 from probes.outcomes import LABELS_ZH, Outcome, outcome_name
 from probes.plan.elements import in_canonical_order
 from probes.plan.indicators import load_indicators
@@ -37,6 +39,9 @@ from probes.text import (
     SANDBOX_CLOCK_NOTE,
     SOURCE_ZH,
     TIMELINESS_ZH,
+    VISIT_STATE_ZH,
+    availability_text,
+    beijing,
     change_name,
     present_name,
 )
@@ -239,6 +244,79 @@ def _probe_row(p: dict, names: Names, active: dict[str, Any] | None = None) -> d
     }
 
 
+# A cell of the availability strip shows its worst visit; with no visit that counts, what the
+# visits that did not count were (ours, undecided), else no visit at all.
+_STRIP_ORDER = ("down", "maintenance", "slow", "up", "ours", "undecided", "none")
+
+
+def _hour_cell(start: datetime, states: list[str]) -> dict:
+    state = min(states, key=_STRIP_ORDER.index) if states else "none"
+    said = "、".join(
+        f"{VISIT_STATE_ZH[s]} {n}"
+        for s, n in sorted(Counter(states).items(), key=lambda kv: _STRIP_ORDER.index(kv[0]))
+    )
+    when = f"{beijing(start)}–{beijing(start + timedelta(hours=1))[-5:]}"
+    title = f"{when}：{VISIT_STATE_ZH[state]}" + (
+        f"（{len(states)} 次访问：{said}）" if states else ""
+    )
+    return {"state": state, "title": title}
+
+
+def availability_strip(db, round_row: dict, city_id: str) -> dict:
+    """A city's week of availability visits as a status page shows it: per address, one cell
+    per hour of the 7 days up to the round's time (the week its availability is scored on),
+    coloured by its worst visit, titled in Beijing time; and the week's figure in words."""
+    from probes.score.hardware import (
+        availability_of,
+        check_rounds_of_week,
+        failed_on_our_side,
+        visit_state,
+        week_window,
+    )
+
+    until = checks_until(round_row)
+    rounds = check_rounds_of_week(db, target=round_row["target"], until=until)
+    window = week_window(db, target=round_row["target"], until=until)
+    rows = store.home_visits(db, rounds)  # every city's: whether a round failed on our side
+    per_round: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        per_round[row["round_id"]].append(row)
+    ours = {r for r, visits in per_round.items() if failed_on_our_side(visits)}
+    cells: dict[tuple[str, str], dict[int, list[str]]] = {}
+    last = None
+    if window is not None:
+        last = window[1].replace(minute=0, second=0, microsecond=0)
+    for row in rows:
+        if row["city"] != city_id or last is None:
+            continue
+        hour = (datetime.fromisoformat(row["at"]) - last) // timedelta(hours=1)
+        mine = cells.setdefault((row["channel"] or "", row["url"]), defaultdict(list))
+        if -168 < hour <= 0:
+            mine[hour].append(visit_state(row, ours=row["round_id"] in ours))
+    strips = []
+    for (channel, url), by_hour in sorted(cells.items(), key=lambda kv: (kv[0][0] != "pc", kv[0])):
+        days: list[dict] = []
+        for hour in range(-167, 1):
+            start = last + timedelta(hours=hour)
+            label = beijing(start)[:10]
+            if not days or days[-1]["label"] != label:
+                days.append({"label": label, "cells": []})
+            days[-1]["cells"].append(_hour_cell(start, by_hour.get(hour, [])))
+        strips.append(
+            {"channel": channel, "channel_name": CHANNEL_ZH.get(channel, channel), "url": url,
+             "days": days}
+        )  # fmt: skip
+    week = availability_of(db, *rounds).get(city_id) if rounds else None
+    return {
+        "since": beijing(window[0]) if window else "",
+        "until": beijing(window[1]) if window else "",
+        "week": week.to_json() if week else None,
+        "text": availability_text(week.to_json() if week else None),
+        "strips": strips,
+        "legend": [(s, VISIT_STATE_ZH[s]) for s in _STRIP_ORDER],
+    }
+
+
 def city(db, round_id: str, city_id: str, names: Names) -> dict | None:
     """A city in a guide round: its score and items, its probes, its threads."""
     scored = guide_round(db, round_id, names)
@@ -268,6 +346,7 @@ def city(db, round_id: str, city_id: str, names: Names) -> dict | None:
         "name": (found or {}).get("name") or names.of(city_id),
         "score": found,
         "probes": list(shown.values()),
+        "availability": availability_strip(db, store.get_round(db, round_id), city_id),
         "threads": (
             threads(db, scored["interaction_round"], names, city=city_id)
             if scored["interaction_round"]

@@ -134,6 +134,7 @@ class ChecksArgs(JobArgs):
     sandbox_url: str | None = None
     cities: list[str] = []
     db_path: str | None = None
+    http_only: bool = False
 
 
 class TouchArgs(JobArgs):

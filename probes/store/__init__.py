@@ -10,6 +10,7 @@ What other packages import as ``store.x`` is re-exported here; ``overrides`` is 
 from probes.store.checks import (  # noqa: F401
     check_details,
     check_rows,
+    home_visits,
     save_check,
 )
 from probes.store.db import (  # noqa: F401

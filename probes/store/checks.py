@@ -77,3 +77,32 @@ def check_details(
     )
     for city, kind, raw in rows:
         yield city, kind, json.loads(raw or "{}")
+
+
+def home_visits(
+    db: sqlite_utils.Database, round_ids: Sequence[str], *, city: str | None = None
+) -> list[dict]:
+    """The availability visits (rows of kind ``home``) of these rounds (of one ``city``), in
+    the order they were made: ``round_id``, ``city``, ``channel``, ``url``, ``classification``,
+    ``at``, ``available`` (True, False, or None: undecided) and ``browser_failed`` (the browser
+    sent to decide a protected visit failed on our side). Only those two of ``detail`` are
+    read (by SQLite's JSON functions): a week of visits every 30 minutes is decoded in bulk."""
+    if not round_ids:
+        return []
+    marks = ", ".join("?" for _ in round_ids)
+    sql = (
+        "SELECT round_id, city, channel, url, classification, at,"
+        " json_extract(detail, '$.available') AS available,"
+        " json_extract(detail, '$.browser_error') IS NOT NULL AS browser_failed"
+        f" FROM checks WHERE round_id IN ({marks}) AND kind = 'home'"
+    )
+    params: list[Any] = list(round_ids)
+    if city is not None:
+        sql += " AND city = ?"
+        params.append(city)
+    rows = list(db.query(sql + " ORDER BY at, id", params))
+    for row in rows:
+        if row["available"] is not None:
+            row["available"] = bool(row["available"])
+        row["browser_failed"] = bool(row["browser_failed"])
+    return rows

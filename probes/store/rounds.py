@@ -97,10 +97,12 @@ def rounds_of(
     target: str | None = None,
     status: str | None = None,
     until: str | None = None,
+    since: str | None = None,
     newest_first: bool = False,
 ) -> list[dict]:
-    """The rounds of a kind (of a target, in a status, started at or before ``until``, an ISO
-    time), oldest first unless ``newest_first``; ``params`` decoded."""
+    """The rounds of a kind (of a target, in a status, started at or before ``until`` and at or
+    after ``since``, ISO times in UTC as ``now_iso`` writes them), oldest first unless
+    ``newest_first``; ``params`` decoded."""
     sql, args = "SELECT * FROM rounds WHERE kind = ?", [kind]
     for column, value in (("target", target), ("status", status)):
         if value is not None:
@@ -109,6 +111,9 @@ def rounds_of(
     if until is not None:
         sql += " AND started_at <= ?"
         args.append(until)
+    if since is not None:
+        sql += " AND started_at >= ?"
+        args.append(since)
     order = "DESC" if newest_first else ""
     rows = list(db.query(sql + f" ORDER BY started_at {order}, rowid {order}", args))
     for row in rows:

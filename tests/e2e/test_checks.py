@@ -143,12 +143,15 @@ def test_a_round_classifies_faults_confirms_firewalls_in_chromium_and_scores_har
     assert summary["counts"] == {"up": 2, "protected": 2, "error": 1, "down": 2, "maintenance": 1}
 
     hardware = {(h["city"], h["item"]): h["value"] for h in summary["hardware"]}
+    # one round is far below the availability rule's week: shown with its visits, not scored
     assert {item for city, item in hardware if city == "chongqing"} == {
-        "availability", "speed", "https", "mobile", "accessibility",
+        "speed", "https", "mobile", "accessibility",
     }  # fmt: skip
-    assert hardware[("chongqing", "availability")] == 100.0
+    week = {a["city"]: a for a in summary["availability"]}
+    assert (week["chongqing"]["share"], week["chongqing"]["visits"]) == (100.0, 2)
+    assert week["chongqing"]["short"] and week["chongqing"]["score"] is None
+    assert (week["taiyuan"]["share"], week["taiyuan"]["failed"]) == (0.0, 1)
     assert hardware[("chongqing", "mobile")] == 100.0
-    assert hardware[("taiyuan", "availability")] == 0.0
     assert ("changchun", "https") not in hardware  # nothing answered: not measured
     assert ("taiyuan", "speed") not in hardware
 
@@ -174,9 +177,13 @@ def test_check_json_on_the_sandbox_prints_the_round(sandbox_cities, tmp_path) ->
         ("chongqing", "mobile", "up"),
     }
     assert summary["links"] == []  # no guide round on this sandbox in this database
+    # availability needs the rule's week of visits (tests/unit/test_availability.py)
     assert {h["item"] for h in summary["hardware"]} == {
-        "availability", "speed", "https", "mobile", "accessibility",
+        "speed", "https", "mobile", "accessibility",
     }  # fmt: skip
+    assert [(a["city"], a["visits"], a["short"]) for a in summary["availability"]] == [
+        ("chongqing", 2, True)
+    ]
 
 
 def test_check_exits_non_zero_when_no_browser_check_could_run(
@@ -196,4 +203,8 @@ def test_check_exits_non_zero_when_no_browser_check_could_run(
         summary = summarize_checks(db, round_row["id"])
     assert {p["classification"] for p in summary["portals"]} == {"up"}
     items = {h["item"] for h in summary["hardware"]}
-    assert "availability" in items and not items & {"speed", "mobile", "accessibility"}
+    assert not items & {"speed", "mobile", "accessibility"}
+    # the HTTP visits are kept and counted towards the week of availability
+    assert [(a["city"], a["visits"], a["up"]) for a in summary["availability"]] == [
+        ("chongqing", 2, 2)
+    ]

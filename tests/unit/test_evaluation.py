@@ -61,13 +61,14 @@ def test_an_evaluator_label_changes_the_score(filled):
     assert gz["indicators"]["interaction"] > old["indicators"]["interaction"]
 
 
-def _check_round(db, at: str, available: bool) -> str:
+def _check_round(db, at: str, available: bool, visits: int) -> str:
     round_id = store.start_round(db, "check", "sandbox", at=at)
-    store.save_check(
-        db, round_id, url="http://portal/guangzhou", kind="home", city="guangzhou",
-        channel="pc", classification="up" if available else "down",
-        detail={"available": available}, at=at,
-    )  # fmt: skip
+    for _ in range(visits):
+        store.save_check(
+            db, round_id, url="http://portal/guangzhou", kind="home", city="guangzhou",
+            channel="pc", classification="up" if available else "down",
+            detail={"available": available}, at=at,
+        )  # fmt: skip
     store.finish_round(db, round_id, at=at)
     return round_id
 
@@ -76,9 +77,11 @@ def test_the_season_scores_each_round_with_the_checks_of_its_own_week(filled):
     db, _path, first = filled
     start = datetime.fromisoformat(store.get_round(db, first)["started_at"])
     day = lambda n: (start + timedelta(days=n)).isoformat(timespec="seconds")  # noqa: E731
-    down = _check_round(db, day(-10), available=False)  # the week before the first round
-    up = _check_round(db, day(1), available=True)  # the week before the second
-    second = store.start_round(db, "guides", "sandbox", at=day(2))
+    # the week up to the first round: 7 failed visits, 5% of the week the rule samples (0,
+    # whatever the visits not made); the week up to the second: the rule's 140 visits, all up
+    down = _check_round(db, day(-3), available=False, visits=7)
+    up = _check_round(db, day(8), available=True, visits=140)
+    second = store.start_round(db, "guides", "sandbox", at=day(9))
     for p in store.probes_of_round(db, first):
         copy = guide_probe(EvidenceStore(Path(_path).parent / "evidence"), p["city"], p["matter"],
                       Outcome(p["outcome"]))  # fmt: skip
@@ -89,7 +92,7 @@ def test_the_season_scores_each_round_with_the_checks_of_its_own_week(filled):
                 links=(), findings=(), completeness=1.0, required=["到办事现场次数"],
                 missing=[], rules_version="test",
             )  # fmt: skip
-    store.finish_round(db, second, at=day(2))
+    store.finish_round(db, second, at=day(9))
     trend = evaluation.score_season(db, target="sandbox")
     assert [t["round"] for t in trend] == [first, second]
     assert [t["check_rounds"] for t in trend] == [[down], [up]]

@@ -320,7 +320,7 @@ def test_the_report_shows_the_change_from_the_previous_round() -> None:
     assert "对比轮次 R0" in doc.text_content()
 
 
-SHEETS = ["全国", "区域", "城市", "探测", "咨询投诉", "线上线下", "材料差异"]
+SHEETS = ["全国", "区域", "城市", "探测", "咨询投诉", "线上线下", "材料差异", "可用性"]
 
 
 def test_the_workbook_has_the_documented_sheets(tmp_path: Path) -> None:
