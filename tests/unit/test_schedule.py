@@ -236,3 +236,23 @@ def test_a_command_no_scheduler_answers_is_withdrawn_and_said_in_chinese(tmp_pat
     with sqlite3.connect(jobs) as conn:
         assert conn.execute("SELECT status FROM schedule_commands").fetchall() == [("expired",)]
     assert listed(jobs)["a"]["paused"] is False  # and no scheduler applies it later
+
+
+def test_a_json_log_line_carries_time_with_offset_level_event_job_round_and_message():
+    import logging
+
+    from probes.schedule.logs import SchedulerJsonFormatter
+
+    record = logging.LogRecord("probes.schedule", logging.ERROR, __file__, 1, "job %s failed",
+                               ("poll",), None)  # fmt: skip
+    record.event, record.job, record.round = "job_failed", "poll", "R1"
+    line = json.loads(SchedulerJsonFormatter(json_ensure_ascii=False).format(record))
+    assert list(line) == ["time", "level", "event", "job", "round", "message", "logger"]
+    assert datetime.fromisoformat(line["time"]).utcoffset() == timedelta(hours=8)
+    assert (line["level"], line["event"], line["job"], line["round"], line["message"]) == (
+        "ERROR", "job_failed", "poll", "R1", "job poll failed"
+    )  # fmt: skip
+    plain = logging.LogRecord("apscheduler.scheduler", logging.INFO, __file__, 1, "中文", (), None)
+    assert (
+        json.loads(SchedulerJsonFormatter(json_ensure_ascii=False).format(plain))["event"] == "log"
+    )
