@@ -77,6 +77,37 @@ SOURCE_ZH = {"evaluator": "评估人", "auto": "自动", None: ""}
 INTEGRITY_ZH = {"ok": "一致", "changed": "已被改动", "missing": "文件缺失"}  # an evidence file
 
 
+# The scheduler's jobs (``probes/schedule``) and their runs (``job_runs``).
+JOB_KIND_ZH = {"guides": "指南轮次", "poll": "回复查询", "checks": "健康检查", "touch": "心跳"}
+
+
+JOB_OUTCOME_ZH = {
+    "running": "运行中",
+    "ok": "成功",
+    "failed": "失败",
+    "skipped": "跳过（上次仍在运行）",
+    "missed": "错过（超过宽限时间）",
+    "interrupted": "中断（调度器已退出）",
+    None: "尚未运行",
+}
+
+
+# What a job's run did (``job_runs.counts``): the keys of its counts, as the tables show them.
+JOB_COUNT_ZH = {"probes": "探测", "items": "查询事项", "portals": "门户"}
+
+
+def job_counts_text(counts: dict) -> str:
+    """A run's counts in one line: ``探测 12（ok 10、guide_missing 2）``; ``""`` for none."""
+    parts = []
+    for key, label in JOB_COUNT_ZH.items():
+        by = counts.get(key)
+        if isinstance(by, dict):
+            total = sum(by.values())
+            detail = "、".join(f"{k} {v}" for k, v in sorted(by.items()))
+            parts.append(f"{label} {total}" + (f"（{detail}）" if detail else ""))
+    return "；".join(parts)
+
+
 # What a judgement changes (``overrides`` and the audit log's ``field``).
 FIELD_ZH = {
     "outcome": "探测结果",

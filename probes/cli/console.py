@@ -187,3 +187,31 @@ def print_score(result: dict) -> None:
             "" if c["complete"] else "数据不全",
         )  # fmt: skip
     console.print(cities)
+
+
+def print_jobs(jobs: list[dict]) -> None:
+    """The scheduler's jobs: when each runs next, and how its last run went (Beijing time)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from probes.text import JOB_KIND_ZH, JOB_OUTCOME_ZH, beijing, job_counts_text
+
+    table = Table(title="调度作业（北京时间）")
+    for col in ("作业", "类型", "时间表", "下次运行", "上次运行", "上次结果", "轮次", "计数"):
+        table.add_column(col)
+    for j in jobs:
+        last = j.get("last_run") or {}
+        outcome = JOB_OUTCOME_ZH.get(last.get("outcome"), last.get("outcome"))
+        if last.get("error"):
+            outcome += f"：{last['error']}"
+        table.add_row(
+            j["id"],
+            JOB_KIND_ZH.get(j["kind"], j["kind"]),
+            j["schedule"].replace("every ", "每 "),
+            beijing(j["next_run"]) if j["next_run"] else "已暂停",
+            beijing(last.get("started_at") or last.get("scheduled_at")) or "-",
+            outcome,
+            last.get("round_id") or "-",
+            job_counts_text(last.get("counts") or {}) or "-",
+        )
+    Console().print(table)

@@ -26,10 +26,11 @@ def jobs_option(f: Callable) -> Callable:
     )(f)
 
 
-def config_option(f: Callable) -> Callable:
+def schedule_option(f: Callable) -> Callable:
+    """``--schedule``: the schedule file (``--config`` is the main group's ``govprobe.toml``)."""
     return click.option(
-        "--config",
-        "config_path",
+        "--schedule",
+        "schedule_path",
         default=str(SCHEDULE_PATH),
         help="The schedule file (default: scenarios/schedule.yaml).",
     )(f)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import signal
 import sqlite3
 import threading
@@ -12,31 +11,39 @@ from collections.abc import Iterator
 from typing import Any
 
 import click
+import sqlalchemy.exc
 import yaml
 from pydantic import ValidationError
 
-from probes.cli.options import config_option, db_option, jobs_option
+from probes.cli.options import db_option, jobs_option, schedule_option
 from probes.plan.datafiles import DataFileError, format_validation_error
 from probes.schedule.file import JobSpec, load_schedule
 from probes.schedule.jobs import KINDS, ScheduleError
+from probes.schedule.logs import configure_logging
 from probes.schedule.scheduler import (
+    COMMAND_TIMEOUT_S,
     WAKEUP_S,
-    add_job,
+    Answer,
+    add_payload,
+    command,
     list_jobs,
     log,
-    pause_job,
-    remove_job,
-    resume_job,
-    run_now,
     serve,
 )
+from probes.text import beijing
 
 
 @contextlib.contextmanager
 def _errors() -> Iterator[None]:
     try:
         yield
-    except (DataFileError, ValueError, OSError, sqlite3.Error) as exc:
+    except (
+        DataFileError,
+        ValueError,
+        OSError,
+        sqlite3.Error,
+        sqlalchemy.exc.SQLAlchemyError,
+    ) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -45,59 +52,101 @@ def schedule() -> None:
     """The scheduler: guide rounds, reply polls and health checks on a schedule."""
 
 
+def timeout_option(f):
+    return click.option(
+        "--timeout",
+        default=COMMAND_TIMEOUT_S,
+        show_default=True,
+        type=click.FloatRange(min=0.1),
+        help="Seconds to wait for the running scheduler to answer.",
+    )(f)
+
+
+def _done(job_id: str, answer: Answer, what: str) -> None:
+    """One line: what was done, and by whom (the running scheduler, or the command itself)."""
+    if answer.scheduler_pid is None:
+        by = "没有调度器在运行，已直接修改作业库"
+    else:
+        by = f"由运行中的调度器（pid {answer.scheduler_pid}）执行"
+    click.echo(f"{job_id}：{what}（{by}）")
+
+
+def _next(job: dict) -> str:
+    return f"下次运行 {beijing(job['next_run'], seconds=True)}" if job["next_run"] else "已暂停"
+
+
 @schedule.command("start")
-@db_option(help="The database the jobs write to, where their arguments do not say.")
+@db_option(
+    help="The database the jobs write to, where their arguments do not say, and the run history."
+)
 @jobs_option
-@config_option
+@schedule_option
 @click.option(
     "--wakeup",
     default=WAKEUP_S,
     show_default=True,
     type=click.FloatRange(min=0.05),
-    help="Seconds between looks at the job store for changes made by other commands.",
+    help="Seconds between looks at the command table (what list/add/pause/... ask).",
 )
-def start_command(db_path: str, jobs_path: str, config_path: str, wakeup: float) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["plain", "json"]),
+    default="plain",
+    show_default=True,
+    help="plain: one line per event; json: one JSON object per line.",
+)
+def start_command(
+    db_path: str, jobs_path: str, schedule_path: str, wakeup: float, log_format: str
+) -> None:
     """Run the scheduler until SIGTERM or SIGINT (the running jobs then finish)."""
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S%z",
-        force=True,
-    )
+    configure_logging(log_format)
     stop = threading.Event()
 
     def on_signal(signum, frame) -> None:
         name = signal.Signals(signum).name
         if stop.is_set():
-            log.warning("%s received again: still waiting for the running jobs", name)
+            log.warning(
+                "%s received again: still waiting for the running jobs",
+                name,
+                extra={"event": "signal"},
+            )
         else:
-            log.info("%s received: stopping once the running jobs finish", name)
+            log.info(
+                "%s received: stopping once the running jobs finish",
+                name,
+                extra={"event": "signal"},
+            )
         stop.set()
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, on_signal)
     with _errors():
         serve(
-            stop=stop, jobs_path=jobs_path, config_path=config_path, db_path=db_path, wakeup=wakeup
+            stop=stop,
+            jobs_path=jobs_path,
+            schedule_path=schedule_path,
+            db_path=db_path,
+            wakeup=wakeup,
         )
 
 
 @schedule.command("list")
 @jobs_option
+@db_option(help="The database holding the run history (job_runs).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def list_command(jobs_path: str, as_json: bool) -> None:
-    """The jobs, with their schedule, next run and arguments."""
+def list_command(jobs_path: str, db_path: str, as_json: bool) -> None:
+    """The jobs: their schedule, next run and last run's result (read only)."""
+    from probes.cli.console import print_jobs
+
     with _errors():
-        jobs = list_jobs(jobs_path)
+        jobs = list_jobs(jobs_path, db_path)
     if as_json:
         click.echo(json.dumps({"jobs": jobs}, ensure_ascii=False))
         return
-    for j in jobs:
-        next_run = j["next_run"] or "paused"
-        args = json.dumps(j["args"], ensure_ascii=False)
-        click.echo(f"{j['id']}\t{j['kind']}\t{j['schedule']}\tnext {next_run}\t{args}")
     if not jobs:
-        click.echo("no jobs", err=True)
+        click.echo("没有作业", err=True)
+        return
+    print_jobs(jobs)
 
 
 def _arg(text: str) -> tuple[str, Any]:
@@ -124,7 +173,8 @@ def _arg(text: str) -> tuple[str, Any]:
 @click.option("--replace", is_flag=True, help="Replace a job with this id.")
 @db_option(help="The database the jobs write to, where their arguments do not say.")
 @jobs_option
-@config_option
+@schedule_option
+@timeout_option
 def add_command(
     job_id: str,
     kind: str,
@@ -137,7 +187,8 @@ def add_command(
     replace: bool,
     db_path: str,
     jobs_path: str,
-    config_path: str,
+    schedule_path: str,
+    timeout: float,
 ) -> None:
     """Add a job (checked as a schedule-file entry would be, with the file's defaults)."""
     entry = {
@@ -151,53 +202,61 @@ def add_command(
         "coalesce": coalesce,
     }
     with _errors():
-        config = load_schedule(config_path)
+        config = load_schedule(schedule_path)
         try:
             spec = JobSpec.model_validate(entry)
         except ValidationError as exc:
             raise ScheduleError(format_validation_error("schedule add", exc)) from None
-        job = add_job(jobs_path, spec, schedule=config, db_path=db_path, replace=replace)
-    click.echo(f"{job['id']}: next run {job['next_run']}")
+        payload = add_payload(spec, config, db_path, replace=replace)
+        answer = command(jobs_path, "add", job_id, payload, timeout=timeout)
+    _done(job_id, answer, f"已添加，{_next(answer.job)}")
 
 
 @schedule.command("remove")
 @click.argument("job_id")
 @jobs_option
-def remove_command(job_id: str, jobs_path: str) -> None:
+@timeout_option
+def remove_command(job_id: str, jobs_path: str, timeout: float) -> None:
     """Remove a job (a schedule-file entry comes back only when it changes)."""
     with _errors():
-        remove_job(jobs_path, job_id)
-    click.echo(f"{job_id}: removed")
+        answer = command(jobs_path, "remove", job_id, timeout=timeout)
+    _done(job_id, answer, "已删除")
 
 
 @schedule.command("pause")
 @click.argument("job_id")
 @jobs_option
-def pause_command(job_id: str, jobs_path: str) -> None:
-    """Pause a job: it keeps its place but does not run."""
+@timeout_option
+def pause_command(job_id: str, jobs_path: str, timeout: float) -> None:
+    """Pause a job: it keeps its place but does not run (a running run finishes)."""
     with _errors():
-        pause_job(jobs_path, job_id)
-    click.echo(f"{job_id}: paused")
+        answer = command(jobs_path, "pause", job_id, timeout=timeout)
+    _done(job_id, answer, "已暂停")
 
 
 @schedule.command("resume")
 @click.argument("job_id")
 @jobs_option
-def resume_command(job_id: str, jobs_path: str) -> None:
+@timeout_option
+def resume_command(job_id: str, jobs_path: str, timeout: float) -> None:
     """Resume a paused job from its next scheduled time."""
     with _errors():
-        job = resume_job(jobs_path, job_id)
-    click.echo(f"{job_id}: next run {job['next_run']}")
+        answer = command(jobs_path, "resume", job_id, timeout=timeout)
+    _done(job_id, answer, f"已恢复，{_next(answer.job)}")
 
 
 @schedule.command("run-now")
 @click.argument("job_id")
 @jobs_option
-def run_now_command(job_id: str, jobs_path: str) -> None:
-    """Run a job once now (in the running scheduler, at its next wake-up)."""
+@timeout_option
+def run_now_command(job_id: str, jobs_path: str, timeout: float) -> None:
+    """Run a job once now in the running scheduler (then it keeps its schedule)."""
     with _errors():
-        run_now(jobs_path, job_id)
-    click.echo(f"{job_id}: due now; the running scheduler starts it at its next wake-up")
+        answer = command(jobs_path, "run-now", job_id, timeout=timeout)
+    if answer.scheduler_pid is None:
+        _done(job_id, answer, "已设为到期，调度器下次启动时运行")
+    else:
+        _done(job_id, answer, "已设为到期，调度器随即开始运行")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ Pages (server-rendered, no script, inline CSS; what each shows is read in
     GET  /items/{id}                        one consultation or complaint
     GET  /queue[?round=R]                   待复核: what a person should look at
     GET  /audit                             the whole audit log
+    GET  /schedule[?job=ID]                 the scheduler's run history (job_runs)
     GET  /verify                            every evidence file re-hashed
     GET  /evidence/{sha256}                 an evidence file, looked up by its hash only
     GET  /login[?token=T], POST /login      log in (not from another site); POST /logout
@@ -370,6 +371,11 @@ def create_app(
         with connect() as db:
             return render(request, "audit.html", entries=views.audit_log(db, names))
 
+    def schedule_page(request: Request) -> Response:
+        job_id = request.query_params.get("job") or None
+        with connect() as db:
+            return render(request, "schedule.html", **views.job_history(db, job_id=job_id))
+
     def verify_page(request: Request) -> Response:
         with connect() as db:
             return render(request, "verify.html", **views.evidence_problems(db, evidence))
@@ -518,6 +524,7 @@ def create_app(
         Route("/overrides/{override_id:int}/withdraw", withdraw, methods=["POST"]),
         Route("/queue", queue_page),
         Route("/audit", audit_page),
+        Route("/schedule", schedule_page),
         Route("/verify", verify_page),
         Route("/evidence/{sha256}", evidence_file),
     ]

@@ -35,6 +35,8 @@ from probes.text import (
     FIELD_ZH,
     FOUND_BY_ZH,
     INTEGRITY_ZH,
+    JOB_KIND_ZH,
+    JOB_OUTCOME_ZH,
     KIND_ZH,
     SANDBOX_CLOCK_NOTE,
     SOURCE_ZH,
@@ -43,6 +45,7 @@ from probes.text import (
     availability_text,
     beijing,
     change_name,
+    job_counts_text,
     present_name,
 )
 
@@ -595,4 +598,25 @@ def work_queue(db, guide_round: str, names: Names) -> dict:
         "round": store.get_round(db, guide_round),
         "interaction_round": interaction_round,
         "sections": [(key, QUEUE_ZH[key], queue[key]) for key in QUEUE_ZH],
+    }
+
+
+def job_history(db, *, job_id: str | None = None, limit: int = 200) -> dict:
+    """The scheduler's run history (``job_runs``), newest first, in the page's words; and each
+    job's last run, for the summary at the top."""
+
+    def shown(r: dict) -> dict:
+        return {
+            **r,
+            "kind_name": JOB_KIND_ZH.get(r["kind"], r["kind"]),
+            "outcome_name": JOB_OUTCOME_ZH.get(r["outcome"], r["outcome"]),
+            "counts_text": job_counts_text(r["counts"]),
+            "round_shown": r["round_id"] and store.get_round(db, r["round_id"]) is not None,
+        }
+
+    last = sorted(store.last_job_runs(db).values(), key=lambda r: r["job_id"])
+    return {
+        "job_id": job_id,
+        "last": [shown(r) for r in last],
+        "runs": [shown(r) for r in store.job_runs(db, job_id, limit=limit)],
     }

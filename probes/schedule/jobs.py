@@ -20,6 +20,9 @@ log = logging.getLogger("probes.schedule")
 Target = Literal["sandbox", "live"]
 
 
+# Each job returns what the run history keeps (``job_runs``): the round it made and its counts.
+
+
 def guides_job(**kwargs: Any) -> dict:
     """A guide round, as ``govprobe run`` walks it."""
     from probes.app.guides import run_guides
@@ -31,18 +34,23 @@ def guides_job(**kwargs: Any) -> dict:
         summary["round"],
         len(summary["probes"]),
         counts(outcomes),
+        extra={"event": "round_finished", "round": summary["round"]},
     )
-    return {"round": summary["round"], "outcomes": dict(outcomes)}
+    return {"round": summary["round"], "counts": {"probes": dict(outcomes)}}
 
 
 def poll_job(**kwargs: Any) -> dict:
     """Read every open consultation and complaint, as ``govprobe poll`` does."""
     from probes.app.consult import consult_poll
 
-    items = consult_poll(**kwargs)["items"]
-    statuses = Counter(i["status"] for i in items)
-    log.info("poll finished: %d items (%s)", len(items), counts(statuses))
-    return {"statuses": dict(statuses)}
+    polled = Counter(consult_poll(**kwargs)["polled"])
+    log.info(
+        "poll finished: %d items read (%s)",
+        sum(polled.values()),
+        counts(polled),
+        extra={"event": "poll_finished"},
+    )
+    return {"round": None, "counts": {"items": dict(polled)}}
 
 
 def checks_job(**kwargs: Any) -> dict:
@@ -50,14 +58,22 @@ def checks_job(**kwargs: Any) -> dict:
     from probes.app.health import check_portals
 
     summary = check_portals(**kwargs)
-    log.info("health check round %s finished", summary.get("round"))
-    return {"round": summary.get("round")}
+    portals = Counter(p.get("classification") or "unknown" for p in summary.get("portals", []))
+    log.info(
+        "health check round %s finished: %d portals (%s)",
+        summary.get("round"),
+        sum(portals.values()),
+        counts(portals),
+        extra={"event": "round_finished", "round": summary.get("round")},
+    )
+    return {"round": summary.get("round"), "counts": {"portals": dict(portals)}}
 
 
-def touch_job(*, path: str, seconds: float = 0.0) -> None:
+def touch_job(*, path: str, seconds: float = 0.0, fail: bool = False) -> None:
     """A heartbeat: append ``started`` to ``path``, wait ``seconds``, append ``finished``.
 
-    Shows that the scheduler runs jobs, and that a stop lets a running job finish."""
+    Shows that the scheduler runs jobs, and that a stop lets a running job finish; ``fail``
+    raises after the wait, to show what a failing job leaves in the run history."""
     file = Path(path)
     file.parent.mkdir(parents=True, exist_ok=True)
     with file.open("a", encoding="utf-8") as f:
@@ -65,6 +81,8 @@ def touch_job(*, path: str, seconds: float = 0.0) -> None:
         f.flush()
         time.sleep(seconds)
         f.write(f"finished {datetime.now().isoformat()}\n")
+    if fail:
+        raise RuntimeError(f"touch job asked to fail ({path})")
 
 
 def counts(counter: Counter) -> str:
@@ -140,6 +158,7 @@ class ChecksArgs(JobArgs):
 class TouchArgs(JobArgs):
     path: str
     seconds: float = Field(0.0, ge=0, le=3600)
+    fail: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@
 ``db`` opens a database (WAL, foreign keys, the migrations) and holds the transaction;
 ``schema`` is every table, documented, and its migrations; ``evidence`` keeps screenshots and
 HTML by sha256. One module per table family (``rounds``, ``probes``, ``judgements``, ``items``,
-``checks``, ``offline``, ``overrides``) writes its rows and is the home of every read of them.
-What other packages import as ``store.x`` is re-exported here; ``overrides`` is imported by name.
+``checks``, ``offline``, ``overrides``, ``jobs``) writes its rows and is the home of every read
+of them. What other packages import as ``store.x`` is re-exported here; ``overrides`` is
+imported by name, and so is ``schedule_db``, the scheduler's own database (``results/
+schedule.db``, through SQLAlchemy, which only the scheduler and its commands load).
 """
 
 from probes.store.checks import (  # noqa: F401
@@ -43,6 +45,13 @@ from probes.store.items import (  # noqa: F401
     record_reply,
     set_item_scores,
     set_label,
+)
+from probes.store.jobs import (  # noqa: F401
+    interrupt_job_runs,
+    job_run_ended,
+    job_run_started,
+    job_runs,
+    last_job_runs,
 )
 from probes.store.judgements import (  # noqa: F401
     finding_counts,
@@ -88,6 +97,7 @@ from probes.store.schema import (  # noqa: F401
     ITEM_EVIDENCE_KINDS,
     ITEM_KINDS,
     ITEM_STATES,
+    JOB_RUN_OUTCOMES,
     LABEL_FIELDS,
     MIGRATIONS,
     OPEN_ITEM_STATES,

@@ -377,6 +377,10 @@ def _m0007_review_sessions(db: sqlite_utils.Database) -> None:
     create_tables(db, _TABLES_0007)
 
 
+def _m0008_job_runs(db: sqlite_utils.Database) -> None:
+    create_tables(db, _TABLES_0008)
+
+
 # Append only: never reorder, rename or edit a migration that has shipped.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _m0001_initial),
@@ -386,6 +390,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0005_indexes", _m0005_indexes),
     Migration("0006_label_channels", _m0006_label_channels),
     Migration("0007_review_sessions", _m0007_review_sessions),
+    Migration("0008_job_runs", _m0008_job_runs),
 )
 
 
@@ -617,6 +622,45 @@ _TABLES_0007: tuple[TableDef, ...] = (
         ("created_at", "TEXT NOT NULL", "when they logged in (ISO 8601, UTC)"),
         ("expires_at", "TEXT NOT NULL", "when the session ends by itself (ISO 8601, UTC)"),
         ("revoked_at", "TEXT", "when they logged out; a revoked session is refused"),
+    ),
+)
+
+
+# What became of each run of a scheduled job (probes/schedule/scheduler.py writes it): run,
+# skipped because the last run was still going, or missed while the scheduler was down.
+JOB_RUN_OUTCOMES = frozenset({"running", "ok", "failed", "skipped", "missed", "interrupted"})
+
+
+_TABLES_0008: tuple[TableDef, ...] = (
+    table(
+        "job_runs",
+        "The scheduler's run history: each time a scheduled job ran, was skipped or was missed,"
+        " and what it made. Written by the scheduler process (govprobe schedule start).",
+        ("id", "INTEGER PRIMARY KEY", "row id"),
+        ("job_id", "TEXT NOT NULL", "the job's id in the scheduler's job store, e.g. guides"),
+        ("kind", "TEXT NOT NULL", "guides | poll | checks | touch: what the job runs"),
+        ("scheduled_at", "TEXT NOT NULL", "the run time it was due at (ISO 8601, UTC)"),
+        ("started_at", "TEXT", "when it was handed to a worker; empty when it never started"),
+        ("ended_at", "TEXT", "when it ended, was skipped or found missed; empty while running"),
+        (
+            "outcome",
+            "TEXT NOT NULL CHECK (outcome IN"
+            " ('running', 'ok', 'failed', 'skipped', 'missed', 'interrupted'))",
+            "running | ok | failed (it raised) | skipped (its last run was still going) |"
+            " missed (due longer ago than its grace time) | interrupted (the scheduler ended"
+            " while it ran)",
+        ),
+        ("round_id", "TEXT", "the round it made, when it made one (in the job's own --db)"),
+        (
+            "counts",
+            "TEXT NOT NULL DEFAULT '{}'",
+            "what it did (JSON): probes by outcome, items polled by read outcome, portals"
+            " checked by classification",
+        ),
+        ("error", "TEXT NOT NULL DEFAULT ''", "a failed run's exception: its type and message"),
+        ("pid", "INTEGER", "the scheduler process that ran it"),
+        constraints=("UNIQUE (job_id, scheduled_at)",),
+        indexes=("CREATE INDEX job_runs_job ON job_runs (job_id, id)",),
     ),
 )
 

@@ -40,18 +40,23 @@ def test_pause_resume_and_remove_change_what_list_shows(tmp_path):
     jobs = tmp_path / "schedule.db"
     config = write_config(tmp_path / "schedule.yaml", "  []\n")
     add = ("add", "a", "--kind", "touch", "--every", "2h", "--arg", f"path={tmp_path / 'a'}")
-    cli(*add, "--jobs", str(jobs), "--config", str(config))
+    cli(*add, "--jobs", str(jobs), "--schedule", str(config))
     cli("add", "b", "--kind", "touch", "--cron", "0 3 * * *", "--arg", f"path={tmp_path / 'b'}",
-        "--jobs", str(jobs), "--config", str(config))  # fmt: skip
+        "--jobs", str(jobs), "--schedule", str(config))  # fmt: skip
     assert [j["paused"] for j in listed(jobs).values()] == [False, False]
 
-    assert cli("pause", "a", "--jobs", str(jobs)).output == "a: paused\n"
+    paused = cli("pause", "a", "--jobs", str(jobs)).output
+    assert paused == "a：已暂停（没有调度器在运行，已直接修改作业库）\n"
     shown = listed(jobs)
     assert shown["a"]["paused"] is True and shown["a"]["next_run"] is None
     assert list(shown) == ["b", "a"]  # paused jobs come last
-    assert "a\ttouch\tevery 2h\tnext paused\t" in cli("list", "--jobs", str(jobs)).output
+    assert shown["a"]["last_run"] is None  # no history database, no run yet
+    table = CliRunner().invoke(schedule, ["list", "--jobs", str(jobs), "--db", str(tmp_path / "g.db")],
+                               env={"COLUMNS": "200"}).output  # fmt: skip
+    row = next(line for line in table.splitlines() if "│ a " in line)
+    assert "心跳" in row and "每 2h" in row and "已暂停" in row and "尚未运行" in row
     refused = cli("run-now", "a", "--jobs", str(jobs), ok=False)
-    assert refused.exit_code == 1 and "job 'a' is paused: resume it first" in refused.output
+    assert refused.exit_code == 1 and "作业 'a' 已暂停：请先 resume" in refused.output
 
     cli("resume", "a", "--jobs", str(jobs))
     resumed = listed(jobs)["a"]
@@ -62,12 +67,12 @@ def test_pause_resume_and_remove_change_what_list_shows(tmp_path):
     cli("remove", "a", "--jobs", str(jobs))
     assert list(listed(jobs)) == ["b"]
     gone = cli("remove", "a", "--jobs", str(jobs), ok=False)
-    assert gone.exit_code == 1 and f"{jobs}: no job 'a' (jobs: b)" in gone.output
+    assert gone.exit_code == 1 and f"{jobs}：没有作业 'a'（现有作业：b）" in gone.output
     taken = cli("add", "b", "--kind", "touch", "--every", "1h", "--arg", "path=x",
-                "--jobs", str(jobs), "--config", str(config), ok=False)  # fmt: skip
-    assert "job 'b' exists already" in taken.output
+                "--jobs", str(jobs), "--schedule", str(config), ok=False)  # fmt: skip
+    assert "作业 'b' 已存在" in taken.output
     missing = cli("list", "--jobs", str(tmp_path / "none.db"), ok=False)
-    assert "none.db: no job store yet" in missing.output
+    assert "none.db：还没有作业库" in missing.output
 
 
 def jobs_yaml(*entries: str) -> str:
@@ -137,7 +142,7 @@ def test_a_malformed_schedule_names_the_file_and_the_key(tmp_path, body, where, 
 
 def test_start_refuses_a_malformed_schedule_before_touching_the_store(tmp_path):
     path = write_config(tmp_path / "schedule.yaml", "  - {id: a, kind: touch, cron: '0 1 * * 7'}\n")
-    result = cli("start", "--jobs", str(tmp_path / "s.db"), "--config", str(path), ok=False)
+    result = cli("start", "--jobs", str(tmp_path / "s.db"), "--schedule", str(path), ok=False)
     assert result.exit_code == 1
     assert f"Error: {path}: jobs[0].cron: " in result.output
     assert not (tmp_path / "s.db").exists()
@@ -146,13 +151,13 @@ def test_start_refuses_a_malformed_schedule_before_touching_the_store(tmp_path):
 def test_add_checks_its_arguments_as_the_file_would(tmp_path):
     config = write_config(tmp_path / "schedule.yaml", "  []\n")
     result = cli("add", "g", "--kind", "guides", "--cron", "0 1 * * sun", "--arg", "target=live",
-                 "--arg", "citys=[广州]", "--jobs", str(tmp_path / "s.db"), "--config", str(config),
+                 "--arg", "citys=[广州]", "--jobs", str(tmp_path / "s.db"), "--schedule", str(config),
                  ok=False)  # fmt: skip
     assert "schedule add: args: citys: Extra inputs are not permitted" in result.output
     added = cli("add", "g", "--kind", "guides", "--cron", "0 1 * * sun", "--arg", "target=live",
                 "--arg", "cities=[广州, 深圳]", "--arg", "concurrency=2", "--db", "x/g.db",
-                "--jobs", str(tmp_path / "s.db"), "--config", str(config))  # fmt: skip
-    assert added.output.startswith("g: next run ")
+                "--jobs", str(tmp_path / "s.db"), "--schedule", str(config))  # fmt: skip
+    assert added.output.startswith("g：已添加，下次运行 ")
     assert listed(tmp_path / "s.db")["g"]["args"] == {
         "target": "live", "cities": ["广州", "深圳"], "concurrency": 2, "db_path": "x/g.db"
     }  # fmt: skip
@@ -204,3 +209,50 @@ def test_each_kind_takes_the_arguments_of_the_library_function_it_calls(kind, fu
     module, name = function.split(":")
     parameters = inspect.signature(getattr(importlib.import_module(module), name)).parameters
     assert set(jobs.KINDS[kind].args.model_fields) <= set(parameters)
+
+
+def test_a_command_no_scheduler_answers_is_withdrawn_and_said_in_chinese(tmp_path):
+    """A live scheduler holds the lock (here: this process, which never reads the command
+    table): ``pause`` asks it, waits ``--timeout``, withdraws its command and says so."""
+    import fcntl
+    import os
+    import sqlite3
+
+    jobs = tmp_path / "schedule.db"
+    config = write_config(tmp_path / "schedule.yaml", "  []\n")
+    cli("add", "a", "--kind", "touch", "--every", "2h", "--arg", "path=x",
+        "--jobs", str(jobs), "--schedule", str(config))  # fmt: skip
+    with (tmp_path / "schedule.db.lock").open("a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        lock.write(str(os.getpid()))
+        lock.flush()
+        unanswered = cli("pause", "a", "--jobs", str(jobs), "--timeout", "0.3", ok=False)
+        assert listed(jobs)["a"]["paused"] is False  # list only reads: it works meanwhile
+    assert unanswered.exit_code == 1
+    assert (
+        f"{jobs}：调度器（pid {os.getpid()}）在 0.3 秒内没有应答命令 #1（pause a），"
+        "已撤回该命令，作业未改动。" in unanswered.output
+    )
+    with sqlite3.connect(jobs) as conn:
+        assert conn.execute("SELECT status FROM schedule_commands").fetchall() == [("expired",)]
+    assert listed(jobs)["a"]["paused"] is False  # and no scheduler applies it later
+
+
+def test_a_json_log_line_carries_time_with_offset_level_event_job_round_and_message():
+    import logging
+
+    from probes.schedule.logs import SchedulerJsonFormatter
+
+    record = logging.LogRecord("probes.schedule", logging.ERROR, __file__, 1, "job %s failed",
+                               ("poll",), None)  # fmt: skip
+    record.event, record.job, record.round = "job_failed", "poll", "R1"
+    line = json.loads(SchedulerJsonFormatter(json_ensure_ascii=False).format(record))
+    assert list(line) == ["time", "level", "event", "job", "round", "message", "logger"]
+    assert datetime.fromisoformat(line["time"]).utcoffset() == timedelta(hours=8)
+    assert (line["level"], line["event"], line["job"], line["round"], line["message"]) == (
+        "ERROR", "job_failed", "poll", "R1", "job poll failed"
+    )  # fmt: skip
+    plain = logging.LogRecord("apscheduler.scheduler", logging.INFO, __file__, 1, "中文", (), None)
+    assert (
+        json.loads(SchedulerJsonFormatter(json_ensure_ascii=False).format(plain))["event"] == "log"
+    )
