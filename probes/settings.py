@@ -1,8 +1,10 @@
 """Every path and default the package uses, written once.
 
-Where the database, the scheduler's job store, the saved logins and the evaluation data
+Where the database, the scheduler's job store, the saved logins and the shipped evaluation data
 (``scenarios/``: scenarios, platforms, the city registry, the indicator system) are, the time
-zone every portal and evaluator lives in, and the politeness defaults for live portals.
+zone every portal and evaluator lives in, and the politeness defaults for live portals. An
+evaluation folder of a team's own (``--data``) is laid over the shipped data by
+``probes.plan.datafiles``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "scenarios"  # scenarios, cities, indicators
+# The shipped data (scenarios, cities, indicators): the repository's scenarios/ folder, which a
+# wheel carries inside the package as probes/data/ (setup.py copies it there at build time).
+_PACKAGE = Path(__file__).resolve().parent
+DATA_DIR = _PACKAGE / "data" if (_PACKAGE / "data").is_dir() else _PACKAGE.parent / "scenarios"
 DEFAULT_DB = Path("results/govprobe.db")
 JOBS_DB = Path("results/schedule.db")  # the scheduler's job store, beside the database
 DEMO_DIR = Path("results/demo")  # where govprobe demo writes its database, evidence and report

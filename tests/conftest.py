@@ -70,6 +70,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     )
 
 
+@pytest.fixture(autouse=True)
+def _shipped_data() -> Iterator[None]:
+    """Every test starts and ends on the shipped data: a command run in-process with
+    ``--data DIR`` leaves its evaluation folder chosen for the process."""
+    from probes.plan.datafiles import use_data_dir
+
+    use_data_dir(None)
+    yield
+    use_data_dir(None)
+
+
 @pytest.fixture(scope="session")
 def sandbox_url() -> Iterator[str]:
     """A real sandbox process on free ports, started the way ``govprobe run`` starts one."""

@@ -16,10 +16,11 @@ from typing import Any
 from probes import store
 from probes.app.consult import consult_poll, consult_submit
 from probes.app.guides import run_guides
+from probes.plan.datafiles import data_file
 from probes.plan.targets import (
     SandboxProcess,
 )
-from probes.settings import DATA_DIR, DEMO_DIR
+from probes.settings import DEMO_DIR
 
 # The sandbox's clock starts on a Monday at 09:00 and the messages go then. Polls: Wednesday,
 # Friday, late on the next Monday (the 5th working day: on time ends at its end) and just after
@@ -84,7 +85,7 @@ def demo(
             say(f"沙盒时钟 {now.json()['now']}: 已查看回复")
     items = consult_poll_summary(db_path, url)
     show("items", items)
-    sample = DATA_DIR / "offline-sample.csv"
+    sample = data_file("offline-sample.csv")
     evaluation.import_offline(db_path, sample, by="demo")
     say(f"线下示例数据已导入: {sample.name}（示例数据, 非真实结果）")
     result = evaluation.score(db_path)

@@ -81,7 +81,7 @@ def run_guides(
     }
     with contextlib.ExitStack() as stack:
         if portal_url:
-            targets = [Target(None, ch, portal_url) for ch in channels]
+            targets = [Target(None, ch, portal_url, "portal_url") for ch in channels]
             profiles = {}
         else:
             registry = load_registry()

@@ -16,10 +16,53 @@ from probes.settings import DEMO_DIR
 from probes.text import INTEGRITY_ZH, iso_duration
 
 
-@click.group()
+def _read_config(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Before any other option: the config file becomes the defaults of every command."""
+    from probes.cli import config
+
+    if ctx.resilient_parsing:
+        return
+    path = config.config_path(value)
+    if path is not None:
+        ctx.default_map = config.read_default_map(ctx.command, path)
+
+
+@click.group(context_settings={"auto_envvar_prefix": "GOVPROBE"})
 @click.version_option(package_name="govprobe")
-def main() -> None:
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), envvar="GOVPROBE_CONFIG",
+              allow_from_autoenv=False, show_envvar=True, is_eager=True, expose_value=False,
+              callback=_read_config,
+              help="The config file (default: govprobe.toml in the working folder, if there).")  # fmt: skip
+@click.option("--data", type=click.Path(file_okay=False),
+              help="An evaluation folder: its cities.yaml, scenarios, indicators, ... first, "
+                   "the shipped data for what it lacks.")  # fmt: skip
+def main(data: str | None) -> None:
     """govprobe: evaluate city government-service portals the way a citizen meets them."""
+    from probes.plan.datafiles import DataFileError, use_data_dir
+
+    try:
+        use_data_dir(data)
+    except DataFileError as exc:
+        raise _fail(exc) from exc
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+def init(folder):
+    """Write an evaluation folder from the shipped data and a commented govprobe.toml."""
+    from probes.cli.config import CONFIG_FILE, TEMPLATE
+    from probes.plan.datafiles import DataFileError, write_evaluation_folder
+
+    template = TEMPLATE.read_text(encoding="utf-8")
+    try:
+        written = write_evaluation_folder(folder, {CONFIG_FILE: template})
+    except DataFileError as exc:
+        raise _fail(exc) from exc
+    for path in written:
+        click.echo(f"已写入：{path}")
+    click.echo(
+        f"评估文件夹 {folder}：{len(written)} 个文件；在该文件夹中运行 govprobe 即按其配置与数据"
+    )
 
 
 @main.group()
@@ -509,12 +552,21 @@ def review(db_path, host, port, tokens_file):
 
 
 def _register() -> None:
-    """Commands that live beside their library code."""
+    """Commands that live beside their library code; every option's help names its variable."""
     from probes.cli.check import check
     from probes.cli.schedule import schedule
 
     main.add_command(check)
     main.add_command(schedule)
+    _show_envvars(main)
+
+
+def _show_envvars(command: click.Command) -> None:
+    for param in command.params:
+        if isinstance(param, click.Option) and param.expose_value:
+            param.show_envvar = True
+    for sub in getattr(command, "commands", {}).values():
+        _show_envvars(sub)
 
 
 _register()

@@ -1,4 +1,6 @@
-"""The options several commands share, written once."""
+"""The options several commands share, written once, each with one environment variable for
+every command that has it (``GOVPROBE_DB``, ``GOVPROBE_JOBS``) in place of click's per-command
+names (``probes.cli.config``)."""
 
 from __future__ import annotations
 
@@ -6,13 +8,15 @@ from collections.abc import Callable
 
 import click
 
-from probes.schedule.file import SCHEDULE_PATH
 from probes.settings import DEFAULT_DB, JOBS_DB
 
 
 def db_option(f: Callable | None = None, *, help: str = "The SQLite database.") -> Callable:
     """``--db`` (``results/govprobe.db``): ``@db_option`` or ``@db_option(help=...)``."""
-    option = click.option("--db", "db_path", default=str(DEFAULT_DB), show_default=True, help=help)
+    option = click.option(
+        "--db", "db_path", type=click.Path(), default=str(DEFAULT_DB),
+        show_default=True, envvar="GOVPROBE_DB", allow_from_autoenv=False, help=help,
+    )  # fmt: skip
     return option(f) if f is not None else option
 
 
@@ -20,7 +24,10 @@ def jobs_option(f: Callable) -> Callable:
     return click.option(
         "--jobs",
         "jobs_path",
+        type=click.Path(),
         default=str(JOBS_DB),
+        envvar="GOVPROBE_JOBS",
+        allow_from_autoenv=False,
         show_default=True,
         help="The scheduler's own SQLite job store.",
     )(f)
@@ -31,6 +38,6 @@ def schedule_option(f: Callable) -> Callable:
     return click.option(
         "--schedule",
         "schedule_path",
-        default=str(SCHEDULE_PATH),
-        help="The schedule file (default: scenarios/schedule.yaml).",
+        default=None,
+        help="The schedule file (default: schedule.yaml of the evaluation data, --data).",
     )(f)

@@ -1,5 +1,6 @@
-"""The city registry (``scenarios/cities.yaml``): the cities with province, region, platform
-and the real portal addresses (unverified), and the regions they are grouped in."""
+"""The city registry (``scenarios/cities.yaml``, or an evaluation folder's): the cities with
+province, region, platform and the real portal addresses (unverified: the PC portal and, where
+known, the mobile H5 site ``mobile_url``), and the regions they are grouped in."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from pathlib import Path
 
 from pydantic import Field
 
-from probes.plan.datafiles import Strict, read_model
+from probes.plan.datafiles import Strict, data_file, read_model
 from probes.plan.scenarios import ScenarioError, load_scenarios
-from probes.settings import DATA_DIR
 
 REGIONS = ("华北", "东北", "华东", "华南", "西南", "西北")
 
@@ -23,8 +23,9 @@ class City:
     region: str
     platform: str
     pc_url: str
-    mobile: str | None
+    mobile: str | None  # the app or mini-program's name
     verified: bool
+    mobile_url: str | None = None  # the H5 site phones are given, when known
 
 
 class CityModel(Strict):
@@ -35,6 +36,7 @@ class CityModel(Strict):
     platform: str
     pc_url: str = Field(pattern=r"^https?://")
     mobile: str | None = None
+    mobile_url: str | None = Field(default=None, pattern=r"^https?://")
     verified: bool = False
 
 
@@ -60,8 +62,9 @@ class Registry:
         return tuple(self.find(n) for n in names) if names else self.cities
 
 
-def load_registry(path: Path | str = DATA_DIR / "cities.yaml") -> Registry:
-    path = Path(path)
+def load_registry(path: Path | str | None = None) -> Registry:
+    """The registry file (default: the evaluation's ``cities.yaml``), validated."""
+    path = Path(path) if path is not None else data_file("cities.yaml")
     model = read_model(path, RegistryModel, ScenarioError)
     seen: set[str] = set()
     for i, c in enumerate(model.cities):
@@ -72,7 +75,17 @@ def load_registry(path: Path | str = DATA_DIR / "cities.yaml") -> Registry:
                 raise ScenarioError(f"{path}: cities[{i}]: duplicate city {key!r}")
             seen.add(key)
     cities = tuple(
-        City(c.id, c.name, c.province, c.region, c.platform, c.pc_url, c.mobile, c.verified)
+        City(
+            c.id,
+            c.name,
+            c.province,
+            c.region,
+            c.platform,
+            c.pc_url,
+            c.mobile,
+            c.verified,
+            c.mobile_url,
+        )  # fmt: skip
         for c in model.cities
     )
     return Registry(cities, path)

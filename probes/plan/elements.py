@@ -13,10 +13,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from probes.plan.datafiles import DataFileError, read_model
+from probes.plan.datafiles import DataFileError, data_file, read_model
 from probes.settings import DATA_DIR
 
-ELEMENTS_FILE = DATA_DIR / "elements.yaml"
+ELEMENTS_FILE = DATA_DIR / "elements.yaml"  # the shipped one
 
 
 class ElementsError(DataFileError):
@@ -108,7 +108,7 @@ class ElementCatalog:
 
 def load_elements(path: str | Path | None = None) -> ElementCatalog:
     """Load and validate the element catalogue; raises ElementsError naming the file and key."""
-    return _load_elements(str(path or ELEMENTS_FILE))
+    return _load_elements(str(path or data_file("elements.yaml")))
 
 
 @functools.cache

@@ -24,10 +24,10 @@ from pydantic import (
     field_validator,
 )
 
-from probes.plan.datafiles import DataFileError, read_model
+from probes.plan.datafiles import DataFileError, data_file, read_model
 from probes.settings import DATA_DIR
 
-INDICATORS_PATH = DATA_DIR / "indicators.yaml"
+INDICATORS_PATH = DATA_DIR / "indicators.yaml"  # the shipped one
 
 
 # Rubric method -> the categories its ``points`` must give a score, exactly.
@@ -212,8 +212,8 @@ class IndicatorSystem:
 
 
 def load_indicators(path: Path | str | None = None) -> IndicatorSystem:
-    """Read and validate the indicator file (default: ``scenarios/indicators.yaml``)."""
-    path = Path(path) if path is not None else INDICATORS_PATH
+    """Read and validate the indicator file (default: the evaluation's ``indicators.yaml``)."""
+    path = Path(path) if path is not None else data_file("indicators.yaml")
     model = read_model(path, _SystemModel, IndicatorError)
 
     seen_indicators: set[str] = set()

@@ -18,9 +18,8 @@ from pathlib import Path
 
 from pydantic import Field
 
-from probes.plan.datafiles import Strict, read_model
+from probes.plan.datafiles import Strict, data_files, read_model
 from probes.plan.scenarios import ScenarioError
-from probes.settings import DATA_DIR
 
 # action -> (required arguments, optional arguments). The journey implements each one
 # (probes/walk/guide.py: run_profile_step); a test keeps the two in step.
@@ -105,5 +104,11 @@ def load_profile(path: Path | str) -> Profile:
     )
 
 
-def load_profiles(directory: Path | str = DATA_DIR / "platforms") -> dict[str, Profile]:
-    return {p.stem: load_profile(p) for p in sorted(Path(directory).glob("*.yaml"))}
+def load_profiles(directory: Path | str | None = None) -> dict[str, Profile]:
+    """The profiles of ``directory``; without one, the evaluation's ``platforms/*.yaml`` (the
+    evaluation folder's replacing the shipped profile of the same name, one by one)."""
+    if directory is not None:
+        paths = sorted(Path(directory).glob("*.yaml"))
+    else:
+        paths = data_files("platforms/*.yaml")
+    return {p.stem: load_profile(p) for p in paths}

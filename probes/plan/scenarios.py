@@ -13,8 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from probes.plan.datafiles import DataFileError, load_yaml, read_model
-from probes.settings import DATA_DIR
+from probes.plan.datafiles import DataFileError, read_model, scenario_files
 
 
 class ScenarioError(DataFileError):
@@ -151,14 +150,11 @@ def load_scenario(path: Path | str) -> Scenario:
     )
 
 
-def load_scenarios(directory: Path | str = DATA_DIR) -> dict[str, Scenario]:
-    """Every ``*.yaml`` in the directory that declares ``matters`` (the scenario files)."""
-    directory = Path(directory)
+def load_scenarios(directory: Path | str | None = None) -> dict[str, Scenario]:
+    """Every ``*.yaml`` in the directory that declares ``matters`` (the scenario files);
+    without one, the evaluation's scenarios (``probes.plan.datafiles.scenario_files``)."""
     found: dict[str, Scenario] = {}
-    for path in sorted(directory.glob("*.yaml")):
-        raw = load_yaml(path, ScenarioError)
-        if not (isinstance(raw, dict) and "matters" in raw):
-            continue
+    for path in scenario_files(directory, ScenarioError):
         scenario = load_scenario(path)
         if scenario.id in found:
             raise ScenarioError(f"{path}: id: duplicate scenario {scenario.id!r}")

@@ -36,14 +36,23 @@ def sandbox_url_for(sandbox_url: str | None):
 
 READY_PREFIX = "govprobe sandbox listening on "
 
+# Where a target's address came from.
+ADDRESSES = {
+    "sandbox": "the sandbox's directory (its PC or H5 address)",
+    "pc_url": "the registry's PC portal (for mobile: walked with a phone's viewport and agent)",
+    "mobile_url": "the registry's mobile H5 site",
+    "portal_url": "the one bare --portal-url",
+}
+
 
 @dataclass(frozen=True)
 class Target:
-    """One portal to walk for one city and channel."""
+    """One portal to walk for one city and channel; ``address`` says where ``url`` came from."""
 
     city: City | None
     channel: str
     url: str
+    address: str = ""  # ADDRESSES
 
 
 class SandboxProcess:
@@ -138,14 +147,22 @@ def sandbox_targets(
         for channel in channels:
             url = entry["pc_url"] if channel == "pc" else entry.get("mobile_url")
             if url:
-                targets.append(Target(city, channel, url))
+                targets.append(Target(city, channel, url, "sandbox"))
     return targets
 
 
 def live_targets(cities: tuple[City, ...], channels: tuple[str, ...]) -> list[Target]:
-    """Real addresses (unverified). Mobile is probed on the same address with a phone's
-    viewport and user agent: most portals send phones to their H5 site from there."""
-    return [Target(city, channel, city.pc_url) for city in cities for channel in channels]
+    """Real addresses (unverified). Mobile is probed on the city's H5 site (``mobile_url``)
+    where the registry has one, else on the PC address with a phone's viewport and user agent
+    (many portals send phones on to their H5 site from there); ``address`` says which."""
+    targets = []
+    for city in cities:
+        for channel in channels:
+            if channel == "mobile" and city.mobile_url:
+                targets.append(Target(city, channel, city.mobile_url, "mobile_url"))
+            else:
+                targets.append(Target(city, channel, city.pc_url, "pc_url"))
+    return targets
 
 
 def portal_clock(target: str, sandbox_url: str | None = None) -> Callable[[], datetime]:

@@ -23,10 +23,10 @@ from pathlib import Path
 import holidays
 from pydantic import BaseModel, ConfigDict, Field
 
-from probes.plan.datafiles import DataFileError, read_model
+from probes.plan.datafiles import DataFileError, data_file, read_model
 from probes.settings import CHINA, DATA_DIR
 
-OVERRIDE_PATH = DATA_DIR / "workdays-override.yaml"
+OVERRIDE_PATH = DATA_DIR / "workdays-override.yaml"  # the shipped one
 
 
 class WorkdaysError(DataFileError):
@@ -96,8 +96,8 @@ class WorkCalendar:
 
     @classmethod
     def load(cls, override_path: Path | str | None = None) -> WorkCalendar:
-        """The package calendar with the override file on top (default: the shipped one)."""
-        return cls(load_override(override_path or OVERRIDE_PATH))
+        """The package calendar with the override file on top (default: the evaluation's)."""
+        return cls(load_override(override_path or data_file("workdays-override.yaml")))
 
     def is_workday(self, d: date) -> bool:
         if self.override is not None:

@@ -1,4 +1,4 @@
-"""The schedule file (``scenarios/schedule.yaml``): its jobs, their triggers and options,
+"""The schedule file (``schedule.yaml`` of the evaluation data): its jobs, their triggers and options,
 validated when it is loaded (a mistake names the file and the key)."""
 
 from __future__ import annotations
@@ -12,12 +12,18 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from probes.plan.datafiles import read_model
+from probes.plan.datafiles import data_file, read_model
 from probes.schedule.jobs import KINDS, ScheduleError
-from probes.settings import DATA_DIR, TIMEZONE
+from probes.settings import TIMEZONE
 from probes.text import parse_duration
 
-SCHEDULE_PATH = DATA_DIR / "schedule.yaml"
+SCHEDULE_FILE = "schedule.yaml"
+
+
+def schedule_path() -> Path:
+    """The default schedule: the evaluation folder's ``schedule.yaml`` (``--data``), else the
+    shipped one."""
+    return data_file(SCHEDULE_FILE)
 
 
 def cron_trigger(expr: str, timezone: str, jitter: int | None = None) -> CronTrigger:
@@ -154,6 +160,7 @@ class Schedule(BaseModel):
         return jobs
 
 
-def load_schedule(path: str | Path = SCHEDULE_PATH) -> Schedule:
-    """The schedule file, validated; a bad one raises ``ScheduleError`` naming file and key."""
-    return read_model(path, Schedule, ScheduleError)
+def load_schedule(path: str | Path | None = None) -> Schedule:
+    """The schedule file (default: ``schedule_path()``), validated; a bad one raises
+    ``ScheduleError`` naming file and key."""
+    return read_model(path or schedule_path(), Schedule, ScheduleError)

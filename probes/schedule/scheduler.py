@@ -85,7 +85,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from probes import store
-from probes.schedule.file import SCHEDULE_PATH, JobSpec, Schedule, load_schedule
+from probes.schedule.file import JobSpec, Schedule, load_schedule
+from probes.schedule.file import schedule_path as default_schedule
 from probes.schedule.jobs import KIND_OF_REF, KINDS, ScheduleError
 from probes.settings import DEFAULT_DB, JOBS_DB, TIMEZONE
 from probes.store import schedule_db
@@ -633,11 +634,12 @@ def serve(
     *,
     stop: threading.Event,
     jobs_path: str | Path = JOBS_DB,
-    schedule_path: str | Path = SCHEDULE_PATH,
+    schedule_path: str | Path | None = None,
     db_path: str | Path = DEFAULT_DB,
     wakeup: float = WAKEUP_S,
 ) -> None:
     """Run the scheduler until ``stop`` is set, then let the running jobs finish."""
+    schedule_path = schedule_path or default_schedule()
     schedule = load_schedule(schedule_path)
     started_at = store.now_iso()
     with exclusive(jobs_path):

@@ -8,6 +8,7 @@ runs a click command in-process, as ``click.testing.CliRunner`` does.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -20,12 +21,20 @@ GOVPROBE = str(Path(sys.executable).parent / "govprobe")
 
 
 def run_govprobe(
-    *args: str, input: str | None = None, timeout: float = 600
+    *args: str,
+    input: str | None = None,
+    timeout: float = 600,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``govprobe ARGS`` to its end; its exit code, stdout and stderr (text)."""
+    """Run ``govprobe ARGS`` to its end; its exit code, stdout and stderr (text). ``env`` is
+    added to this process's environment without its ``GOVPROBE_*`` variables."""
+    if env is not None:
+        own = {k: v for k, v in os.environ.items() if not k.startswith("GOVPROBE_")}
+        env = {**own, **env}
     return subprocess.run(
         [GOVPROBE, *args], input=input, capture_output=True, text=True, timeout=timeout,
-        check=False,
+        check=False, cwd=cwd, env=env,
     )  # fmt: skip
 
 
