@@ -9,7 +9,7 @@ import httpx
 
 from probes.app.health import check_portals
 from probes.cli.console import print_checks
-from probes.cli.options import db_option
+from probes.cli.options import alert_option, db_option
 from probes.plan.scenarios import ScenarioError
 
 
@@ -20,9 +20,10 @@ from probes.plan.scenarios import ScenarioError
 @click.option("--sandbox-url", help="A running sandbox; without it one is started and stopped.")
 @click.option("--city", "cities", multiple=True, help="City name or id (repeatable; default all).")
 @db_option
+@alert_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def check(target: str, sandbox_url: str | None, cities: tuple[str, ...], db_path: str,
-          as_json: bool) -> None:  # fmt: skip
+          alert_urls: tuple[str, ...], as_json: bool) -> None:  # fmt: skip
     """Check the portals' health: availability, speed, HTTPS, mobile adaptation, accessibility."""
     try:
         summary = check_portals(
@@ -34,6 +35,11 @@ def check(target: str, sandbox_url: str | None, cities: tuple[str, ...], db_path
         click.echo(json.dumps(summary, ensure_ascii=False))
     else:
         print_checks(summary)
+    if alert_urls:
+        from probes import alert
+        from probes.cli import said_alerts
+
+        said_alerts(alert.after_checks(db_path, summary["round"], alert_urls))
     _browser_measured_something(summary["portals"])
 
 
