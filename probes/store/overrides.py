@@ -12,7 +12,9 @@ alone and corrects it where it was wrong. Each change:
 * counts in the scores at once (``probes/score/observations.py`` reads the active overrides, the
   evaluation marks the figures that rest on a judgement);
 * waits for a second evaluator, when it overrides the machine, in the work queue: an override
-  confirmed by its own author is refused. Withdrawing one (or overriding the same thing again)
+  confirmed by its own author is refused.
+* lifts a regression's hold (``probes/store/holds.py``): overriding a held probe, or confirming
+  the machine's judgement of it (``confirm_machine``), lets it be scored. Withdrawing one (or overriding the same thing again)
   puts the previous value back, audited like the rest.
 
 What a judgement names is checked here, not only in the forms, so the command line and any
