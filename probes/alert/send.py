@@ -19,6 +19,7 @@ import apprise
 from probes.alert.events import Alert
 
 log = logging.getLogger("probes.alert")
+log.addHandler(logging.NullHandler())  # a command says its failures itself; a scheduler logs them
 
 
 class AlertURLError(ValueError):
@@ -46,8 +47,8 @@ def _service(url: str):
 
 
 def _shown(server, url: str) -> str:
-    try:
-        return server.url(privacy=True)
+    try:  # secrets masked, apprise's default parameters left out
+        return server.url(privacy=True).split("?", 1)[0]
     except Exception:  # a plugin that cannot say its own url: show the scheme alone
         return url.split("://", 1)[0] + "://…"
 
