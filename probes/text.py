@@ -115,6 +115,7 @@ FIELD_ZH = {
     "effectiveness": "有效性",
     "timeliness": "及时性",
     "confirmed": "确认改判",
+    "confirmed_machine": "确认机器判定",
 }
 
 
@@ -267,3 +268,20 @@ SUBMIT_ACTION_ZH = {
     "portal_unreachable": "门户无法访问",
     "timeout": "访问超时",
 }
+
+
+# What an alert is about (``probes/alert/``): the event ids and the words its title starts with.
+ALERT_ZH = {
+    "job_failed": "定时任务失败",
+    "login_expired": "登录已失效",
+    "portal_down": "门户连续一天无法访问",
+    "probe_errors": "探测程序错误过多",
+    "regressions": "指南结果回归（待复核，暂不计分）",
+}
+
+
+# Why a probe is held for review (the holds table's kind), and how the hold was lifted.
+HOLD_KIND_ZH = {"outcome": "结果变差", "elements": "指南要素变化"}
+
+
+HOLD_RELEASE_ZH = {"confirmed": "确认机器判定", "overridden": "评估人改判", None: "待复核"}

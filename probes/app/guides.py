@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 
 from probes import store
+from probes.alert.regressions import hold_regressions
 from probes.app.progress import progress_bar
 from probes.judge.rejudge import judge_replies, judge_round
 from probes.plan.cities import load_registry
@@ -52,7 +53,9 @@ def run_guides(
     progress: bool = False,
 ) -> dict:
     """Walk a guide round and return its summary. Every journey is traced; a probe keeps its
-    trace when it did not end ``ok``, or always with ``trace`` (``govprobe run --trace``)."""
+    trace when it did not end ``ok``, or always with ``trace`` (``govprobe run --trace``).
+    The probes that regressed from the previous round are held for review (``held``: their
+    ids; ``probes/alert/regressions.py``)."""
     scenarios = select_scenarios(scenario_ids)
     if gap_s is None:  # a real office gets a second between requests; the sandbox none
         gap_s = LIVE_GAP_S if target == "live" and not portal_url else 0.0
@@ -107,7 +110,9 @@ def run_guides(
                 round_id=resume_round,
                 on_probe=tick,
             )
-    return summarize(db, round_id)
+    # a probe worse than last round's is held for an evaluator before it is scored
+    held = hold_regressions(db, round_id)
+    return summarize(db, round_id) | {"held": held}
 
 
 def rejudge(db_path: str, round_id: str | None = None) -> tuple[str, int]:

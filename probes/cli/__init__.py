@@ -11,8 +11,9 @@ import sys
 
 import click
 
-from probes.cli.options import db_option
+from probes.cli.options import alert_options, db_option
 from probes.settings import DEMO_DIR
+from probes.store.db import now_iso
 from probes.text import INTEGRITY_ZH, iso_duration
 
 
@@ -124,6 +125,15 @@ def sandbox_clock(sandbox_url: str, advance: str | None, set_to: str | None) -> 
     click.echo(response.json()["now"])
 
 
+def said_alerts(sent: tuple[list, list]) -> None:
+    """Say, on stderr, the alerts sent and every send that failed (which fails nothing)."""
+    alerts, failures = sent
+    if alerts:
+        click.echo(f"告警：{len(alerts)} 条（{'、'.join(a.title for a in alerts)}）", err=True)
+    for failure in failures:
+        click.echo(failure.said(), err=True)
+
+
 def _fail(exc: Exception) -> click.ClickException:
     return click.ClickException(str(exc))
 
@@ -167,10 +177,11 @@ def _measured_something(outcomes: list[str], what: str) -> None:
               help="A Playwright browser server (ws://...) to walk in; repeatable.")  # fmt: skip
 @click.option("--trace", is_flag=True,
               help="Keep every probe's Playwright trace (default: only those not ok).")  # fmt: skip
+@alert_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path, concurrency,
         per_host, resume_round, user_agent_suffix, retries, backoff, gap, endpoints, trace,
-        as_json):  # fmt: skip
+        alert_urls, alert_probe_errors, as_json):  # fmt: skip
     """Walk the guide journeys of a round, store the evidence and judge it."""
     from probes.app import guides
     from probes.cli import console
@@ -203,6 +214,16 @@ def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path
         click.echo(json.dumps(summary, ensure_ascii=False))
     else:
         console.print_summary(summary)
+        if summary["held"]:
+            click.echo(
+                f"较上一轮变差、待复核（暂不计分）：{len(summary['held'])} 项，"
+                f"见复核页面 /queue?round={summary['round']}"
+            )
+    if alert_urls:
+        from probes import alert
+
+        said_alerts(alert.after_guides(db_path, summary["round"], alert_urls,
+                                       limit=alert_probe_errors))  # fmt: skip
     _measured_something([p["outcome"] for p in summary["probes"]], f"轮次 {summary['round']}")
 
 
@@ -342,9 +363,11 @@ def consult() -> None:
 @click.option("--phone", help="The sender's mobile number on live portals.")
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
 @click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 16))
+@alert_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, send, new_round,
-                   headed, sessions, contact, phone, concurrency, per_host, as_json):  # fmt: skip
+                   headed, sessions, contact, phone, concurrency, per_host, alert_urls,
+                   alert_probe_errors, as_json):  # fmt: skip
     """Fill in and send each scenario's consultation and complaint, never twice."""
     from probes.app import consult as app_consult
     from probes.plan.cities import chinese_names
@@ -365,6 +388,7 @@ def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, se
         raise click.Abort()
 
     names = chinese_names()
+    started = now_iso()
 
     def report(r: dict) -> None:
         if not as_json:
@@ -393,6 +417,15 @@ def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, se
     else:
         mode = "演练：未发送" if summary["dry_run"] else "已发送"
         click.echo(f"轮次 {summary['round']}：{len(summary['results'])} 件（{mode}）")
+    if alert_urls:
+        from probes import alert
+
+        results = summary["results"]
+        said_alerts(alert.after_items(
+            db_path, alert_urls, since=started, what="咨询投诉提交", round_id=summary["round"],
+            outcomes=[r["action"] for r in results], reasons=[r.get("reason") for r in results],
+            limit=alert_probe_errors,
+        ))  # fmt: skip
     _measured_something([r["action"] for r in summary["results"]], f"轮次 {summary['round']}")
 
 
@@ -404,12 +437,15 @@ def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, se
 @db_option
 @click.option("--sessions", type=click.Path(file_okay=False), help="Saved login sessions.")
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
+@alert_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def poll(target, sandbox_url, db_path, sessions, concurrency, as_json):
+def poll(target, sandbox_url, db_path, sessions, concurrency, alert_urls, alert_probe_errors,
+         as_json):  # fmt: skip
     """Look for replies to open consultations and complaints; close those past the window."""
     from probes.app import consult as app_consult
     from probes.cli import console
 
+    started = now_iso()
     try:
         summary = app_consult.consult_poll(
             target=target, sandbox_url=sandbox_url, db_path=db_path, sessions=sessions,
@@ -421,6 +457,13 @@ def poll(target, sandbox_url, db_path, sessions, concurrency, as_json):
         _echo_json(summary)
     else:
         console.print_items(summary["items"])
+    if alert_urls:
+        from probes import alert
+
+        said_alerts(alert.after_items(
+            db_path, alert_urls, since=started, what="回复查询", round_id=None,
+            outcomes=summary["polled"], limit=alert_probe_errors,
+        ))  # fmt: skip
     _measured_something(summary["polled"], "回复查询")
 
 
@@ -447,6 +490,31 @@ def label(item_id, value, by, note, db_path):
     shown = {**EFFECTIVENESS_ZH, **TIMELINESS_ZH}[item[field]]
     what = FIELD_ZH[field]
     click.echo(f"第 {item_id} 件：{what} {shown}（评估人 {evaluator_name(by)}）")
+
+
+@main.command()
+@click.argument("probe_id", type=int)
+@click.option("--by", required=True, help="The evaluator's name (normalised as a token's is).")
+@click.option("--note", required=True, help="Why the machine was right: the reason required.")
+@db_option
+def confirm(probe_id, by, note, db_path):
+    """Confirm the machine's judgement of a regression held for review (待复核): the hold is
+    lifted and the probe scored as judged; audited as cli. To judge otherwise, override it."""
+    from probes import store
+    from probes.store import overrides
+
+    try:
+        db = store.open_db(db_path, create=False)
+    except store.StoreError as exc:
+        raise _fail(exc) from exc
+    try:
+        overrides.confirm_machine(db, probe_id, by=by, note=note, channel="cli")
+    except overrides.OverrideError as exc:
+        raise _fail(exc) from exc
+    finally:
+        db.close()
+    name = overrides.evaluator_name(by)
+    click.echo(f"探测 {probe_id}：已确认机器判定，解除待复核，计入评分（评估人 {name}）")
 
 
 @main.command()

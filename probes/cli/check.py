@@ -9,7 +9,7 @@ import httpx
 
 from probes.app.health import check_portals
 from probes.cli.console import print_checks
-from probes.cli.options import db_option
+from probes.cli.options import alert_option, db_option
 from probes.plan.scenarios import ScenarioError
 
 
@@ -26,9 +26,10 @@ from probes.plan.scenarios import ScenarioError
     "check of the national rule; speed, adaptation and accessibility wait for a full check).",
 )
 @db_option
+@alert_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def check(target: str, sandbox_url: str | None, cities: tuple[str, ...], http_only: bool,
-          db_path: str, as_json: bool) -> None:  # fmt: skip
+          db_path: str, alert_urls: tuple[str, ...], as_json: bool) -> None:  # fmt: skip
     """Check the portals' health: availability, speed, HTTPS, mobile adaptation, accessibility."""
     try:
         summary = check_portals(
@@ -41,6 +42,11 @@ def check(target: str, sandbox_url: str | None, cities: tuple[str, ...], http_on
         click.echo(json.dumps(summary, ensure_ascii=False))
     else:
         print_checks(summary)
+    if alert_urls:
+        from probes import alert
+        from probes.cli import said_alerts
+
+        said_alerts(alert.after_checks(db_path, summary["round"], alert_urls))
     _browser_measured_something(summary["portals"])
 
 

@@ -15,7 +15,7 @@ import sqlalchemy.exc
 import yaml
 from pydantic import ValidationError
 
-from probes.cli.options import db_option, jobs_option, schedule_option
+from probes.cli.options import alert_options, db_option, jobs_option, schedule_option
 from probes.plan.datafiles import DataFileError, format_validation_error
 from probes.schedule.file import JobSpec, load_schedule
 from probes.schedule.jobs import KINDS, ScheduleError
@@ -95,11 +95,24 @@ def _next(job: dict) -> str:
     show_default=True,
     help="plain: one line per event; json: one JSON object per line.",
 )
+@alert_options
 def start_command(
-    db_path: str, jobs_path: str, schedule_path: str, wakeup: float, log_format: str
-) -> None:
-    """Run the scheduler until SIGTERM or SIGINT (the running jobs then finish)."""
+    db_path: str, jobs_path: str, schedule_path: str, wakeup: float, log_format: str,
+    alert_urls: tuple[str, ...], alert_probe_errors,
+) -> None:  # fmt: skip
+    """Run the scheduler until SIGTERM or SIGINT (the running jobs then finish); with
+    ``--alert``, each run that fails, is missed or is cut short, and what each round found
+    (regressions held, portals down, logins expired, too many probe errors), is sent there."""
     configure_logging(log_format)
+    if alert_urls:
+        from functools import partial
+
+        from probes.alert import alert_job_result
+        from probes.schedule.scheduler import RESULT_HOOKS
+
+        RESULT_HOOKS.append(
+            partial(_alert, alert_job_result, urls=alert_urls, limit=alert_probe_errors)
+        )
     stop = threading.Event()
 
     def on_signal(signum, frame) -> None:
@@ -261,3 +274,9 @@ def run_now_command(job_id: str, jobs_path: str, timeout: float) -> None:
 
 if __name__ == "__main__":
     schedule()
+
+
+def _alert(send, run: dict, *, urls, limit) -> None:
+    """A result hook: the run's alerts, each failed send logged (never the scheduler's end)."""
+    for failure in send(run, urls, limit=limit) or ():
+        log.warning("%s", failure.said(), extra={"event": "alert_failed", "job": run.get("job_id")})

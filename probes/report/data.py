@@ -505,6 +505,7 @@ _EXCLUDED_ZH = {
     "blocked (needs review)": "被拦截（待复核）",
     "waiting for a reply": "等待回复",
     "timeliness to be reviewed": "及时性待复核（回复时间无法确定）",
+    "regression to be reviewed": "结果较上一轮变差，待复核（暂不计分）",
     "handling not determined": "办理情况未能判定",
 }
 

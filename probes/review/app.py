@@ -15,7 +15,7 @@ Pages (server-rendered, no script, inline CSS; what each shows is read in
     GET  /verify                            every evidence file re-hashed
     GET  /evidence/{sha256}                 an evidence file, looked up by its hash only
     GET  /login[?token=T], POST /login      log in (not from another site); POST /logout
-    POST /probes/{id}/outcome | /probes/{id}/element | /items/{id}/label
+    POST /probes/{id}/outcome | /probes/{id}/element | /probes/{id}/confirm | /items/{id}/label
     POST /overrides/{id}/confirm | /overrides/{id}/withdraw
 
 The guard (``Guard``) refuses every request but ``/login`` without an evaluator's session
@@ -459,6 +459,14 @@ def create_app(
 
         return await judge(request, action, f"/probes/{probe_id}#elements")
 
+    async def confirm_machine(request: Request) -> Response:
+        probe_id = request.path_params["probe_id"]
+
+        def action(db, form, by) -> None:
+            overrides.confirm_machine(db, probe_id, by=by, note=_text(form, "note"), channel=WEB)
+
+        return await judge(request, action, f"/probes/{probe_id}#hold")
+
     async def label_item(request: Request) -> Response:
         item_id = request.path_params["item_id"]
 
@@ -518,6 +526,7 @@ def create_app(
         Route("/probes/{probe_id:int}", probe_page),
         Route("/probes/{probe_id:int}/outcome", override_outcome, methods=["POST"]),
         Route("/probes/{probe_id:int}/element", override_element, methods=["POST"]),
+        Route("/probes/{probe_id:int}/confirm", confirm_machine, methods=["POST"]),
         Route("/items/{item_id:int}", item_page),
         Route("/items/{item_id:int}/label", label_item, methods=["POST"]),
         Route("/overrides/{override_id:int}/confirm", confirm, methods=["POST"]),

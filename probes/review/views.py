@@ -34,6 +34,8 @@ from probes.text import (
     EVENT_ZH,
     FIELD_ZH,
     FOUND_BY_ZH,
+    HOLD_KIND_ZH,
+    HOLD_RELEASE_ZH,
     INTEGRITY_ZH,
     JOB_KIND_ZH,
     JOB_OUTCOME_ZH,
@@ -79,6 +81,7 @@ CHANNEL_OF_CHANGE_ZH = {"web": "网页", "cli": "命令行", None: "未记录"}
 
 
 QUEUE_ZH = {  # the most urgent first
+    "regressions": "结果较上一轮变差（待复核，暂不计分）",
     "awaiting_second": "改判待第二位评估人确认",
     "timeliness_uncertain": "及时性待复核（门户不显示回复时间，无法确定是否按时）",
     "inconclusive": "尚无定论（本方错误、被拦截或未确认的故障）",
@@ -421,6 +424,27 @@ def _override_rows(rows: list[dict]) -> list[dict]:
     return out
 
 
+def hold_row(h: dict, names: Names) -> dict:
+    """A regression held for review, in words: where, what it was, what it is now."""
+    if h["kind"] == "outcome":
+        was, now = outcome_name(h["was"]), outcome_name(h["now"])
+    else:
+        before, after = set(json.loads(h["was"])), set(json.loads(h["now"]))
+        was = "不再显示：" + ("、".join(sorted(before - after)) or "—")
+        now = "新显示：" + ("、".join(sorted(after - before)) or "—")
+    return {
+        **h,
+        "city_name": names.of(h["city"]),
+        "scenario_name": names.of(h["scenario"]),
+        "matter_name": names.of(h["matter"]),
+        "channel_name": CHANNEL_ZH.get(h["channel"], h["channel"]),
+        "kind_name": HOLD_KIND_ZH.get(h["kind"], h["kind"]),
+        "was_name": was,
+        "now_name": now,
+        "state_name": HOLD_RELEASE_ZH.get(h["released_how"], h["released_how"]),
+    }
+
+
 def _elements(judgement: dict | None, active: dict[str, bool]) -> list[dict]:
     """Each element judged, the required ones first: what the guide showed, what the machine
     said, what an evaluator says now."""
@@ -532,6 +556,9 @@ def probe(db, evidence: EvidenceStore, probe_id: int, names: Names) -> dict | No
         ),
         "audit": _audit_rows(overrides.audit(db, probe_id=probe_id), names),
         "outcomes": [(o.value, LABELS_ZH[o]) for o in Outcome],
+        "holds": [
+            hold_row(h, names) for h in store.holds_of(db, probe_id=probe_id, active_only=False)
+        ],
     }
 
 
@@ -589,6 +616,7 @@ def work_queue(db, guide_round: str, names: Names) -> dict:
         queue[key] = [_probe_row({**p, "flaky": bool(p["flaky"])}, names) for p in queue[key]]
     for key in ("auto_effectiveness", "timeliness_uncertain"):
         queue[key] = [_thread_row({**i, "dry_run": bool(i["dry_run"])}, names) for i in queue[key]]
+    queue["regressions"] = [hold_row(h, names) for h in queue["regressions"]]
     queue["awaiting_second"] = [
         {**o, "city_name": names.of(o["city"]), "matter_name": names.of(o["matter"]),
          "channel_name": CHANNEL_ZH.get(o["channel"], o["channel"])}

@@ -20,6 +20,7 @@ from probes.text import ACTION_ZH, CHANNEL_ZH, FOUND_BY_ZH
 EXCLUDED_ZH = {
     "probe_error": "探测程序错误（我方原因）：不计分",
     "blocked (needs review)": "被拦截：待复核，不计分",
+    "regression to be reviewed": "较上一轮变差：待评估人复核，暂不计分",
 }
 
 

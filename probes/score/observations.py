@@ -12,7 +12,9 @@ reads observations; this module reads them out of SQLite.
   completeness from the judgement; accuracy as findings over checks, where the checks made on a
   found guide are its form and sample links that were checked plus the four rules every guide
   gets (time limits, phone numbers, 是否网办 against the online-apply entry, PC and mobile
-  agreeing).
+  agreeing). A probe held for review (a regression from the previous round, table ``holds``)
+  is read as it is, marked ``held``: scoring leaves it out as 待复核 until an evaluator
+  confirms or overrides it.
 * **Handling** (one per probe with a found guide): the online-apply entry followed by the journey
   (reached, a login wall counting as reached), the on-site visits the guide states
   (到办事现场次数) and its online-handling depth (网上办理深度) when it states one.
@@ -120,6 +122,7 @@ def read_observations(
                 elements.setdefault(probe_id, {})[element] = value
 
     actions = store.step_actions_of_round(db, guide_round)
+    held = store.held_probe_ids(db, guide_round)  # regressions waiting for an evaluator
     guides, handling, seen = [], [], set()
     for p in store.probes_of_round(db, guide_round):
         if not p["city"]:
@@ -151,6 +154,7 @@ def read_observations(
                 # a transient failure counts only once a retry confirmed it (probes/walk/round.py)
                 confirmed=Outcome(outcome) not in TRANSIENT
                 or bool(extra.get("confirmed") or said.get("outcome")),
+                held=p["id"] in held,
             )
         )
         if found:
@@ -167,6 +171,7 @@ def read_observations(
                     online_apply=online,
                     visits=visits,
                     depth=shown.get("网上办理深度"),
+                    held=p["id"] in held,
                 )
             )
 

@@ -17,7 +17,8 @@ Rules:
 
 * ``probe_error`` (our failure), ``blocked`` (needs a person) and a transient outcome
   (``timeout``, ``portal_error``, ``portal_unreachable``) not yet confirmed are *excluded*
-  and listed, never scored as zero. A confirmed transient outcome scores as not found.
+  and listed, never scored as zero; so is a regression held for an evaluator (``held``:
+  worse than the same probe of the previous round, until confirmed or overridden). A confirmed transient outcome scores as not found.
 * An item with no measurement is ``None`` ("not measured", hardware for now), never zero.
 * A city with more than ``incomplete_share`` of its expected observations missing or excluded
   is marked incomplete (``complete=False``): it keeps the score of what is left, flagged, but
@@ -132,6 +133,7 @@ class GuideObservation:
     checks: int  # accuracy checks made
     confirmed: bool = True  # a transient outcome counts only once confirmed
     probe_id: int | None = None  # the stored probe it was read from (explanations link it)
+    held: bool = False  # a regression held for an evaluator (probes/alert/regressions.py)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outcome", Outcome(self.outcome))
@@ -175,6 +177,7 @@ class HandlingObservation:
     online_apply: bool | None
     visits: int | None  # on-site visits the guide states (到办事现场次数)
     depth: str | None  # 网上办理深度: I..IV (Ⅰ..Ⅳ, 1..4 and "Ⅲ级" are read too)
+    held: bool = False  # its probe is a regression held for an evaluator
 
 
 @dataclass(frozen=True)
@@ -320,8 +323,15 @@ RULES: Mapping[str, tuple[str, Callable[[Rubric, Any], float | None]]] = Mapping
 )
 
 
+# A probe worse than the same probe of the previous round: not scored until an evaluator
+# confirms the machine or overrides it (the holds table).
+REGRESSION_HELD = "regression to be reviewed"
+
+
 def guide_exclusion(o: GuideObservation) -> str | None:
     """Why a guide observation is left out of the score, or ``None`` when it counts."""
+    if o.held:
+        return REGRESSION_HELD
     if o.outcome == Outcome.PROBE_ERROR:
         return "probe_error"
     if o.outcome == Outcome.BLOCKED:
@@ -340,6 +350,8 @@ def _interaction_exclusion(i: InteractionObservation) -> str | None:
 
 
 def _handling_exclusion(h: HandlingObservation) -> str | None:
+    if h.held:
+        return REGRESSION_HELD
     if h.online_apply is None and h.visits is None and h.depth is None:
         return "handling not determined"
     return None

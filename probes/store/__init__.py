@@ -3,15 +3,16 @@
 ``db`` opens a database (WAL, foreign keys, the migrations) and holds the transaction;
 ``schema`` is every table, documented, and its migrations; ``evidence`` keeps screenshots and
 HTML by sha256. One module per table family (``rounds``, ``probes``, ``judgements``, ``items``,
-``checks``, ``offline``, ``overrides``, ``jobs``) writes its rows and is the home of every read
-of them. What other packages import as ``store.x`` is re-exported here; ``overrides`` is
-imported by name, and so is ``schedule_db``, the scheduler's own database (``results/
-schedule.db``, through SQLAlchemy, which only the scheduler and its commands load).
+``checks``, ``offline``, ``overrides``, ``jobs``, ``holds``) writes its rows and is the home of
+every read of them. What other packages import as ``store.x`` is re-exported here;
+``overrides`` is imported by name, and so is ``schedule_db``, the scheduler's own database
+(``results/schedule.db``, through SQLAlchemy, which only the scheduler and its commands load).
 """
 
 from probes.store.checks import (  # noqa: F401
     check_details,
     check_rows,
+    down_streaks,
     home_visits,
     save_check,
 )
@@ -26,11 +27,21 @@ from probes.store.db import (  # noqa: F401
     sql_value,
     transaction,
 )
+from probes.store.holds import (  # noqa: F401
+    final_probes,
+    held_probe_ids,
+    hold_probe,
+    holds_of,
+    present_elements,
+    previous_probes,
+    release_hold,
+)
 from probes.store.items import (  # noqa: F401
     add_event,
     add_item_evidence,
     claimed_tickets,
     close_item,
+    events_with_reason,
     evidence_of_item,
     get_item,
     item_events,
@@ -94,6 +105,7 @@ from probes.store.rounds import (  # noqa: F401
 )
 from probes.store.schema import (  # noqa: F401
     EVIDENCE_KINDS,
+    HOLD_KINDS,
     ITEM_EVIDENCE_KINDS,
     ITEM_KINDS,
     ITEM_STATES,

@@ -106,3 +106,39 @@ def home_visits(
             row["available"] = bool(row["available"])
         row["browser_failed"] = bool(row["browser_failed"])
     return rows
+
+
+def down_streaks(db: sqlite_utils.Database, round_id: str) -> list[dict]:
+    """For each portal (city and channel) of a check round whose home visit there was
+    ``down``: its url, the time of that visit (``at``), when its stretch of ``down`` visits
+    began (``since``: the first after its last visit that was not down, of the same target),
+    how many visits the stretch has (``visits``) and the time of its visit before this one
+    (``before``, or None)."""
+    rows = list(
+        db.query(
+            "SELECT c.city, c.channel, c.url, c.at, r.target FROM checks c"
+            " JOIN rounds r ON r.id = c.round_id WHERE c.round_id = ? AND c.kind = 'home'"
+            " AND c.classification = 'down' AND c.city IS NOT NULL ORDER BY c.id",
+            [round_id],
+        )
+    )
+    same = (
+        "FROM checks c JOIN rounds r ON r.id = c.round_id WHERE c.kind = 'home' AND c.city = ?"
+        " AND c.channel IS ? AND r.target = ?"
+    )
+    out = []
+    for row in rows:
+        key = [row["city"], row["channel"], row["target"]]
+        up = db.execute(
+            f"SELECT max(c.at) {same} AND c.at <= ? AND c.classification != 'down'",
+            [*key, row["at"]],
+        ).fetchone()[0]
+        since, visits = db.execute(
+            f"SELECT min(c.at), count(*) {same} AND c.at <= ? AND c.at > ?",
+            [*key, row["at"], up or ""],
+        ).fetchone()
+        before = db.execute(f"SELECT max(c.at) {same} AND c.at < ?", [*key, row["at"]]).fetchone()[
+            0
+        ]
+        out.append({**row, "since": since, "visits": visits, "before": before})
+    return out

@@ -377,3 +377,16 @@ def set_label(
 def labels_of_item(db: sqlite_utils.Database, item_id: int) -> list[dict]:
     """The audit trail of an item's labels, oldest first."""
     return list(db.query("SELECT * FROM labels WHERE item_id = ? ORDER BY id", [item_id]))
+
+
+def events_with_reason(db: sqlite_utils.Database, prefix: str, *, since: str) -> list[dict]:
+    """Item events at or after ``since`` (ISO) whose reason starts with ``prefix`` (e.g.
+    ``login_expired``), oldest first, with the item's city, kind, portal and round."""
+    rows = db.query(
+        "SELECT e.id, e.item_id, e.at, e.event, json_extract(e.detail, '$.reason') AS reason,"
+        " i.city, i.kind, i.scenario, i.portal_url, i.round_id FROM item_events e"
+        " JOIN items i ON i.id = e.item_id WHERE e.at >= ?"
+        " AND json_extract(e.detail, '$.reason') LIKE ? ESCAPE '\\' ORDER BY e.id",
+        [since, prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"],
+    )
+    return list(rows)

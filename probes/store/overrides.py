@@ -12,7 +12,9 @@ alone and corrects it where it was wrong. Each change:
 * counts in the scores at once (``probes/score/observations.py`` reads the active overrides, the
   evaluation marks the figures that rest on a judgement);
 * waits for a second evaluator, when it overrides the machine, in the work queue: an override
-  confirmed by its own author is refused. Withdrawing one (or overriding the same thing again)
+  confirmed by its own author is refused.
+* lifts a regression's hold (``probes/store/holds.py``): overriding a held probe, or confirming
+  the machine's judgement of it (``confirm_machine``), lets it be scored. Withdrawing one (or overriding the same thing again)
   puts the previous value back, audited like the rest.
 
 What a judgement names is checked here, not only in the forms, so the command line and any
@@ -30,7 +32,7 @@ from typing import Any
 from probes.outcomes import TRANSIENT, Outcome
 from probes.plan.elements import load_elements
 from probes.store import db as store_db
-from probes.store import items
+from probes.store import holds, items
 from probes.text import FIELD_ZH, change_name
 
 EFFECTIVENESS = ("solved", "partly", "not")
@@ -206,6 +208,8 @@ def _override(db, probe_id: int, field: str, element: str | None, machine: str, 
         label = f"element:{element}" if element else field
         _audit(db, subject=f"probe:{probe_id}", item_id=None, field=label, old=old, new=value,
                by=by, note=note, at=at, channel=channel)  # fmt: skip
+        # a regression held for review: the evaluator has looked, the override is scored
+        holds.release_hold(db, probe_id, by=by, how="overridden", at=at)
     return new_id
 
 
@@ -230,6 +234,21 @@ def override_outcome(db, probe_id: int, outcome: str, *, by: str, note: str,
             f"探测结果 {outcome!r} 无效；可选：{'、'.join(o.value for o in Outcome)}"
         ) from None
     return _override(db, probe_id, "outcome", None, probe["outcome"], outcome, by, note, channel)
+
+
+def confirm_machine(db, probe_id: int, *, by: str, note: str, channel: str = "cli") -> None:
+    """The evaluator says the machine was right about a regression held for review (a guide
+    gone, a portal blocking, elements changed): the hold is lifted and the probe is scored as
+    the machine judged it. A reason is required; audited as ``confirmed_machine``."""
+    by, note, channel = evaluator_name(by), _reason(note), _channel(channel)
+    probe = _probe(db, probe_id)
+    at = store_db.now_iso()
+    with store_db.transaction(db):
+        if not holds.release_hold(db, probe_id, by=by, how="confirmed", at=at, note=note):
+            raise OverrideError(f"探测 {probe_id} 没有待复核的回归，无需确认机器判定")
+        _audit(db, subject=f"probe:{probe_id}", item_id=None, field="confirmed_machine",
+               old=None, new=probe["outcome"], by=by, note=note, at=at,
+               channel=channel)  # fmt: skip
 
 
 def label_reply(db, item_id: int, effectiveness: str, *, by: str, note: str,
@@ -382,6 +401,8 @@ def judged_items(db, guide_round: str, interaction_round: str | None) -> dict[st
 def work_queue(db, guide_round: str, interaction_round: str | None = None) -> dict[str, list[dict]]:
     """What a person should look at for a round, the most urgent first, each list oldest first:
 
+    * ``regressions``: probes worse than the same probe of the previous round, held: not
+      scored until an evaluator confirms the machine or overrides them;
     * ``awaiting_second``: overrides no second evaluator has confirmed (they hold a score);
     * ``timeliness_uncertain``: replies whose time the portal does not show, first seen too
       late to tell on time from late: not scored until an evaluator says which;
@@ -412,6 +433,8 @@ def work_queue(db, guide_round: str, interaction_round: str | None = None) -> di
     settled = {
         o["probe_id"] for o in overrides_of(db, round_id=guide_round) if o["field"] == "outcome"
     }
+    regressions = holds.holds_of(db, round_id=guide_round)
+    held = {h["probe_id"] for h in regressions}
     for p in db.query("SELECT * FROM probes WHERE round_id = ? ORDER BY id", [guide_round]):
         if p["id"] in settled:  # an evaluator already said how it ended
             continue
@@ -420,10 +443,13 @@ def work_queue(db, guide_round: str, interaction_round: str | None = None) -> di
             flaky.append(p)
         outcome = Outcome(p["outcome"])
         unconfirmed = outcome in TRANSIENT and not extra.get("confirmed")
-        if outcome in (Outcome.PROBE_ERROR, Outcome.BLOCKED) or unconfirmed:
+        if (outcome in (Outcome.PROBE_ERROR, Outcome.BLOCKED) or unconfirmed) and p[
+            "id"
+        ] not in held:
             inconclusive.append(p)
     awaiting = [o for o in overrides_of(db, round_id=guide_round) if not o["confirmed_by"]]
     return {
+        "regressions": regressions,
         "awaiting_second": awaiting,
         "timeliness_uncertain": uncertain,
         "inconclusive": inconclusive,

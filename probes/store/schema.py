@@ -381,6 +381,12 @@ def _m0008_job_runs(db: sqlite_utils.Database) -> None:
     create_tables(db, _TABLES_0008)
 
 
+def _m0009_holds(db: sqlite_utils.Database) -> None:
+    create_tables(db, _TABLES_0009)
+    for sql in _INDEXES_0009:
+        db.execute(sql)
+
+
 # Append only: never reorder, rename or edit a migration that has shipped.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", _m0001_initial),
@@ -391,6 +397,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0006_label_channels", _m0006_label_channels),
     Migration("0007_review_sessions", _m0007_review_sessions),
     Migration("0008_job_runs", _m0008_job_runs),
+    Migration("0009_holds", _m0009_holds),
 )
 
 
@@ -663,6 +670,52 @@ _TABLES_0008: tuple[TableDef, ...] = (
         indexes=("CREATE INDEX job_runs_job ON job_runs (job_id, id)",),
     ),
 )
+
+
+# Regressions held for an evaluator (probes/store/holds.py, probes/alert/regressions.py): a
+# probe whose same city, scenario, matter and channel was ``ok`` in the previous round and now
+# is not found or blocked, or whose ok guide shows another set of elements, is not scored until
+# an evaluator confirms the machine or overrides it. The row stays when the hold is lifted.
+HOLD_KINDS = frozenset({"outcome", "elements"})
+
+
+_TABLES_0009: tuple[TableDef, ...] = (
+    table(
+        "holds",
+        "Regressions held for review (待复核): probes worse than the same probe of the previous"
+        " round, left out of the scores until an evaluator confirms the machine or overrides it.",
+        ("id", "INTEGER PRIMARY KEY", "hold id"),
+        ("probe_id", f"INTEGER NOT NULL UNIQUE {_FK_PROBE}", "the probe held"),
+        ("round_id", "TEXT NOT NULL REFERENCES rounds(id)", "the probe's round"),
+        (
+            "kind",
+            "TEXT NOT NULL CHECK (kind IN ('outcome', 'elements'))",
+            "outcome (ok -> guide_missing or blocked) | elements (an ok guide whose present"
+            " elements changed)",
+        ),
+        (
+            "previous_probe_id",
+            "INTEGER REFERENCES probes(id) ON DELETE SET NULL",
+            "the same city, scenario, matter and channel in the previous round that probed it",
+        ),
+        ("was", "TEXT NOT NULL", "then: the outcome, or the present elements (JSON list)"),
+        ("now", "TEXT NOT NULL", "now: the outcome, or the present elements (JSON list)"),
+        ("held_at", "TEXT NOT NULL", "when it was held (ISO 8601, UTC)"),
+        ("released_at", "TEXT", "when an evaluator lifted it; empty while it holds the score"),
+        ("released_by", "TEXT", "the evaluator who lifted it"),
+        (
+            "released_how",
+            "TEXT CHECK (released_how IN ('confirmed', 'overridden'))",
+            "confirmed (the machine was right) | overridden (an override of the probe)",
+        ),
+        ("note", "TEXT", "the evaluator's reason for a confirmation (an override keeps its own)"),
+        indexes=("CREATE INDEX holds_round ON holds (round_id)",),
+    ),
+)
+
+
+# A portal's health checks in time order (a portal down for a day, probes/alert/events.py).
+_INDEXES_0009: tuple[str, ...] = ("CREATE INDEX checks_portal ON checks (kind, city, channel, at)",)
 
 
 def open_db(

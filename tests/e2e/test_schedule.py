@@ -338,3 +338,38 @@ def test_runs_are_recorded_listed_shown_on_the_review_page_and_logged_as_json(tm
         one_job = client.get("/schedule?job=beat").text
         runs_table = one_job[one_job.index('data-table="runs"') :]
         assert re.findall(r'data-job="(\w+)"', runs_table) == ["beat"]
+
+
+def test_a_scheduled_job_that_fails_is_alerted_and_one_that_succeeds_is_not(tmp_path, started):
+    """``schedule start --alert URL``: the live scheduler's failed run reaches the receiver as
+    one Chinese message naming the job and its error; the run that went well sends nothing."""
+    from tests.support.webhook import receiving
+
+    jobs = tmp_path / "schedule.db"
+    config = write_config(
+        tmp_path / "schedule.yaml",
+        f"""  - id: beat
+    kind: touch
+    cron: "0 4 1 1 *"
+    args: {{path: {tmp_path / "beat"}}}
+  - id: boom
+    kind: touch
+    cron: "0 4 1 1 *"
+    args: {{path: {tmp_path / "boom"}, fail: true}}
+""",
+    )
+    with receiving() as receiver:
+        child = started(jobs, config, "--alert", receiver.alert_url)
+        cli("run-now", "beat", "--jobs", str(jobs))
+        cli("run-now", "boom", "--jobs", str(jobs))
+        history = tmp_path / "g.db"
+        wait_for(
+            lambda: len(runs_of(history)) == 2 and receiver.received,
+            child,
+            what="both runs to end and the alert to arrive",
+        )
+        assert child.stop() == 0
+        (message,) = receiver.received
+    assert "boom" in message["title"]
+    assert "心跳" in message["message"] and "失败" in message["message"]
+    assert "touch job asked to fail" in message["message"]

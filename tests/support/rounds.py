@@ -193,3 +193,34 @@ def _write_review_round(db, db_path: Path) -> dict:
     store.finish_round(db, consult)
     return {"path": db_path, "guides": guides, "probes": ids, "items": items, "tamper": tamper,
            "evidence": ev}  # fmt: skip
+
+
+# --- a later guide round, to compare with the evaluated one -------------------------------
+
+
+def write_next_round(db, db_path: Path, *, outcomes=None, elements=None) -> str:
+    """Another guide round of the evaluated round's probes (广州 and 拉萨, beauty-salon, PC),
+    as ``write_evaluated_round`` wrote them unless ``outcomes`` ({(city, matter): Outcome})
+    says otherwise; ``elements`` ({(city, matter): {element: value}}) adds elements to a found
+    guide's judgement. Returns its id."""
+    ev = EvidenceStore(db_path.parent / "evidence")
+    said = {("lhasa", MATTERS[2]): Outcome.GUIDE_MISSING, **(outcomes or {})}
+    visits = {("lhasa", MATTERS[1]): "1次"}
+    round_id = store.start_round(db, "guides", "sandbox")
+    for city in ("guangzhou", "lhasa"):
+        for matter in MATTERS:
+            key = (city, matter)
+            outcome = said.get(key, Outcome.OK)
+            probe_id = store.save_probe(
+                db, round_id,
+                guide_probe(ev, city, matter, outcome, visits=visits.get(key, "0次")),
+            )  # fmt: skip
+            if outcome == Outcome.OK:
+                shown = {"到办事现场次数": visits.get(key, "0次"), **(elements or {}).get(key, {})}
+                store.save_judgement(
+                    db, probe_id, elements=shown, empty=(), materials=(), links=(),
+                    findings=(), completeness=1.0, required=["到办事现场次数"], missing=[],
+                    rules_version="test",
+                )  # fmt: skip
+    store.finish_round(db, round_id)
+    return round_id

@@ -1,5 +1,5 @@
-"""The review queue puts what holds a score first (overrides awaiting a second evaluator, then
-replies whose timeliness cannot be told), and the review never creates a database from a typo
+"""The review queue puts what holds a score first (regressions held from the scores, overrides
+awaiting a second evaluator, then replies whose timeliness cannot be told), and the review never creates a database from a typo
 (issue 16, items 1, 3, 5)."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def test_the_queue_is_sorted_by_urgency_and_holds_undecidable_timeliness(tmp_pat
             source="first_seen", uncertainty_s=40 * 86400,
         )  # fmt: skip
         queue = overrides.work_queue(db, guide_round, consult_round)
-        assert list(queue)[:2] == ["awaiting_second", "timeliness_uncertain"]
+        assert list(queue)[:3] == ["regressions", "awaiting_second", "timeliness_uncertain"]
         assert [i["id"] for i in queue["timeliness_uncertain"]] == [item]
         store.set_label(db, item, "late", "李评估", "门户显示 12 月 10 日答复", field="timeliness")
         assert overrides.work_queue(db, guide_round, consult_round)["timeliness_uncertain"] == []
