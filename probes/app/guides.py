@@ -12,6 +12,7 @@ import contextlib
 from probes import store
 from probes.app.progress import progress_bar
 from probes.judge.rejudge import judge_replies, judge_round
+from probes.net.retry import BACKOFF_S, BUDGET_S, RETRIES, RetryPolicy
 from probes.plan.cities import load_registry
 from probes.plan.indicators import load_indicators
 from probes.plan.profiles import load_profiles
@@ -44,8 +45,9 @@ def run_guides(
     per_host: int = 2,
     resume_round: str | None = None,
     user_agent_suffix: str = "",
-    retries: int = 1,
-    backoff_s: float = 5.0,
+    retries: int = RETRIES,
+    backoff_s: float = BACKOFF_S,
+    retry_budget_s: float = BUDGET_S,
     endpoints=(),
     gap_s: float | None = None,
     trace: bool = False,
@@ -63,7 +65,8 @@ def run_guides(
     evidence = evidence_for(db_path)
     options = RoundOptions(
         concurrency=concurrency, per_host=per_host, user_agent_suffix=user_agent_suffix,
-        retries=retries, backoff_s=backoff_s, endpoints=tuple(endpoints), gap_s=gap_s,
+        retry=RetryPolicy(retries, backoff_s, retry_budget_s), endpoints=tuple(endpoints),
+        gap_s=gap_s,
         traces="all" if trace else "failures",
     )  # fmt: skip
     if resume_round and store.get_round(db, resume_round) is None:
@@ -78,6 +81,7 @@ def run_guides(
         "per_host": per_host,
         "gap_s": gap_s,
         "traces": options.traces,
+        "retry": options.retry.describe(),
     }
     with contextlib.ExitStack() as stack:
         if portal_url:

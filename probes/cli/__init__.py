@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from probes.cli.options import db_option
+from probes.cli.options import db_option, retry_options
 from probes.settings import DEMO_DIR
 from probes.text import INTEGRITY_ZH, iso_duration
 
@@ -114,10 +114,7 @@ def _measured_something(outcomes: list[str], what: str) -> None:
 @click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 16))
 @click.option("--resume", "resume_round", help="Finish an interrupted round.")
 @click.option("--user-agent-suffix", default="", help="An identifying token for the user agent.")
-@click.option("--retries", default=1, show_default=True, type=click.IntRange(0, 5),
-              help="Tries again after a timeout or portal error before believing it.")  # fmt: skip
-@click.option("--backoff", default=5.0, show_default=True, type=click.FloatRange(0, 600),
-              help="Seconds before the first retry (doubling after).")  # fmt: skip
+@retry_options
 @click.option("--gap", type=click.FloatRange(0, 60), default=None,
               help="Seconds between requests to one host (default: 0 on the sandbox, 1 live).")  # fmt: skip
 @click.option("--browser-endpoint", "endpoints", multiple=True,
@@ -126,8 +123,8 @@ def _measured_something(outcomes: list[str], what: str) -> None:
               help="Keep every probe's Playwright trace (default: only those not ok).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path, concurrency,
-        per_host, resume_round, user_agent_suffix, retries, backoff, gap, endpoints, trace,
-        as_json):  # fmt: skip
+        per_host, resume_round, user_agent_suffix, retries, backoff, retry_budget, gap, endpoints,
+        trace, as_json):  # fmt: skip
     """Walk the guide journeys of a round, store the evidence and judge it."""
     from probes.app import guides
     from probes.cli import console
@@ -147,6 +144,7 @@ def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path
             user_agent_suffix=user_agent_suffix,
             retries=retries,
             backoff_s=backoff,
+            retry_budget_s=retry_budget,
             endpoints=endpoints,
             gap_s=gap,
             trace=trace,

@@ -9,7 +9,9 @@ import httpx
 
 from probes.app.health import check_portals
 from probes.cli.console import print_checks
-from probes.cli.options import db_option
+from probes.check.round import CheckOptions
+from probes.cli.options import db_option, retry_options
+from probes.net.retry import RetryPolicy
 from probes.plan.scenarios import ScenarioError
 
 
@@ -20,14 +22,17 @@ from probes.plan.scenarios import ScenarioError
 @click.option("--sandbox-url", help="A running sandbox; without it one is started and stopped.")
 @click.option("--city", "cities", multiple=True, help="City name or id (repeatable; default all).")
 @db_option
+@retry_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def check(target: str, sandbox_url: str | None, cities: tuple[str, ...], db_path: str,
-          as_json: bool) -> None:  # fmt: skip
+          retries: int, backoff: float, retry_budget: float, as_json: bool) -> None:  # fmt: skip
     """Check the portals' health: availability, speed, HTTPS, mobile adaptation, accessibility."""
+    options = CheckOptions(retry=RetryPolicy(retries, backoff, retry_budget))
     try:
         summary = check_portals(
-            target=target, sandbox_url=sandbox_url, cities=cities, db_path=db_path
-        )
+            target=target, sandbox_url=sandbox_url, cities=cities, db_path=db_path,
+            options=options,
+        )  # fmt: skip
     except (ScenarioError, ValueError, RuntimeError, httpx.HTTPError) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
