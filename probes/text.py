@@ -205,3 +205,20 @@ SUBMIT_ACTION_ZH = {
     "portal_unreachable": "门户无法访问",
     "timeout": "访问超时",
 }
+
+
+# The phases the long commands report on stderr (probes/app/progress.py).
+PHASE_ZH = {
+    "guides": "办事指南探测",
+    "consult": "咨询投诉提交",
+    "checks": "门户健康检查",
+    "poll": "回复查询",
+    "polls": "沙盒时钟推进与回复查询",
+    "offline": "线下示例数据导入",
+    "score": "评分",
+    "report": "报告",
+}
+
+
+# govprobe demo's phases, numbered in this order on its progress bars (阶段 i/N).
+DEMO_PHASES = ("guides", "consult", "checks", "polls", "offline", "score", "report")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 
 from probes import store
-from probes.app.progress import progress_bar
+from probes.app.progress import Progress, no_progress
 from probes.judge.rejudge import judge_replies, judge_round
 from probes.net.retry import BACKOFF_S, BUDGET_S, RETRIES, RetryPolicy
 from probes.plan.cities import load_registry
@@ -51,10 +51,11 @@ def run_guides(
     endpoints=(),
     gap_s: float | None = None,
     trace: bool = False,
-    progress: bool = False,
+    progress: Progress = no_progress,
 ) -> dict:
     """Walk a guide round and return its summary. Every journey is traced; a probe keeps its
-    trace when it did not end ``ok``, or always with ``trace`` (``govprobe run --trace``)."""
+    trace when it did not end ``ok``, or always with ``trace`` (``govprobe run --trace``).
+    ``progress("guides", done, total)`` counts the probes."""
     scenarios = select_scenarios(scenario_ids)
     if gap_s is None:  # a real office gets a second between requests; the sandbox none
         gap_s = LIVE_GAP_S if target == "live" and not portal_url else 0.0
@@ -99,18 +100,24 @@ def run_guides(
                 targets = live_targets(chosen, channels)
         jobs = plan(targets, list(scenarios.values()), profiles)
         total = sum(len(j.scenario.matters) for j in jobs)
-        with progress_bar(progress, total) as tick:
-            round_id = run_round(
-                db,
-                evidence,
-                jobs,
-                scenarios,
-                target=params["target"],
-                params=params,
-                options=options,
-                round_id=resume_round,
-                on_probe=tick,
-            )
+        done = [0]
+
+        def tick(result) -> None:
+            done[0] += 1
+            progress("guides", done[0], total)
+
+        progress("guides", 0, total)
+        round_id = run_round(
+            db,
+            evidence,
+            jobs,
+            scenarios,
+            target=params["target"],
+            params=params,
+            options=options,
+            round_id=resume_round,
+            on_probe=tick,
+        )
     return summarize(db, round_id)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from probes import settings, store
+from probes.app.progress import Progress, no_progress
 from probes.check.round import CheckOptions, run_checks
 from probes.plan.cities import load_registry
 from probes.plan.targets import live_targets, sandbox_directory, sandbox_targets
@@ -21,6 +22,7 @@ def check_portals(
     cities: Sequence[str] = (),
     db_path: str = str(settings.DEFAULT_DB),
     options: CheckOptions | None = None,
+    progress: Progress = no_progress,
 ) -> dict:
     """What ``govprobe check`` does: resolve the portals, check them, return the summary."""
     from probes.plan.targets import sandbox_url_for
@@ -37,7 +39,9 @@ def check_portals(
                 targets = sandbox_targets(registry, chosen, CHANNELS, sandbox_directory(url))
             else:
                 targets = live_targets(chosen, CHANNELS)
-            done = run_checks(db, targets, target=target, params=params, options=options)
+            done = run_checks(
+                db, targets, target=target, params=params, options=options, progress=progress
+            )
             return summarize_checks(db, done["round"]) | {"seconds": done["seconds"]}
     finally:
         db.close()

@@ -180,12 +180,13 @@ async def check_targets(
     options: CheckOptions | None = None,
     client: httpx.AsyncClient | None = None,
     launch: dict | None = None,
+    progress: Callable[[str, int, int], None] = lambda phase, done, total: None,
 ) -> None:
     """Check every target and store each result in ``round_id`` as soon as it is known. At
     most ``concurrency`` portal addresses (then links) are checked at once and ``per_host``
     against one host; the round's own client sends every request, each redirect hop too,
     through one politeness gate (``probes/net/gate.py``). A ``client`` passed in is used as
-    it is."""
+    it is. ``progress("checks", done, total)`` counts the addresses and links checked."""
     options = options or CheckOptions()
     facts = facts or GuideFacts()
     browser = _LazyBrowser(launch, options.headless)
@@ -241,6 +242,7 @@ async def check_targets(
                 trouble = str(exc).splitlines()[0][:200]  # ours: nothing measured
         save_target(db, round_id, t, visit, https, pages, trouble,
                     retried(tries, _visit_fields, transient_visit))  # fmt: skip
+        step()
         return visit.classification
 
     down_hosts: set[str] = set()
@@ -262,6 +264,7 @@ async def check_targets(
             classification=result.result, total_ms=result.total_ms,
             detail={**result.detail(), "link_kind": kind, **said},
         )  # fmt: skip
+        step()
 
     cities = {_city_id(t) for t in targets}
     links = [
@@ -271,6 +274,13 @@ async def check_targets(
         for url, kind, portal_host in found
     ]
     limits = {"concurrency": options.concurrency, "per_host": options.per_host}
+    total, done = len(targets) + len(links), [0]
+
+    def step() -> None:
+        done[0] += 1
+        progress("checks", done[0], total)
+
+    progress("checks", 0, total)
     try:
         visits = await gather_per_host(targets, one, url=lambda t: t.url, **limits)
         down_hosts.update(
@@ -331,6 +341,7 @@ async def run_checks_async(
     options: CheckOptions | None = None,
     client: httpx.AsyncClient | None = None,
     launch: dict | None = None,
+    progress: Callable[[str, int, int], None] = lambda phase, done, total: None,
 ) -> dict:
     """A whole check round: start it, check every target, finish it; return its id and its
     wall time (``score.hardware.summarize_checks`` reads what it found)."""
@@ -352,8 +363,9 @@ async def run_checks_async(
     started = time.monotonic()
     try:
         await check_targets(
-            db, round_id, targets, facts=facts, options=options, client=client, launch=launch
-        )
+            db, round_id, targets, facts=facts, options=options, client=client, launch=launch,
+            progress=progress,
+        )  # fmt: skip
     except BaseException:
         store.finish_round(db, round_id, status="interrupted")
         raise

@@ -11,9 +11,9 @@ import sys
 
 import click
 
-from probes.cli.options import db_option, retry_options
+from probes.cli.options import db_option, progress_option, retry_options
 from probes.settings import DEMO_DIR
-from probes.text import INTEGRITY_ZH, iso_duration
+from probes.text import DEMO_PHASES, INTEGRITY_ZH, iso_duration
 
 
 @click.group()
@@ -122,9 +122,10 @@ def _measured_something(outcomes: list[str], what: str) -> None:
 @click.option("--trace", is_flag=True,
               help="Keep every probe's Playwright trace (default: only those not ok).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@progress_option
 def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path, concurrency,
         per_host, resume_round, user_agent_suffix, retries, backoff, retry_budget, gap, endpoints,
-        trace, as_json):  # fmt: skip
+        trace, as_json, progress):  # fmt: skip
     """Walk the guide journeys of a round, store the evidence and judge it."""
     from probes.app import guides
     from probes.cli import console
@@ -148,7 +149,7 @@ def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path
             endpoints=endpoints,
             gap_s=gap,
             trace=trace,
-            progress=not as_json,
+            progress=progress,
         )
     except (ValueError, RuntimeError) as exc:
         raise _fail(exc) from exc
@@ -252,7 +253,8 @@ def export(round_id, db_path, out, as_json):
 @main.command()
 @click.option("--out", default=str(DEMO_DIR), show_default=True, help="Where the run writes.")
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
-def demo(out, concurrency):
+@progress_option(phases=DEMO_PHASES)
+def demo(out, concurrency, progress):
     """The main job on the sandbox: start it, walk every city, scenario and channel, judge."""
     from probes.app import demo
     from probes.cli import console
@@ -263,7 +265,7 @@ def demo(out, concurrency):
         "items": console.print_items,
         "score": console.print_score,
     }
-    demo.demo(out, concurrency, show=lambda kind, value: shown[kind](value))
+    demo.demo(out, concurrency, show=lambda kind, value: shown[kind](value), progress=progress)
 
 
 def _echo_json(value) -> None:
@@ -298,8 +300,10 @@ def consult() -> None:
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
 @click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 16))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@progress_option
 def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, send, new_round,
-                   headed, sessions, contact, phone, concurrency, per_host, as_json):  # fmt: skip
+                   headed, sessions, contact, phone, concurrency, per_host, as_json,
+                   progress):  # fmt: skip
     """Fill in and send each scenario's consultation and complaint, never twice."""
     from probes.app import consult as app_consult
     from probes.plan.cities import chinese_names
@@ -339,7 +343,7 @@ def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, se
             target=target, sandbox_url=sandbox_url, cities=cities, scenario_ids=scenario_ids,
             kinds=kinds, db_path=db_path, send=send, new_round=new_round, headed=headed,
             sessions=sessions, contact=Contact(contact, phone) if contact else None,
-            concurrency=concurrency, per_host=per_host, report=report,
+            concurrency=concurrency, per_host=per_host, report=report, progress=progress,
         )  # fmt: skip
     except (ValueError, RuntimeError) as exc:
         raise _fail(exc) from exc
@@ -360,7 +364,8 @@ def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, se
 @click.option("--sessions", type=click.Path(file_okay=False), help="Saved login sessions.")
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def poll(target, sandbox_url, db_path, sessions, concurrency, as_json):
+@progress_option
+def poll(target, sandbox_url, db_path, sessions, concurrency, as_json, progress):
     """Look for replies to open consultations and complaints; close those past the window."""
     from probes.app import consult as app_consult
     from probes.cli import console
@@ -368,7 +373,7 @@ def poll(target, sandbox_url, db_path, sessions, concurrency, as_json):
     try:
         summary = app_consult.consult_poll(
             target=target, sandbox_url=sandbox_url, db_path=db_path, sessions=sessions,
-            concurrency=concurrency,
+            concurrency=concurrency, progress=progress,
         )  # fmt: skip
     except (ValueError, RuntimeError) as exc:
         raise _fail(exc) from exc

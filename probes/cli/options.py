@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import sys
+from collections.abc import Callable, Sequence
 
 import click
 
+from probes.app.progress import progress_bars
 from probes.net.retry import BACKOFF_S, BUDGET_S, RETRIES
 from probes.schedule.file import SCHEDULE_PATH
 from probes.settings import DEFAULT_DB, JOBS_DB
@@ -62,3 +65,26 @@ def retry_options(f: Callable) -> Callable:
     ):  # fmt: skip
         f = option(f)
     return f
+
+
+def progress_option(f: Callable | None = None, *, phases: Sequence[str] = ()) -> Callable:
+    """``--progress/--no-progress``: bars on stderr while the command runs (by default when
+    stderr is a terminal), so its stdout (tables, ``--json``) stays clean. The command gets, as
+    ``progress``, the ``probes.app.progress.Progress`` to hand to its library function
+    (``phases``: numbered in this order, as the demo's are)."""
+
+    def decorate(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def with_bars(*args, progress: bool | None, **kwargs):
+            show = sys.stderr.isatty() if progress is None else progress
+            with progress_bars(show, phases) as bars:
+                return command(*args, progress=bars, **kwargs)
+
+        return click.option(
+            "--progress/--no-progress",
+            "progress",
+            default=None,
+            help="Progress bars on stderr, in Chinese (default: when stderr is a terminal).",
+        )(with_bars)
+
+    return decorate(f) if f is not None else decorate
