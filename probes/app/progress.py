@@ -31,31 +31,67 @@ def phase_label(phase: str, phases: Sequence[str] = ()) -> str:
     return label
 
 
+class _Bars:
+    """Bars on stderr that are live only while a phase is under way: the first call of a phase
+    starts a display (or joins the one running), and once every phase on it is complete it
+    stops, its bars left on the screen as they ended. Between phases nothing is live, so
+    whatever a command prints to stdout then (the demo's tables) is never drawn into them."""
+
+    def __init__(self, phases: Sequence[str]):
+        from rich.console import Console
+
+        self.phases = phases
+        self.console = Console(stderr=True)
+        self.lock = threading.Lock()  # the demo's phases report from two threads
+        self.bars = None
+        self.tasks: dict[str, int] = {}
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        with self.lock:
+            if phase not in self.tasks:
+                if self.bars is None:
+                    self.bars = self._start()
+                self.tasks[phase] = self.bars.add_task(phase_label(phase, self.phases))
+            self.bars.update(self.tasks[phase], completed=done, total=total)
+            if all(task.finished for task in self.bars.tasks):
+                self.stop()
+
+    def _start(self):
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        columns = (
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )  # fmt: skip
+        # lines a command prints meanwhile go above the bars when both share the terminal
+        shared = self.console.is_terminal and sys.stdout.isatty()
+        bars = Progress(*columns, console=self.console, redirect_stdout=shared,
+                        redirect_stderr=False)  # fmt: skip
+        bars.start()
+        return bars
+
+    def stop(self) -> None:
+        if self.bars is not None:
+            self.bars.stop()
+        self.bars, self.tasks = None, {}
+
+
 @contextlib.contextmanager
 def progress_bars(show: bool, phases: Sequence[str] = ()) -> Iterator[Progress]:
-    """A ``Progress`` drawing a bar per phase on stderr while the block runs (phases numbered in
-    the order ``phases`` gives); with ``show`` False, ``no_progress``."""
+    """A ``Progress`` drawing a bar per phase on stderr (phases numbered in the order
+    ``phases`` gives), live while a phase is under way; with ``show`` False, ``no_progress``."""
     if not show:
         yield no_progress
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-    from rich.progress import Progress as Bars
-
-    console = Console(stderr=True)
-    columns = (
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
-    )  # fmt: skip
-    # lines a command prints meanwhile go above the bars when both share the terminal
-    shared = console.is_terminal and sys.stdout.isatty()
-    with Bars(*columns, console=console, redirect_stdout=shared, redirect_stderr=False) as bars:
-        tasks: dict[str, int] = {}
-        lock = threading.Lock()  # the demo's phases report from two threads
-
-        def update(phase: str, done: int, total: int) -> None:
-            with lock:
-                if phase not in tasks:
-                    tasks[phase] = bars.add_task(phase_label(phase, phases), total=total)
-                bars.update(tasks[phase], completed=done, total=total)
-
-        yield update
+    bars = _Bars(phases)
+    try:
+        yield bars
+    finally:
+        with bars.lock:
+            bars.stop()
