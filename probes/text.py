@@ -285,3 +285,18 @@ HOLD_KIND_ZH = {"outcome": "结果变差", "elements": "指南要素变化"}
 
 
 HOLD_RELEASE_ZH = {"confirmed": "确认机器判定", "overridden": "评估人改判", None: "待复核"}
+# The phases the long commands report on stderr (probes/app/progress.py).
+PHASE_ZH = {
+    "guides": "办事指南探测",
+    "consult": "咨询投诉提交",
+    "checks": "门户健康检查",
+    "poll": "回复查询",
+    "polls": "沙盒时钟推进与回复查询",
+    "offline": "线下示例数据导入",
+    "score": "评分",
+    "report": "报告",
+}
+
+
+# govprobe demo's phases, numbered in this order on its progress bars (阶段 i/N).
+DEMO_PHASES = ("guides", "consult", "checks", "polls", "offline", "score", "report")

@@ -44,6 +44,7 @@ from pathlib import Path
 from playwright.async_api import async_playwright
 
 from probes import store
+from probes.app.progress import Progress, no_progress
 from probes.judge.replies import match_row, reply_seen
 from probes.net.browser import new_context
 from probes.net.gate import HostGate, gather_per_host
@@ -342,8 +343,10 @@ def submit_items(
     options: ConsultOptions,
     launch: dict,
     report: Callable[[dict], None] = lambda r: None,
+    progress: Progress = no_progress,
 ) -> list[dict]:
-    """Submit each planned item that is not yet sent, one browser context per city."""
+    """Submit each planned item that is not yet sent, one browser context per city
+    (``progress("consult", done, total)`` counts the planned items)."""
     guides = _guide_urls(db)
     by_city: dict[str, list[Planned]] = defaultdict(list)
     for p in planned:
@@ -353,6 +356,9 @@ def submit_items(
     def keep(result: dict) -> None:
         results.append(result)
         report(result)
+        progress("consult", len(results), len(planned))
+
+    progress("consult", 0, len(planned))
 
     async def work(browser, playwright, items, gate) -> None:
         await _submit_city(
@@ -469,10 +475,12 @@ def poll_items(
     options: ConsultOptions,
     launch: dict,
     round_ids: Sequence[str] | None = None,
+    progress: Progress = no_progress,
 ) -> list[str]:
     """Read each open item's list page once per city and kind; record replies; close items
     whose window has ended; score what is answered or closed. ``round_ids``: only the items
-    of these rounds (those sent to these portals). Returns each polled item's read outcome."""
+    of these rounds (those sent to these portals). Returns each polled item's read outcome;
+    ``progress("poll", done, total)`` counts the items."""
     by_city: dict[str, list[dict]] = defaultdict(list)
     for item in pollable(db):
         if item["city"] in targets and (round_ids is None or item["round_id"] in round_ids):
@@ -487,6 +495,8 @@ def poll_items(
             self.items = by_city[city]
 
     groups = [[_G(c)] for c in by_city]
+    total = sum(len(items) for items in by_city.values())
+    progress("poll", 0, total)
 
     async def work(browser, playwright, group, gate) -> None:
         g = group[0]
@@ -496,6 +506,7 @@ def poll_items(
                 calendar, thresholds, gate,
             )
         )  # fmt: skip
+        progress("poll", len(polled), total)
 
     asyncio.run(_run_cities(groups, work, options, launch))
     return polled
@@ -548,6 +559,7 @@ def consult_submit(
     concurrency: int = 4,
     per_host: int = 2,
     report=lambda r: None,
+    progress: Progress = no_progress,
 ) -> dict:
     """Submit the scenarios' consultations and complaints, once each (``probes/app/consult.py``).
 
@@ -588,7 +600,7 @@ def consult_submit(
         try:
             results = submit_items(
                 db, evidence_for(db_path), planned, round_id=round_id, options=options,
-                launch=launch, report=report,
+                launch=launch, report=report, progress=progress,
             )  # fmt: skip
         except BaseException:
             store.finish_round(db, round_id, status="interrupted")
@@ -605,6 +617,7 @@ def consult_poll(
     sessions: str | Path | None = None,
     concurrency: int = 4,
     per_host: int = 2,
+    progress: Progress = no_progress,
 ) -> dict:
     """Read every open item's list page; record replies, close what the window ended."""
     from probes.net import browser as browsers
@@ -638,6 +651,7 @@ def consult_poll(
         options=options,
         launch=browsers.launch_options(),
         round_ids=rounds,
+        progress=progress,
     )
     items = [item_summary(i) for i in store.items_of(db) if i["round_id"] in rounds]
     db.close()

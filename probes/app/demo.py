@@ -16,6 +16,7 @@ from typing import Any
 from probes import store
 from probes.app.consult import consult_poll, consult_submit
 from probes.app.guides import run_guides
+from probes.app.progress import Progress, no_progress
 from probes.plan.datafiles import data_file
 from probes.plan.targets import (
     SandboxProcess,
@@ -34,13 +35,16 @@ def demo(
     out: str | Path = DEMO_DIR,
     concurrency: int = 4,
     show: Callable[[str, Any], None] = lambda kind, value: None,
+    progress: Progress = no_progress,
 ) -> dict:
     """The main job on the sandbox, end to end: start it; walk every city, scenario and
     channel; send each scenario's consultation and complaint; poll while the sandbox's clock
     moves through the observation window; import the sample offline results; score; write the
     report. Says each phase as it ends (``show("say", text)``) and hands over the guide round's
-    summary (``"guides"``), the threads (``"items"``) and the score (``"score"``); returns the
-    score."""
+    summary (``"guides"``), the threads (``"items"``) and the score (``"score"``); reports
+    each phase of ``probes.text.DEMO_PHASES`` to ``progress`` as it goes (the guide round, the
+    consultations and the checks by their counts, the polls by how many of them are done, the
+    rest as one step each); returns the score."""
     import time
     from concurrent.futures import ThreadPoolExecutor
 
@@ -64,34 +68,45 @@ def demo(
             # the consultations go to the same portals while the guide round walks them:
             # other pages, other browser contexts, the same per-site politeness
             sent = consult_submit(target="sandbox", sandbox_url=url, db_path=db_path,
-                                  concurrency=2, per_host=1)  # fmt: skip
+                                  concurrency=2, per_host=1, progress=progress)  # fmt: skip
             say(f"咨询投诉已提交: {dict(Counter(r['action'] for r in sent['results']))}")
-            checked = check_portals(target="sandbox", sandbox_url=url, db_path=db_path)
+            checked = check_portals(
+                target="sandbox", sandbox_url=url, db_path=db_path, progress=progress
+            )
             say(f"门户健康检查: {checked['counts']}")
 
         with ThreadPoolExecutor(1) as pool:
             sending = pool.submit(interaction)
             summary = run_guides(
                 target="sandbox", sandbox_url=url, db_path=db_path, concurrency=concurrency,
-                progress=False,
+                progress=progress,
             )  # fmt: skip
             say("办事指南探测完成")
             sending.result()
         show("guides", summary)
-        for advance in DEMO_POLLS:
+        progress("polls", 0, len(DEMO_POLLS))
+        for n, advance in enumerate(DEMO_POLLS, start=1):
             now = httpx.post(f"{url}/__sandbox/clock", json={"advance": advance}, timeout=15)
             consult_poll(target="sandbox", sandbox_url=url, db_path=db_path,
                          concurrency=concurrency)  # fmt: skip
             say(f"沙盒时钟 {now.json()['now']}: 已查看回复")
+            progress("polls", n, len(DEMO_POLLS))
     items = consult_poll_summary(db_path, url)
     show("items", items)
     sample = data_file("offline-sample.csv")
+    progress("offline", 0, 1)
     evaluation.import_offline(db_path, sample, by="demo")
+    progress("offline", 1, 1)
     say(f"线下示例数据已导入: {sample.name}（示例数据, 非真实结果）")
+    progress("score", 0, 1)
     result = evaluation.score(db_path)
+    progress("score", 1, 1)
     show("score", result)
+    progress("report", 0, 2)
     report = evaluation.write_report(db_path, out_dir / "report.html")[0]
+    progress("report", 1, 2)
     evaluation.write_report(db_path, out_dir / "report.xlsx", fmt="xlsx")
+    progress("report", 2, 2)
     say(f"报告: {report}  表格: {out_dir / 'report.xlsx'}")
     show("say", f"数据库: {db_path}  证据: {out_dir / 'evidence'}")
     show("say", f"复核（评估人审核页面）: govprobe review --db {db_path}")

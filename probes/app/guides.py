@@ -11,8 +11,9 @@ import contextlib
 
 from probes import store
 from probes.alert.regressions import hold_regressions
-from probes.app.progress import progress_bar
+from probes.app.progress import Progress, no_progress
 from probes.judge.rejudge import judge_replies, judge_round
+from probes.net.retry import BACKOFF_S, BUDGET_S, RETRIES, RetryPolicy
 from probes.plan.cities import load_registry
 from probes.plan.indicators import load_indicators
 from probes.plan.profiles import load_profiles
@@ -45,17 +46,18 @@ def run_guides(
     per_host: int = 2,
     resume_round: str | None = None,
     user_agent_suffix: str = "",
-    retries: int = 1,
-    backoff_s: float = 5.0,
+    retries: int = RETRIES,
+    backoff_s: float = BACKOFF_S,
+    retry_budget_s: float = BUDGET_S,
     endpoints=(),
     gap_s: float | None = None,
     trace: bool = False,
-    progress: bool = False,
+    progress: Progress = no_progress,
 ) -> dict:
     """Walk a guide round and return its summary. Every journey is traced; a probe keeps its
     trace when it did not end ``ok``, or always with ``trace`` (``govprobe run --trace``).
-    The probes that regressed from the previous round are held for review (``held``: their
-    ids; ``probes/alert/regressions.py``)."""
+    ``progress("guides", done, total)`` counts the probes. The probes that regressed from the
+    previous round are held for review (``held``: their ids; ``probes/alert/regressions.py``)."""
     scenarios = select_scenarios(scenario_ids)
     if gap_s is None:  # a real office gets a second between requests; the sandbox none
         gap_s = LIVE_GAP_S if target == "live" and not portal_url else 0.0
@@ -66,7 +68,8 @@ def run_guides(
     evidence = evidence_for(db_path)
     options = RoundOptions(
         concurrency=concurrency, per_host=per_host, user_agent_suffix=user_agent_suffix,
-        retries=retries, backoff_s=backoff_s, endpoints=tuple(endpoints), gap_s=gap_s,
+        retry=RetryPolicy(retries, backoff_s, retry_budget_s), endpoints=tuple(endpoints),
+        gap_s=gap_s,
         traces="all" if trace else "failures",
     )  # fmt: skip
     if resume_round and store.get_round(db, resume_round) is None:
@@ -81,6 +84,7 @@ def run_guides(
         "per_host": per_host,
         "gap_s": gap_s,
         "traces": options.traces,
+        "retry": options.retry.describe(),
     }
     with contextlib.ExitStack() as stack:
         if portal_url:
@@ -98,18 +102,24 @@ def run_guides(
                 targets = live_targets(chosen, channels)
         jobs = plan(targets, list(scenarios.values()), profiles)
         total = sum(len(j.scenario.matters) for j in jobs)
-        with progress_bar(progress, total) as tick:
-            round_id = run_round(
-                db,
-                evidence,
-                jobs,
-                scenarios,
-                target=params["target"],
-                params=params,
-                options=options,
-                round_id=resume_round,
-                on_probe=tick,
-            )
+        done = [0]
+
+        def tick(result) -> None:
+            done[0] += 1
+            progress("guides", done[0], total)
+
+        progress("guides", 0, total)
+        round_id = run_round(
+            db,
+            evidence,
+            jobs,
+            scenarios,
+            target=params["target"],
+            params=params,
+            options=options,
+            round_id=resume_round,
+            on_probe=tick,
+        )
     # a probe worse than last round's is held for an evaluator before it is scored
     held = hold_regressions(db, round_id)
     return summarize(db, round_id) | {"held": held}

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from probes import settings, store
+from probes.app.progress import Progress, no_progress
 from probes.check.round import CheckOptions, run_checks
 from probes.plan.cities import load_registry
 from probes.plan.targets import live_targets, sandbox_directory, sandbox_targets
@@ -23,6 +24,7 @@ def check_portals(
     db_path: str = str(settings.DEFAULT_DB),
     options: CheckOptions | None = None,
     http_only: bool = False,
+    progress: Progress = no_progress,
 ) -> dict:
     """What ``govprobe check`` does: resolve the portals, check them, return the summary.
 
@@ -44,7 +46,9 @@ def check_portals(
                 targets = sandbox_targets(registry, chosen, CHANNELS, sandbox_directory(url))
             else:
                 targets = live_targets(chosen, CHANNELS)
-            done = run_checks(db, targets, target=target, params=params, options=options)
+            done = run_checks(
+                db, targets, target=target, params=params, options=options, progress=progress
+            )
             return summarize_checks(db, done["round"]) | {"seconds": done["seconds"]}
     finally:
         db.close()

@@ -4,7 +4,9 @@
 PC and mobile address, at most ``per_host`` at a time against one host:
 
 1. one **visit** over HTTP (``probes/check/http_checks.py``): ``up``, ``slow``, ``protected``,
-   ``maintenance``, ``error`` or ``down``, time to first byte and total time;
+   ``maintenance``, ``error`` or ``down``, time to first byte and total time; a visit with no
+   answer or a 5xx is tried again under the journeys' retry policy (``probes/net/retry.py``)
+   before the portal is called down, and its row says every attempt (``retried``);
 2. the **HTTPS** check of that address: redirect from plain http, the certificate, TLS version;
 3. in Chromium (``probes/check/browser_checks.py``), the **home page** and **one guide** (the one the
    latest guide round on these same portals found): timings and LCP, page weight, mobile
@@ -23,11 +25,12 @@ Each result is one row of ``checks`` (``probes.store.checks.save_check``) in a r
 
     kind   classification                              detail (JSON)
     home   up | slow | protected | maintenance |       reason, final_url, size, available,
-           error | down                                browser (the challenge, for protected)
+           error | down                                browser (the challenge, for protected),
+                                                       attempts, flaky, confirmed (retried)
     https  ok | the problem (plain_http, expired, ...)  HttpsResult: names, days_left, ...
     page   loaded | failed                             PageCheck: timings, bytes, mobile, axe
-    link   ok | broken | protected | unreachable |     LinkResult: final_url, size, note
-           refused
+    link   ok | broken | protected | unreachable |     LinkResult: final_url, size, note;
+           refused                                     attempts, flaky, confirmed (retried)
 The rubrics that score these rows are in ``probes/score/hardware.py``.
 """
 
@@ -37,7 +40,7 @@ import asyncio
 import contextlib
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -51,6 +54,7 @@ from probes.check.http_checks import HttpsResult, Visit, check_availability, che
 from probes.net import browser as browsers
 from probes.net.gate import HostGate, gather_per_host
 from probes.net.http import MOBILE_USER_AGENT, PC_USER_AGENT, CheckLimits, LinkResult, check_link
+from probes.net.retry import RetryPolicy, Tries, attempts
 from probes.plan.targets import Target
 
 
@@ -97,6 +101,50 @@ class CheckOptions:
     limits: CheckLimits = field(default_factory=CheckLimits)
     browser_limits: BrowserLimits = field(default_factory=BrowserLimits)
     headless: bool = True
+    # a visit or a link that got no answer or a 5xx is tried again under the one retry policy
+    # of the journeys (probes/net/retry.py) before it is believed
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def transient_visit(visit: Visit) -> bool:
+    """A visit worth trying again: no answer at all, or a server error (5xx). A maintenance
+    page, a 4xx or a challenge is what the portal chose to serve."""
+    return visit.classification == "down" or (
+        visit.classification == "error" and (visit.status or 0) >= 500
+    )
+
+
+def transient_link(link: LinkResult) -> bool:
+    """A link check worth trying again: no answer, or a 5xx (a 404 is a broken link)."""
+    return link.result == "unreachable" or (link.result == "broken" and (link.status or 0) >= 500)
+
+
+def retried(tries: Tries, fields: Callable[[Any], dict], transient: Callable[[Any], bool]) -> dict:
+    """What a check row's detail says of its retries, in the journeys' vocabulary: the earlier
+    attempts (each with the wait after it), ``flaky`` when the last one passed, ``confirmed``
+    when every one failed; ``retry_budget_spent`` when the cap left a retry unmade. Empty when
+    the first attempt was believed. The row is still one visit: the availability rubric counts
+    it once, by the outcome the retries settled on."""
+    said: dict[str, Any] = {}
+    if tries.retried:
+        said["attempts"] = [
+            {"attempt": n, **fields(r), "wait_s": round(wait, 3)}
+            for n, (r, wait) in enumerate(zip(tries.results, tries.waits, strict=False), start=1)
+        ]
+        said["flaky"] = not transient(tries.last)
+        said["confirmed"] = transient(tries.last)
+    if tries.budget_spent:
+        said["retry_budget_spent"] = True
+    return said
+
+
+def _visit_fields(v: Visit) -> dict:
+    return {"classification": v.classification, "reason": v.reason, "status": v.status,
+            "total_ms": v.total_ms}  # fmt: skip
+
+
+def _link_fields(r: LinkResult) -> dict:
+    return {"result": r.result, "status": r.status, "note": r.note, "total_ms": r.total_ms}
 
 
 class _LazyBrowser:
@@ -139,12 +187,13 @@ async def check_targets(
     options: CheckOptions | None = None,
     client: httpx.AsyncClient | None = None,
     launch: dict | None = None,
+    progress: Callable[[str, int, int], None] = lambda phase, done, total: None,
 ) -> None:
     """Check every target and store each result in ``round_id`` as soon as it is known. At
     most ``concurrency`` portal addresses (then links) are checked at once and ``per_host``
     against one host; the round's own client sends every request, each redirect hop too,
     through one politeness gate (``probes/net/gate.py``). A ``client`` passed in is used as
-    it is."""
+    it is. ``progress("checks", done, total)`` counts the addresses and links checked."""
     options = options or CheckOptions()
     facts = facts or GuideFacts()
     browsing = options.browser and not options.http_only
@@ -183,7 +232,12 @@ async def check_targets(
 
     async def one(t: Target) -> str:
         agent = MOBILE_USER_AGENT if t.channel == "mobile" else PC_USER_AGENT
-        visit = await check_availability(client, t.url, limits=options.limits, user_agent=agent)
+        tries = await attempts(
+            options.retry,
+            lambda: check_availability(client, t.url, limits=options.limits, user_agent=agent),
+            transient_visit,
+        )
+        visit = tries.last
         if visit.classification == "down":
             https = HttpsResult(t.url, problem="unreachable", message=visit.reason)
         else:
@@ -194,22 +248,31 @@ async def check_targets(
                 pages = await pages_of(t)
             except (PlaywrightError, browsers.BrowserNotFound) as exc:
                 trouble = str(exc).splitlines()[0][:200]  # ours: nothing measured
-        save_target(db, round_id, t, visit, https, pages, trouble)
+        save_target(db, round_id, t, visit, https, pages, trouble,
+                    retried(tries, _visit_fields, transient_visit))  # fmt: skip
+        step()
         return visit.classification
 
     down_hosts: set[str] = set()
 
     async def link(found: tuple[str, str, str, str | None]) -> None:
         city, url, kind, portal_host = found
+        said: dict = {}
         if urlsplit(url).netloc in down_hosts:  # its portal did not answer: spare it the links
             result = LinkResult(url, "unreachable", note="not tried: the portal did not answer")
         else:
-            result = await check_link(client, url, portal_host=portal_host, limits=options.limits)
+            tries = await attempts(
+                options.retry,
+                lambda: check_link(client, url, portal_host=portal_host, limits=options.limits),
+                transient_link,
+            )
+            result, said = tries.last, retried(tries, _link_fields, transient_link)
         store.save_check(
             db, round_id, url=url, kind="link", city=city, status=result.status,
             classification=result.result, total_ms=result.total_ms,
-            detail={**result.detail(), "link_kind": kind},
+            detail={**result.detail(), "link_kind": kind, **said},
         )  # fmt: skip
+        step()
 
     cities = {_city_id(t) for t in targets}
     links = [
@@ -219,6 +282,13 @@ async def check_targets(
         for url, kind, portal_host in found
     ]
     limits = {"concurrency": options.concurrency, "per_host": options.per_host}
+    total, done = len(targets) + len(links), [0]
+
+    def step() -> None:
+        done[0] += 1
+        progress("checks", done[0], total)
+
+    progress("checks", 0, total)
     try:
         visits = await gather_per_host(targets, one, url=lambda t: t.url, **limits)
         down_hosts.update(
@@ -239,9 +309,10 @@ def save_target(
     https: HttpsResult,
     pages: list[PageCheck],
     browser_error: str = "",
+    retries: Mapping[str, Any] | None = None,
 ) -> None:
     city = _city_id(t)
-    detail = visit.detail()
+    detail = visit.detail() | dict(retries or {})
     if browser_error:
         detail["browser_error"] = browser_error
     home = next((p for p in pages if p.kind == "home"), None)
@@ -278,6 +349,7 @@ async def run_checks_async(
     options: CheckOptions | None = None,
     client: httpx.AsyncClient | None = None,
     launch: dict | None = None,
+    progress: Callable[[str, int, int], None] = lambda phase, done, total: None,
 ) -> dict:
     """A whole check round: start it, check every target, finish it; return its id and its
     wall time (``score.hardware.summarize_checks`` reads what it found)."""
@@ -292,6 +364,7 @@ async def run_checks_async(
         "per_host": options.per_host,
         "browser": browsing,
         "http_only": options.http_only,
+        "retry": options.retry.describe(),
         # what it ran with; Chromium only when pages are checked in it (never asked otherwise)
         "environment": browsers.environment(chromium=browsing),
     }
@@ -300,8 +373,9 @@ async def run_checks_async(
     started = time.monotonic()
     try:
         await check_targets(
-            db, round_id, targets, facts=facts, options=options, client=client, launch=launch
-        )
+            db, round_id, targets, facts=facts, options=options, client=client, launch=launch,
+            progress=progress,
+        )  # fmt: skip
     except BaseException:
         store.finish_round(db, round_id, status="interrupted")
         raise

@@ -11,10 +11,10 @@ import sys
 
 import click
 
-from probes.cli.options import alert_options, db_option
+from probes.cli.options import alert_options, db_option, progress_option, retry_options
 from probes.settings import DEMO_DIR
 from probes.store.db import now_iso
-from probes.text import INTEGRITY_ZH, iso_duration
+from probes.text import DEMO_PHASES, INTEGRITY_ZH, iso_duration
 
 
 def _read_config(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
@@ -167,10 +167,7 @@ def _measured_something(outcomes: list[str], what: str) -> None:
 @click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 16))
 @click.option("--resume", "resume_round", help="Finish an interrupted round.")
 @click.option("--user-agent-suffix", default="", help="An identifying token for the user agent.")
-@click.option("--retries", default=1, show_default=True, type=click.IntRange(0, 5),
-              help="Tries again after a timeout or portal error before believing it.")  # fmt: skip
-@click.option("--backoff", default=5.0, show_default=True, type=click.FloatRange(0, 600),
-              help="Seconds before the first retry (doubling after).")  # fmt: skip
+@retry_options
 @click.option("--gap", type=click.FloatRange(0, 60), default=None,
               help="Seconds between requests to one host (default: 0 on the sandbox, 1 live).")  # fmt: skip
 @click.option("--browser-endpoint", "endpoints", multiple=True,
@@ -179,9 +176,10 @@ def _measured_something(outcomes: list[str], what: str) -> None:
               help="Keep every probe's Playwright trace (default: only those not ok).")  # fmt: skip
 @alert_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@progress_option
 def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path, concurrency,
-        per_host, resume_round, user_agent_suffix, retries, backoff, gap, endpoints, trace,
-        alert_urls, alert_probe_errors, as_json):  # fmt: skip
+        per_host, resume_round, user_agent_suffix, retries, backoff, retry_budget, gap, endpoints,
+        trace, alert_urls, alert_probe_errors, as_json, progress):  # fmt: skip
     """Walk the guide journeys of a round, store the evidence and judge it."""
     from probes.app import guides
     from probes.cli import console
@@ -201,10 +199,11 @@ def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path
             user_agent_suffix=user_agent_suffix,
             retries=retries,
             backoff_s=backoff,
+            retry_budget_s=retry_budget,
             endpoints=endpoints,
             gap_s=gap,
             trace=trace,
-            progress=not as_json,
+            progress=progress,
         )
     except (ValueError, RuntimeError) as exc:
         raise _fail(exc) from exc
@@ -318,7 +317,8 @@ def export(round_id, db_path, out, as_json):
 @main.command()
 @click.option("--out", default=str(DEMO_DIR), show_default=True, help="Where the run writes.")
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
-def demo(out, concurrency):
+@progress_option(phases=DEMO_PHASES)
+def demo(out, concurrency, progress):
     """The main job on the sandbox: start it, walk every city, scenario and channel, judge."""
     from probes.app import demo
     from probes.cli import console
@@ -329,7 +329,7 @@ def demo(out, concurrency):
         "items": console.print_items,
         "score": console.print_score,
     }
-    demo.demo(out, concurrency, show=lambda kind, value: shown[kind](value))
+    demo.demo(out, concurrency, show=lambda kind, value: shown[kind](value), progress=progress)
 
 
 def _echo_json(value) -> None:
@@ -365,9 +365,10 @@ def consult() -> None:
 @click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 16))
 @alert_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@progress_option
 def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, send, new_round,
                    headed, sessions, contact, phone, concurrency, per_host, alert_urls,
-                   alert_probe_errors, as_json):  # fmt: skip
+                   alert_probe_errors, as_json, progress):  # fmt: skip
     """Fill in and send each scenario's consultation and complaint, never twice."""
     from probes.app import consult as app_consult
     from probes.plan.cities import chinese_names
@@ -408,7 +409,7 @@ def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, se
             target=target, sandbox_url=sandbox_url, cities=cities, scenario_ids=scenario_ids,
             kinds=kinds, db_path=db_path, send=send, new_round=new_round, headed=headed,
             sessions=sessions, contact=Contact(contact, phone) if contact else None,
-            concurrency=concurrency, per_host=per_host, report=report,
+            concurrency=concurrency, per_host=per_host, report=report, progress=progress,
         )  # fmt: skip
     except (ValueError, RuntimeError) as exc:
         raise _fail(exc) from exc
@@ -439,8 +440,9 @@ def consult_submit(target, sandbox_url, cities, scenario_ids, kinds, db_path, se
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64))
 @alert_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@progress_option
 def poll(target, sandbox_url, db_path, sessions, concurrency, alert_urls, alert_probe_errors,
-         as_json):  # fmt: skip
+         as_json, progress):  # fmt: skip
     """Look for replies to open consultations and complaints; close those past the window."""
     from probes.app import consult as app_consult
     from probes.cli import console
@@ -449,7 +451,7 @@ def poll(target, sandbox_url, db_path, sessions, concurrency, alert_urls, alert_
     try:
         summary = app_consult.consult_poll(
             target=target, sandbox_url=sandbox_url, db_path=db_path, sessions=sessions,
-            concurrency=concurrency,
+            concurrency=concurrency, progress=progress,
         )  # fmt: skip
     except (ValueError, RuntimeError) as exc:
         raise _fail(exc) from exc

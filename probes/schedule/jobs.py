@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from probes.net.retry import BACKOFF_S, BUDGET_S, RETRIES
 from probes.plan.datafiles import DataFileError
 
 log = logging.getLogger("probes.schedule")
@@ -126,6 +127,11 @@ class GuidesArgs(JobArgs):
     concurrency: int = Field(4, ge=1)
     per_host: int = Field(2, ge=1)
     user_agent_suffix: str = ""
+    retries: int = Field(RETRIES, ge=0, le=5)
+    backoff_s: float = Field(BACKOFF_S, ge=0, le=600)
+    retry_budget_s: float = Field(BUDGET_S, ge=0, le=3600)
+    endpoints: list[str] = []  # Playwright browser servers (ws://...) the round is spread over
+    gap_s: float | None = Field(None, ge=0, le=60)
 
 
 class PollArgs(JobArgs):

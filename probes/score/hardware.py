@@ -442,6 +442,9 @@ def summarize_checks(db, round_id: str) -> dict:
                 entry["browser"] = d["browser"]
             if d.get("browser_error"):  # ours: the browser checks could not run on this portal
                 entry["browser_error"] = d["browser_error"]
+            for said in ("attempts", "flaky", "confirmed"):  # a visit retried (check/round.py)
+                if said in d:
+                    entry[said] = d[said]
         elif row["kind"] == "https":
             entry["https"] = {
                 k: d.get(k)

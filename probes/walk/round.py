@@ -34,6 +34,7 @@ from probes.model import EvidenceRef, ProbeResult
 from probes.net import browser as browsers
 from probes.net.browser import environment, new_context
 from probes.net.gate import HostGate, gather_per_host
+from probes.net.retry import RetryPolicy, attempts
 from probes.outcomes import TRANSIENT, Outcome
 from probes.plan.profiles import Profile
 from probes.plan.scenarios import Scenario
@@ -50,10 +51,9 @@ class RoundOptions:
     user_agent_suffix: str = ""  # an identifying token appended to the browser's user agent
     journey: JourneyConfig = field(default_factory=JourneyConfig)
     headless: bool = True
-    # a transient outcome (timeout, portal_error, portal_unreachable) is tried again this many
-    # times, after backoff_s, 2 x backoff_s, ...; it counts against a city only once confirmed
-    retries: int = 1
-    backoff_s: float = 5.0
+    # a transient outcome (timeout, portal_error, portal_unreachable) is tried again under the
+    # one retry policy (probes/net/retry.py); it counts against a city only once confirmed
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Playwright browser servers (`playwright launch-server` / `run-server`) to walk in, jobs
     # spread over them in turn; empty: a local Chromium
     endpoints: tuple[str, ...] = ()
@@ -193,29 +193,26 @@ async def _walk_job(
 async def _walk_confirmed(
     journey, matter, city, scenario: str, options, tracer: Tracer | None = None
 ) -> tuple[ProbeResult, EvidenceRef | None]:
-    """Walk a matter; a transient failure is tried again (with backoff) before it is believed,
-    as monitoring services confirm an outage. The last attempt is stored, with the earlier
-    ones' outcomes in ``extra["attempts"]``; passing only on a retry marks the probe flaky, and
-    a transient outcome that every attempt met is ``extra["confirmed"]``. Returned with the
-    stored attempt's trace, when it is kept (``RoundOptions.traces``)."""
+    """Walk a matter; a transient failure is tried again (``options.retry``) before it is
+    believed, as monitoring services confirm an outage. The last attempt is stored, with the
+    earlier ones' outcomes and the wait after each in ``extra["attempts"]``; passing only on a
+    retry marks the probe flaky, and a transient outcome that every attempt met is
+    ``extra["confirmed"]``. Returned with the stored attempt's trace, when it is kept
+    (``RoundOptions.traces``)."""
 
     async def attempt() -> ProbeResult:
         if tracer is not None:
+            await tracer.end(keep=False)  # the attempt before, not stored: its trace goes with it
             await tracer.begin()
         return await journey.walk(matter, city=city, scenario=scenario)
 
-    result = await attempt()
-    earlier: list[dict] = []
-    while result.outcome in TRANSIENT and len(earlier) < options.retries:
-        earlier.append(
-            {"attempt": result.attempt, "outcome": result.outcome.value, "reason": result.reason,
-             "started_at": result.started_at, "seconds": result.seconds}
-        )  # fmt: skip
-        if tracer is not None:
-            await tracer.end(keep=False)  # an attempt not stored: its trace goes with it
-        await asyncio.sleep(options.backoff_s * len(earlier))
-        retry = await attempt()
-        result = replace(retry, attempt=result.attempt + 1)
+    tries = await attempts(options.retry, attempt, lambda r: r.outcome in TRANSIENT)
+    earlier = [
+        {"attempt": n, "outcome": r.outcome.value, "reason": r.reason,
+         "started_at": r.started_at, "seconds": r.seconds, "wait_s": round(wait, 3)}
+        for n, (r, wait) in enumerate(zip(tries.results, tries.waits, strict=False), start=1)
+    ]  # fmt: skip
+    result = replace(tries.last, attempt=len(tries.results))
     trace = None
     if tracer is not None:
         keep = options.traces == "all" or result.outcome != Outcome.OK
@@ -227,6 +224,8 @@ async def _walk_confirmed(
         extra["attempts"] = earlier
         extra["flaky"] = result.outcome not in TRANSIENT
         extra["confirmed"] = result.outcome in TRANSIENT
+    if tries.budget_spent:
+        extra["retry_budget_spent"] = True  # a retry would have started past the cap: unconfirmed
     return (replace(result, extra=extra) if extra != result.extra else result), trace
 
 

@@ -114,6 +114,11 @@ def test_a_transient_failure_is_retried_confirmed_or_marked_flaky(
         db.execute("SELECT extra FROM probes WHERE city = 'lhasa' LIMIT 1").fetchone()[0]
     )
     assert extra["confirmed"] is True and extra["attempts"][0]["outcome"] == "portal_error"
+    # the one retry policy (probes/net/retry.py): the wait before the retry is the backoff and
+    # up to half of it at random, and the round says the policy it ran with
+    assert 0.2 <= extra["attempts"][0]["wait_s"] <= 0.3
+    params = json.loads(db.execute("SELECT params FROM rounds").fetchone()[0])
+    assert params["retry"] == {"retries": 1, "backoff_s": 0.2, "budget_s": 300.0, "jitter": 0.5}
 
 
 def test_journeys_through_a_playwright_browser_server_match_local_ones(sandbox_url, tmp_path):

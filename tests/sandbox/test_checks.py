@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from probes import store
-from probes.check.round import CheckOptions, run_checks_async
+from probes.check.round import CheckOptions, GuideFacts, check_targets, run_checks_async
 from probes.cli.check import check
+from probes.net.retry import RetryPolicy
 from probes.plan.cities import load_registry
 from probes.plan.targets import Target
 from probes.score.hardware import summarize_checks
@@ -64,15 +65,73 @@ def test_live_portals_with_no_internet_are_all_down_quickly(tmp_path) -> None:
     if _reaches_the_internet():
         pytest.skip("this machine reaches the internet: the live portals would be visited")
     started = time.monotonic()
-    done = invoke(check, "--target", "live", "--db", str(tmp_path / "l.db"), "--json")
+    done = invoke(
+        check, "--target", "live", "--db", str(tmp_path / "l.db"), "--json", "--backoff", "0.2"
+    )
     seconds = time.monotonic() - started
     assert done.exit_code == 0, done.output
     summary = json.loads(done.output)
     assert len(summary["portals"]) == 2 * len(REGISTRY.cities)
     assert {p["classification"] for p in summary["portals"]} == {"down"}
+    # each called down only once a retry confirmed it (--retries 1 by default)
+    assert all(p["confirmed"] and len(p["attempts"]) == 1 for p in summary["portals"])
     # no address answered, over many hosts: our network, never the cities' availability
     assert summary["our_side"] is True and summary["hardware"] == []
     assert {(a["visits"], a["ours"]) for a in summary["availability"]} == {(0, 2)}
     assert seconds < 60
-    table = invoke(check, "--target", "live", "--city", "北京", "--db", str(tmp_path / "l.db"))
+    table = invoke(
+        check, "--target", "live", "--city", "北京", "--db", str(tmp_path / "l.db"),
+        "--backoff", "0.2",
+    )  # fmt: skip
     assert table.exit_code == 0 and "无法访问" in table.output and "可用性 未测" in table.output
+
+
+def test_a_failed_visit_or_link_is_retried_before_it_is_believed(sandbox_cities) -> None:
+    """Real sandbox faults: a portal that answers 503 once is up on the retry (one visit, kept
+    as flaky with the 503 in its row), one that keeps answering 503 is an error confirmed by the
+    retry, and a guide's link that answers 503 once is ok on its retry."""
+    sandbox_url, cities = sandbox_cities
+    faults = {"chengdu": 1, "lhasa": 1000, "guiyang": 1}  # three sites of their own
+    for city, count in faults.items():
+        httpx.post(
+            f"{sandbox_url}/__sandbox/faults", json={"city": city, "mode": "5xx", "count": count}
+        ).raise_for_status()
+    targets = [
+        Target(REGISTRY.find(city), "pc", cities[city]["pc_url"]) for city in ("chengdu", "lhasa")
+    ]
+    link = cities["guiyang"]["pc_url"]  # a form link that lives on another portal's site
+    facts = GuideFacts(links={"chengdu": ((link, "form", "127.0.0.1"),)})
+    policy = RetryPolicy(retries=2, backoff_s=0.2, budget_s=60)
+
+    async def go():
+        db = store.open_db(memory=True)
+        try:
+            round_id = store.start_round(db, "check", "sandbox", {})
+            await check_targets(
+                db, round_id, targets, facts=facts,
+                options=CheckOptions(browser=False, retry=policy),
+            )  # fmt: skip
+            return summarize_checks(db, round_id), store.check_rows(db, [round_id])
+        finally:
+            db.close()
+
+    summary, rows = run_async(go)
+    home = {r["city"]: r for r in rows if r["kind"] == "home"}
+    assert len(home) == 2  # one visit each, however many attempts it took
+    flaky = home["chengdu"]
+    assert flaky["classification"] == "up" and flaky["detail"]["available"] is True
+    assert flaky["detail"]["flaky"] is True and flaky["detail"]["confirmed"] is False
+    [failed] = flaky["detail"]["attempts"]
+    assert (failed["attempt"], failed["classification"], failed["status"]) == (1, "error", 503)
+    assert 0.2 <= failed["wait_s"] <= 0.3  # the first wait: the backoff and up to half of it
+    down = home["lhasa"]
+    assert down["classification"] == "error" and down["detail"]["available"] is False
+    assert down["detail"]["confirmed"] is True
+    waits = [a["wait_s"] for a in down["detail"]["attempts"]]
+    assert [a["status"] for a in down["detail"]["attempts"]] == [503, 503]  # 3 tries in all
+    assert 0.2 <= waits[0] <= 0.3 and 0.4 <= waits[1] <= 0.5  # doubling, within the jitter
+    [checked] = [r for r in rows if r["kind"] == "link"]
+    assert checked["classification"] == "ok" and checked["detail"]["flaky"] is True
+    assert checked["detail"]["attempts"][0]["status"] == 503
+    by_city = {p["city"]: p for p in summary["portals"]}
+    assert by_city["chengdu"]["flaky"] is True and len(by_city["lhasa"]["attempts"]) == 2
