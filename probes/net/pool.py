@@ -38,6 +38,7 @@ LOCAL = "本机 Chromium"
 CONNECT_TIMEOUT_S = 30.0  # a server that has not answered by then is left out of the round
 ANSWER_TIMEOUT_S = 60.0  # opening a context after a piece of work: past it the browser is lost
 CANCEL_TIMEOUT_S = 30.0  # the lost work's own clean-up; past it the work is left behind
+DISCONNECTED = "浏览器连接已断开（Playwright: disconnected）"
 
 
 class NoBrowserLeft(RuntimeError):
@@ -106,7 +107,7 @@ class BrowserPool:
         self.say = say
         self._closing = False  # closing them ourselves: their disconnection is no loss
         for member in self.members:
-            member.browser.on("disconnected", lambda _b, m=member: self._lose(m, "连接已断开"))
+            member.browser.on("disconnected", lambda _b, m=member: self._lose(m, DISCONNECTED))
 
     @classmethod
     async def open(
