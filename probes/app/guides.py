@@ -8,6 +8,7 @@ profiles, resolve where each portal is (sandbox, live or one bare url), then han
 from __future__ import annotations
 
 import contextlib
+import sys
 
 from probes import store
 from probes.alert.regressions import hold_regressions
@@ -53,11 +54,16 @@ def run_guides(
     gap_s: float | None = None,
     trace: bool = False,
     progress: Progress = no_progress,
+    say=None,
 ) -> dict:
     """Walk a guide round and return its summary. Every journey is traced; a probe keeps its
     trace when it did not end ``ok``, or always with ``trace`` (``govprobe run --trace``).
     ``progress("guides", done, total)`` counts the probes. The probes that regressed from the
-    previous round are held for review (``held``: their ids; ``probes/alert/regressions.py``)."""
+    previous round are held for review (``held``: their ids; ``probes/alert/regressions.py``).
+    ``say`` gets the lines a person should read while it runs (a browser server left out or
+    lost; docs/operations.md, "多机扩展"), by default on stderr."""
+    if say is None:
+        say = _to_stderr
     scenarios = select_scenarios(scenario_ids)
     if gap_s is None:  # a real office gets a second between requests; the sandbox none
         gap_s = LIVE_GAP_S if target == "live" and not portal_url else 0.0
@@ -119,10 +125,15 @@ def run_guides(
             options=options,
             round_id=resume_round,
             on_probe=tick,
+            say=say,
         )
     # a probe worse than last round's is held for an evaluator before it is scored
     held = hold_regressions(db, round_id)
     return summarize(db, round_id) | {"held": held}
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)  # sys.stderr now: a progress bar may wrap it
 
 
 def rejudge(db_path: str, round_id: str | None = None) -> tuple[str, int]:

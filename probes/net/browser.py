@@ -140,6 +140,20 @@ def ensure_chromium(log=print) -> BrowserChoice:
     )
 
 
+def server_launch_options(headless: bool = True) -> dict:
+    """The options a Playwright browser server launches a round's browser with (Playwright's
+    own names, sent as ``x-playwright-launch-options``; the server honours them when started
+    with ``--unsafe``): the flags of ``launch_options``, without Chromium's sandbox, and the
+    executable this machine would launch, when it is a file of its own (Debian's
+    ``/usr/bin/chromium``, ``$GOVPROBE_CHROMIUM``); with Playwright's own build, or none here,
+    the server launches its own. Call it outside a running event loop (``find_chromium``)."""
+    choice = find_chromium()
+    options: dict = {"headless": headless, "args": [*LAUNCH_ARGS, "--no-sandbox"]}
+    if choice is not None and choice.executable:
+        options["executablePath"] = choice.executable
+    return options
+
+
 def launch_options(choice: BrowserChoice | None = None, headless: bool = True) -> dict:
     """Keyword arguments for ``playwright.chromium.launch``."""
     choice = choice or find_chromium()

@@ -34,6 +34,7 @@ from probes.model import EvidenceRef, ProbeResult
 from probes.net import browser as browsers
 from probes.net.browser import environment, new_context
 from probes.net.gate import HostGate, gather_per_host
+from probes.net.pool import BrowserPool, NoBrowserLeft
 from probes.net.retry import RetryPolicy, attempts
 from probes.outcomes import TRANSIENT, Outcome
 from probes.plan.profiles import Profile
@@ -238,11 +239,20 @@ async def walk_jobs(
     launch: dict,
     on_probe: Callable[[ProbeResult | None], None] = lambda r: None,
     start: Callable[[Browser], str] | None = None,
+    say: Callable[[str], None] = lambda m: None,
 ) -> str | None:
     """Walk every job not yet done in this round, storing each probe as it finishes; returns
     the round. ``launch`` holds the keyword arguments of ``chromium.launch``
-    (``browser.launch_options``). With no ``round_id`` the round is new: ``start(browser)``
-    starts it once the browsers are open (so that it can name the Chromium that walks it)."""
+    (``browser.launch_options``), or with ``options.endpoints`` the options each server
+    launches with (``browser.server_launch_options``). With no ``round_id`` the round is new:
+    ``start(browser)`` starts it once the browsers are open (so that it can name the Chromium
+    that walks it).
+
+    The jobs are spread over the browsers (``probes/net/pool.py``); a job whose browser is
+    lost while it walks is walked again, from its first matter, on another, and its probes
+    say so (``extra["rewalked"]``: each lost browser, Playwright's reason and when). Nothing
+    walked on a lost browser is stored. ``say`` gets the lines a person should read (a server
+    left out, one lost). With no browser left the round stops, resumable (``NoBrowserLeft``)."""
     done = store.done_keys(db, round_id) if round_id is not None else set()
     todo = [j for j in jobs if not all(k in done for k in j.probe_keys())]
     for job in jobs:
@@ -253,54 +263,38 @@ async def walk_jobs(
         return round_id
     gate = HostGate(options.per_host, options.gap_s) if options.gate_requests else None
     async with async_playwright() as playwright:
-        opened = await open_browsers(playwright, launch, options.endpoints)
+        pool = await BrowserPool.open(playwright, launch, options.endpoints, say)
         try:
             if round_id is None:
                 if start is None:
                     raise ValueError("walk_jobs needs a round_id or a start")
-                round_id = start(opened[0])
+                round_id = start(pool.first)
 
-            async def one(numbered: tuple[int, Job]) -> None:
-                n, job = numbered
-                browser = opened[n % len(opened)]
-                walked = await _walk_job(browser, playwright, job, evidence, options, done, gate)
+            async def one(job: Job) -> None:
+                async def walk(browser: Browser) -> list[Walked]:
+                    return await _walk_job(browser, playwright, job, evidence, options, done, gate)
+
+                walked, losses = await pool.run(walk)
                 for result, refs in walked:
+                    if losses:
+                        rewalked = [loss.as_dict() for loss in losses]
+                        result = replace(result, extra={**result.extra, "rewalked": rewalked})
                     store.save_probe(db, round_id, result, refs)
                     on_probe(result)
 
-            await gather_per_host(
-                enumerate(todo), one, url=lambda numbered: numbered[1].target.url,
-                concurrency=options.concurrency, per_host=options.per_host,
-            )  # fmt: skip
+            try:
+                await gather_per_host(
+                    todo, one, url=lambda job: job.target.url,
+                    concurrency=options.concurrency, per_host=options.per_host,
+                )  # fmt: skip
+            except NoBrowserLeft as exc:
+                raise NoBrowserLeft(
+                    f"{exc}：轮次 {round_id} 已中断，已完成的探测均已保存；"
+                    f"浏览器恢复后用 govprobe run --resume {round_id}（其余选项同本次）续完"
+                ) from exc
         finally:
-            for browser in opened:
-                await browser.close()
+            await pool.close()
     return round_id
-
-
-async def open_browsers(playwright, launch: dict, endpoints: Sequence[str]) -> list[Browser]:
-    """A local Chromium, or one connection per browser server. The database and the evidence
-    stay here: a server only drives pages. A server of another Playwright version is refused
-    with both versions named."""
-    if not endpoints:
-        return [await playwright.chromium.launch(**launch)]
-    from importlib.metadata import version
-
-    from playwright.async_api import Error as PlaywrightError
-
-    browsers = []
-    for endpoint in endpoints:
-        try:
-            browsers.append(await playwright.chromium.connect(endpoint, timeout=30_000))
-        except PlaywrightError as exc:
-            for browser in browsers:
-                await browser.close()
-            message = str(exc).splitlines()[0]
-            hint = ""
-            if "version" in message.lower():
-                hint = f" (this side runs Playwright {version('playwright')}; they must match)"
-            raise RuntimeError(f"browser endpoint {endpoint}: {message}{hint}") from exc
-    return browsers
 
 
 def run_round(
@@ -314,11 +308,13 @@ def run_round(
     options: RoundOptions | None = None,
     round_id: str | None = None,
     on_probe: Callable[[ProbeResult | None], None] = lambda r: None,
+    say: Callable[[str], None] = lambda m: None,
 ) -> str:
     """Walk, store and judge a round (or finish an interrupted one when ``round_id`` is given).
 
     A new round is started once its browser is open, its params naming the versions and the
-    machine it runs with (``environment``); a resumed one keeps those it started with."""
+    machine it runs with (``environment``); a resumed one keeps those it started with. A round
+    that stops before its end (no browser left, a kill) is ``interrupted``."""
     options = options or RoundOptions()
     started: list[str] = [round_id] if round_id is not None else []
 
@@ -329,8 +325,12 @@ def run_round(
         return started[0]
 
     try:
-        launch = {} if options.endpoints else browsers.launch_options(headless=options.headless)
-        asyncio.run(walk_jobs(db, evidence, round_id, jobs, options, launch, on_probe, start))
+        if options.endpoints:
+            launch = browsers.server_launch_options(headless=options.headless)
+        else:
+            launch = browsers.launch_options(headless=options.headless)
+        walking = walk_jobs(db, evidence, round_id, jobs, options, launch, on_probe, start, say)
+        asyncio.run(walking)
     except BaseException:
         if started:
             store.finish_round(db, started[0], status="interrupted")

@@ -159,7 +159,7 @@ def test_journeys_through_a_playwright_browser_server_match_local_ones(sandbox_u
         "run", "--target", "live", "--city", "北京", "--browser-endpoint",
         "ws://127.0.0.1:9/nothing", "--db", str(tmp_path / "x.db"),
     )  # fmt: skip
-    assert done.returncode != 0 and "browser endpoint ws://127.0.0.1:9/nothing" in done.stderr
+    assert done.returncode != 0 and "浏览器服务器 ws://127.0.0.1:9/nothing 无应答" in done.stderr
 
 
 def test_the_sandbox_never_sees_more_requests_at_once_per_portal_than_allowed(
