@@ -26,3 +26,7 @@ CHINA = timezone(timedelta(hours=8), "CST")
 
 CHANNELS = ("pc", "mobile")
 LIVE_GAP_S = 1.0  # seconds between requests to one live portal
+
+SCHEDULER_WAKEUP_S = 1.0  # seconds between the running scheduler's looks at its command table
+
+SCHEDULER_COMMAND_TIMEOUT_S = 15.0  # how long a schedule command waits for the scheduler's answer

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 import httpx
 
-from probes.app.health import check_portals
-from probes.app.progress import Progress
-from probes.check.round import CheckOptions
-from probes.cli.console import print_checks
 from probes.cli.options import alert_option, db_option, progress_option, retry_options
-from probes.net.retry import RetryPolicy
 from probes.plan.scenarios import ScenarioError
+
+if TYPE_CHECKING:
+    from probes.app.progress import Progress
 
 
 @click.command("check")
@@ -37,6 +36,12 @@ def check(target: str, sandbox_url: str | None, cities: tuple[str, ...], http_on
           db_path: str, alert_urls: tuple[str, ...], retries: int, backoff: float,
           retry_budget: float, as_json: bool, progress: Progress) -> None:  # fmt: skip
     """Check the portals' health: availability, speed, HTTPS, mobile adaptation, accessibility."""
+    # imported here: Playwright and the checks load only for the command that runs them
+    from probes.app.health import check_portals
+    from probes.check.round import CheckOptions
+    from probes.cli.console import print_checks
+    from probes.net.retry import RetryPolicy
+
     options = CheckOptions(retry=RetryPolicy(retries, backoff, retry_budget))
     try:
         summary = check_portals(

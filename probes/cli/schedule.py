@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import signal
 import sqlite3
 import threading
@@ -11,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import click
-import sqlalchemy.exc
 import yaml
 from pydantic import ValidationError
 
@@ -19,22 +19,31 @@ from probes.cli.options import alert_options, db_option, jobs_option, schedule_o
 from probes.plan.datafiles import DataFileError, format_validation_error
 from probes.schedule.file import JobSpec, load_schedule
 from probes.schedule.jobs import KINDS, ScheduleError
-from probes.schedule.logs import configure_logging
-from probes.schedule.scheduler import (
-    COMMAND_TIMEOUT_S,
-    WAKEUP_S,
-    Answer,
-    add_payload,
-    command,
-    list_jobs,
-    log,
-    serve,
-)
+from probes.settings import SCHEDULER_COMMAND_TIMEOUT_S as COMMAND_TIMEOUT_S
+from probes.settings import SCHEDULER_WAKEUP_S as WAKEUP_S
 from probes.text import beijing
+
+log = logging.getLogger("probes.schedule")
+
+
+def _logs():
+    from probes.schedule import logs
+
+    return logs
+
+
+def _scheduler():
+    """The scheduler's module, imported when a command needs it (it loads SQLAlchemy and
+    APScheduler: every other govprobe command starts without them)."""
+    from probes.schedule import scheduler
+
+    return scheduler
 
 
 @contextlib.contextmanager
 def _errors() -> Iterator[None]:
+    import sqlalchemy.exc
+
     try:
         yield
     except (
@@ -62,7 +71,7 @@ def timeout_option(f):
     )(f)
 
 
-def _done(job_id: str, answer: Answer, what: str) -> None:
+def _done(job_id: str, answer, what: str) -> None:
     """One line: what was done, and by whom (the running scheduler, or the command itself)."""
     if answer.scheduler_pid is None:
         by = "没有调度器在运行，已直接修改作业库"
@@ -103,7 +112,7 @@ def start_command(
     """Run the scheduler until SIGTERM or SIGINT (the running jobs then finish); with
     ``--alert``, each run that fails, is missed or is cut short, and what each round found
     (regressions held, portals down, logins expired, too many probe errors), is sent there."""
-    configure_logging(log_format)
+    _logs().configure_logging(log_format)
     if alert_urls:
         from functools import partial
 
@@ -134,7 +143,7 @@ def start_command(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, on_signal)
     with _errors():
-        serve(
+        _scheduler().serve(
             stop=stop,
             jobs_path=jobs_path,
             schedule_path=schedule_path,
@@ -152,7 +161,7 @@ def list_command(jobs_path: str, db_path: str, as_json: bool) -> None:
     from probes.cli.console import print_jobs
 
     with _errors():
-        jobs = list_jobs(jobs_path, db_path)
+        jobs = _scheduler().list_jobs(jobs_path, db_path)
     if as_json:
         click.echo(json.dumps({"jobs": jobs}, ensure_ascii=False))
         return
@@ -220,8 +229,8 @@ def add_command(
             spec = JobSpec.model_validate(entry)
         except ValidationError as exc:
             raise ScheduleError(format_validation_error("schedule add", exc)) from None
-        payload = add_payload(spec, config, db_path, replace=replace)
-        answer = command(jobs_path, "add", job_id, payload, timeout=timeout)
+        payload = _scheduler().add_payload(spec, config, db_path, replace=replace)
+        answer = _scheduler().command(jobs_path, "add", job_id, payload, timeout=timeout)
     _done(job_id, answer, f"已添加，{_next(answer.job)}")
 
 
@@ -232,7 +241,7 @@ def add_command(
 def remove_command(job_id: str, jobs_path: str, timeout: float) -> None:
     """Remove a job (a schedule-file entry comes back only when it changes)."""
     with _errors():
-        answer = command(jobs_path, "remove", job_id, timeout=timeout)
+        answer = _scheduler().command(jobs_path, "remove", job_id, timeout=timeout)
     _done(job_id, answer, "已删除")
 
 
@@ -243,7 +252,7 @@ def remove_command(job_id: str, jobs_path: str, timeout: float) -> None:
 def pause_command(job_id: str, jobs_path: str, timeout: float) -> None:
     """Pause a job: it keeps its place but does not run (a running run finishes)."""
     with _errors():
-        answer = command(jobs_path, "pause", job_id, timeout=timeout)
+        answer = _scheduler().command(jobs_path, "pause", job_id, timeout=timeout)
     _done(job_id, answer, "已暂停")
 
 
@@ -254,7 +263,7 @@ def pause_command(job_id: str, jobs_path: str, timeout: float) -> None:
 def resume_command(job_id: str, jobs_path: str, timeout: float) -> None:
     """Resume a paused job from its next scheduled time."""
     with _errors():
-        answer = command(jobs_path, "resume", job_id, timeout=timeout)
+        answer = _scheduler().command(jobs_path, "resume", job_id, timeout=timeout)
     _done(job_id, answer, f"已恢复，{_next(answer.job)}")
 
 
@@ -265,7 +274,7 @@ def resume_command(job_id: str, jobs_path: str, timeout: float) -> None:
 def run_now_command(job_id: str, jobs_path: str, timeout: float) -> None:
     """Run a job once now in the running scheduler (then it keeps its schedule)."""
     with _errors():
-        answer = command(jobs_path, "run-now", job_id, timeout=timeout)
+        answer = _scheduler().command(jobs_path, "run-now", job_id, timeout=timeout)
     if answer.scheduler_pid is None:
         _done(job_id, answer, "已设为到期，调度器下次启动时运行")
     else:

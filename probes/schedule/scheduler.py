@@ -88,17 +88,22 @@ from probes import store
 from probes.schedule.file import JobSpec, Schedule, load_schedule
 from probes.schedule.file import schedule_path as default_schedule
 from probes.schedule.jobs import KIND_OF_REF, KINDS, ScheduleError
-from probes.settings import DEFAULT_DB, JOBS_DB, TIMEZONE
+from probes.settings import (
+    DEFAULT_DB,
+    JOBS_DB,
+    SCHEDULER_COMMAND_TIMEOUT_S,
+    SCHEDULER_WAKEUP_S,
+    TIMEZONE,
+)
 from probes.store import schedule_db
 from probes.text import duration_text
 
 log = logging.getLogger("probes.schedule")
 
 
-WAKEUP_S = 1.0  # seconds between the running scheduler's looks at the command table
+WAKEUP_S = SCHEDULER_WAKEUP_S  # seconds between the running scheduler's looks at the commands
 
-
-COMMAND_TIMEOUT_S = 15.0  # how long a command waits for the running scheduler's answer
+COMMAND_TIMEOUT_S = SCHEDULER_COMMAND_TIMEOUT_S  # how long a command waits for its answer
 
 
 LOCK_WAIT_S = 3.0  # how long to wait for a lock another command holds for a moment

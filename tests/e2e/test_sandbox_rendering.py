@@ -116,12 +116,22 @@ def test_every_city_portal_renders_on_pc_and_mobile(served):
         assert all(name in text for name in city_names), (url, text[:200])
 
 
+# Cities read per archetype: its pages are one template filled from each city's truth, so a
+# few cities show the template's rendering of every element; the truth's values themselves are
+# the unit lane's (tests/unit/test_sandbox_world.py), and bench.guides reads every city's guides.
+PER_ARCHETYPE = 3
+
+
 def test_script_rendered_and_firewalled_guides_show_the_truths_values(served):
     cities, truths = served
     wanted: dict[str, list[tuple[str, str]]] = {}
     mobile: set[str] = set()
-    for city in cities:
+    taken: dict[str, int] = {}
+    for city in sorted(cities, key=lambda c: c["city_id"]):
         if city["archetype"] == "epoint":
+            continue
+        taken[city["archetype"]] = taken.get(city["archetype"], 0) + 1
+        if taken[city["archetype"]] > PER_ARCHETYPE:
             continue
         for scenario in truths[city["city_id"]]["scenarios"].values():
             for matter, channels in scenario["matters"].items():
@@ -140,7 +150,7 @@ def test_script_rendered_and_firewalled_guides_show_the_truths_values(served):
                     wanted[url] = [
                         (f"{city['city_id']} {matter} {channel} {e}", v) for e, v in values
                     ]
-    assert len(wanted) > 100
+    assert len(taken) >= 4 and len(wanted) > 4 * PER_ARCHETYPE  # each archetype's guides
     texts = run_async(lambda: _texts(sorted(wanted), mobile))
     for url, expectations in wanted.items():
         status, text = texts[url]

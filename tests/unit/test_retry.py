@@ -4,11 +4,10 @@ a recorder (its own API) that moves the policy's clock on by the wait instead of
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from probes.net.retry import RetryPolicy, Tries, attempts
+from tests.support.sandbox_client import run_async
 
 
 class Recorder:
@@ -35,8 +34,10 @@ def run(policy: RetryPolicy, outcomes: list[str], recorder: Recorder) -> Tries[s
         recorder.now += recorder.attempt_s
         return left.pop(0) if left else "fail"
 
-    return asyncio.run(
-        attempts(policy, call, lambda r: r == "fail", sleep=recorder.sleep, clock=recorder.clock)
+    return run_async(  # a thread of its own: a browser fixture may hold the main thread's loop
+        lambda: attempts(
+            policy, call, lambda r: r == "fail", sleep=recorder.sleep, clock=recorder.clock
+        )
     )
 
 
@@ -88,7 +89,8 @@ def test_an_exception_of_the_call_is_raised_not_retried():
         raise KeyError("ours")
 
     with pytest.raises(KeyError):
-        asyncio.run(attempts(RetryPolicy(retries=3), call, lambda r: True, sleep=Recorder().sleep))
+        run_async(lambda: attempts(RetryPolicy(retries=3), call, lambda r: True,
+                                   sleep=Recorder().sleep))  # fmt: skip
     assert calls == [1]
 
 
