@@ -56,7 +56,7 @@ class Registry:
             if wanted in (city.id, city.name, city.name + "市"):
                 return city
         known = "、".join(c.name for c in self.cities)
-        raise ScenarioError(f"{self.source}: unknown city {name_or_id!r} (known: {known})")
+        raise ScenarioError(f"{self.source}: 没有这个城市：{name_or_id!r}（已有：{known}）")
 
     def select(self, names: tuple[str, ...] | list[str]) -> tuple[City, ...]:
         return tuple(self.find(n) for n in names) if names else self.cities

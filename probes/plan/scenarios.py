@@ -166,5 +166,5 @@ def select_scenarios(scenario_ids) -> dict:
     scenarios = load_scenarios()
     unknown = [s for s in scenario_ids if s not in scenarios]
     if unknown:
-        raise ScenarioError(f"unknown scenario {unknown[0]!r} (known: {', '.join(scenarios)})")
+        raise ScenarioError(f"没有这个场景：{unknown[0]!r}（已有：{', '.join(scenarios)}）")
     return {k: v for k, v in scenarios.items() if not scenario_ids or k in scenario_ids}

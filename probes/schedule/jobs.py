@@ -111,7 +111,7 @@ class JobArgs(BaseModel):
             known = load_scenarios()
             unknown = [s for s in v if s not in known]
             if unknown:
-                raise ValueError(f"unknown scenario {unknown[0]!r} (known: {', '.join(known)})")
+                raise ValueError(f"没有这个场景：{unknown[0]!r}（已有：{', '.join(known)}）")
         return v
 
 

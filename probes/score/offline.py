@@ -35,7 +35,7 @@ Errors are ``OfflineError`` (a ``DataFileError``) naming the file, the row as a 
 numbers it (the first row is 1) and the column as written in the file::
 
     offline.csv: row 7: 线下得分: '九十' is not a number
-    offline.csv: row 9: 城市: unknown city '广洲'
+    offline.csv: row 9: 城市: 没有这个城市：'广洲'
     offline.csv: row 12: city: duplicate city 广州 (its score is on row 4)
     offline.xlsx: missing column offline_score (线下得分)
 
@@ -275,7 +275,7 @@ def read_offline(
         try:
             city = registry.find(city_text).id
         except ScenarioError:
-            raise OfflineError(f"{where('city')}: unknown city {city_text!r}") from None
+            raise OfflineError(f"{where('city')}: 没有这个城市：{city_text!r}") from None
         first_row.setdefault(city, (number, row["city"][1], city_text))
 
         score_text = row["offline_score"][0]

@@ -7,16 +7,7 @@ from pathlib import Path
 
 from probes.settings import DATA_DIR
 from tests.support.commands import run_govprobe
-
-ONE_CITY = """
-cities:
-  - id: testcity
-    name: 测试
-    province: 测试省
-    region: 华东
-    platform: gdzwfw
-    pc_url: "https://zwfw.test.example/"
-"""
+from tests.support.registry import ONE_CITY
 
 
 def score_db(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> str:
@@ -47,7 +38,7 @@ def test_a_command_s_own_table_and_variable_in_the_same_order(tmp_path):
             timeout=120,
         )  # fmt: skip
         assert done.returncode == 1, done.stderr
-        return done.stderr.split("unknown city ", 1)[1].split(" ", 1)[0]
+        return done.stderr.split("没有这个城市：", 1)[1].split("（", 1)[0]
 
     assert unknown_city() == "'文件市'"
     assert unknown_city(env={"GOVPROBE_RUN_CITIES": "环境市 另市"}) == "'环境市'"
@@ -81,7 +72,7 @@ def test_init_writes_an_evaluation_folder_that_runs_and_refuses_to_overwrite_it(
     assert "测试" in (season / "cities.yaml").read_text("utf-8")
     # its govprobe.toml points at itself: run in the folder, the folder's registry is read
     done = run_govprobe("run", "--target", "live", "--city", "广州", cwd=season, env={})
-    assert "known: 测试)" in done.stderr, done.stderr
+    assert "已有：测试）" in done.stderr, done.stderr
     assert (season / "results" / "govprobe.db").exists()  # db = results/govprobe.db, there
 
 
@@ -92,9 +83,9 @@ def test_an_evaluation_folder_of_only_cities_yaml_keeps_the_shipped_scenarios(tm
     for args, env in ((("--data", str(folder)), {}), ((), {"GOVPROBE_DATA": str(folder)})):
         done = run_govprobe(*args, "run", "--target", "live", "--city", "广州",
                             "--db", "r.db", cwd=tmp_path, env=env, timeout=120)  # fmt: skip
-        assert "cities.yaml: unknown city '广州' (known: 测试)" in done.stderr, done.stderr
+        assert "cities.yaml: 没有这个城市：'广州'（已有：测试）" in done.stderr, done.stderr
         done = run_govprobe(*args, "run", "--target", "live", "--scenario", "nope",
                             "--db", "r.db", cwd=tmp_path, env=env, timeout=120)  # fmt: skip
-        assert "known: beauty-salon, resident-insurance" in done.stderr, done.stderr
+        assert "已有：beauty-salon, resident-insurance" in done.stderr, done.stderr
     done = run_govprobe("--data", str(tmp_path / "absent"), "score", cwd=tmp_path, env={})
     assert done.returncode == 1 and "数据目录不存在" in done.stderr

@@ -84,7 +84,7 @@ def test_live_portals_unreachable_end_quickly_as_portal_unreachable(tmp_path):
 def test_an_unknown_city_is_refused_with_its_name():
     done = run_govprobe("run", "--target", "live", "--city", "纽约")
     assert done.returncode != 0
-    assert "unknown city '纽约'" in done.stderr
+    assert "没有这个城市：'纽约'" in done.stderr
 
 
 def test_a_transient_failure_is_retried_confirmed_or_marked_flaky(

@@ -49,6 +49,22 @@ def write_config(path: Path, jobs: str) -> Path:
     return path
 
 
+def beat_and_boom(tmp_path: Path) -> Path:
+    """A schedule of two jobs due once a year, run by hand: ``beat`` succeeds, ``boom`` fails."""
+    return write_config(
+        tmp_path / "schedule.yaml",
+        f"""  - id: beat
+    kind: touch
+    cron: "0 4 1 1 *"
+    args: {{path: {tmp_path / "beat"}}}
+  - id: boom
+    kind: touch
+    cron: "0 4 1 1 *"
+    args: {{path: {tmp_path / "boom"}, fail: true}}
+""",
+    )
+
+
 class Child:
     """``schedule start`` in a child process, its log in a file."""
 
@@ -267,18 +283,7 @@ def test_a_pause_while_the_job_runs_is_never_overwritten_by_the_live_scheduler(t
 
 def test_runs_are_recorded_listed_shown_on_the_review_page_and_logged_as_json(tmp_path, started):
     jobs = tmp_path / "schedule.db"
-    config = write_config(
-        tmp_path / "schedule.yaml",
-        f"""  - id: beat
-    kind: touch
-    cron: "0 4 1 1 *"
-    args: {{path: {tmp_path / "beat"}}}
-  - id: boom
-    kind: touch
-    cron: "0 4 1 1 *"
-    args: {{path: {tmp_path / "boom"}, fail: true}}
-""",
-    )
+    config = beat_and_boom(tmp_path)
     child = started(jobs, config, "--log-format", "json")
     cli("run-now", "beat", "--jobs", str(jobs))
     cli("run-now", "boom", "--jobs", str(jobs))
@@ -346,18 +351,7 @@ def test_a_scheduled_job_that_fails_is_alerted_and_one_that_succeeds_is_not(tmp_
     from tests.support.webhook import receiving
 
     jobs = tmp_path / "schedule.db"
-    config = write_config(
-        tmp_path / "schedule.yaml",
-        f"""  - id: beat
-    kind: touch
-    cron: "0 4 1 1 *"
-    args: {{path: {tmp_path / "beat"}}}
-  - id: boom
-    kind: touch
-    cron: "0 4 1 1 *"
-    args: {{path: {tmp_path / "boom"}, fail: true}}
-""",
-    )
+    config = beat_and_boom(tmp_path)
     with receiving() as receiver:
         child = started(jobs, config, "--alert", receiver.alert_url)
         cli("run-now", "beat", "--jobs", str(jobs))

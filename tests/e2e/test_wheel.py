@@ -70,7 +70,7 @@ def test_an_installed_wheel_finds_its_data_where_no_repository_is(wheel, tmp_pat
     assert (data / "cities.yaml").read_bytes() == (REPO / "scenarios" / "cities.yaml").read_bytes()
     govprobe = str(venv / "bin" / "govprobe")
     done = run(govprobe, "run", "--target", "live", "--scenario", "nope", "--db", "r.db")
-    assert "known: beauty-salon, resident-insurance" in done.stderr, done.stderr
+    assert "已有：beauty-salon, resident-insurance" in done.stderr, done.stderr
     done = run(govprobe, "init", "season")
     assert done.returncode == 0, done.stderr
     assert (work / "season" / "govprobe.toml").is_file()

@@ -10,8 +10,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypeVar
 
 BIG = b"x" * 1_000_000
+
+
+S = TypeVar("S", bound=ThreadingHTTPServer)
 
 
 class Behaviour(BaseHTTPRequestHandler):
@@ -83,8 +87,8 @@ class LocalServer(ThreadingHTTPServer):
 
 
 @contextlib.contextmanager
-def serving(tls: ssl.SSLContext | None = None) -> Iterator[LocalServer]:
-    server = LocalServer(tls)
+def in_a_thread(server: S) -> Iterator[S]:
+    """``server`` (an http.server) serving on a thread of its own until the block ends."""
     thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
     thread.start()
     try:
@@ -93,3 +97,7 @@ def serving(tls: ssl.SSLContext | None = None) -> Iterator[LocalServer]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def serving(tls: ssl.SSLContext | None = None) -> contextlib.AbstractContextManager[LocalServer]:
+    return in_a_thread(LocalServer(tls))

@@ -6,8 +6,9 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.support.local_server import in_a_thread
 
 
 class _Hook(BaseHTTPRequestHandler):
@@ -40,14 +41,5 @@ class Receiver(ThreadingHTTPServer):
         return f"json://127.0.0.1:{self.server_address[1]}/hook"
 
 
-@contextlib.contextmanager
-def receiving() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+def receiving() -> contextlib.AbstractContextManager[Receiver]:
+    return in_a_thread(Receiver())

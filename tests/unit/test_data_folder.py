@@ -20,29 +20,13 @@ from probes.plan.scenarios import ScenarioError, load_scenarios
 from probes.plan.targets import live_targets
 from probes.plan.workdays import WorkCalendar
 from probes.settings import DATA_DIR
-
-ONE_CITY = """
-cities:
-  - id: testcity
-    name: 测试
-    province: 测试省
-    region: 华东
-    platform: gdzwfw
-    pc_url: "https://zwfw.test.example/"
-    mobile_url: "https://m.zwfw.test.example/"
-  - id: othercity
-    name: 另一
-    province: 测试省
-    region: 华东
-    platform: gdzwfw
-    pc_url: "https://other.test.example/"
-"""
+from tests.support.registry import TWO_CITIES
 
 
 def test_a_folder_with_only_cities_yaml_replaces_the_registry_and_nothing_else(tmp_path):
     shipped_scenarios = set(load_scenarios())
     shipped_profiles = set(load_profiles())
-    (tmp_path / "cities.yaml").write_text(ONE_CITY, encoding="utf-8")
+    (tmp_path / "cities.yaml").write_text(TWO_CITIES, encoding="utf-8")
     use_data_dir(tmp_path)
     registry = load_registry()
     assert [c.name for c in registry.cities] == ["测试", "另一"]
@@ -74,7 +58,7 @@ def test_a_folder_s_profile_replaces_the_shipped_one_of_its_name_only(tmp_path):
 
 def test_a_bad_file_in_the_folder_is_named_with_its_key(tmp_path):
     (tmp_path / "cities.yaml").write_text(
-        ONE_CITY.replace("https://m.zwfw", "m.zwfw"), encoding="utf-8"
+        TWO_CITIES.replace("https://m.zwfw", "m.zwfw"), encoding="utf-8"
     )
     use_data_dir(tmp_path)
     with pytest.raises(ScenarioError, match=r"cities\.yaml: cities\[0\]\.mobile_url"):
@@ -87,7 +71,7 @@ def test_a_data_folder_that_is_not_there_is_an_error_naming_it(tmp_path):
 
 
 def test_live_mobile_targets_take_mobile_url_and_else_the_pc_address(tmp_path):
-    (tmp_path / "cities.yaml").write_text(ONE_CITY, encoding="utf-8")
+    (tmp_path / "cities.yaml").write_text(TWO_CITIES, encoding="utf-8")
     registry = load_registry(tmp_path / "cities.yaml")
     targets = {(t.city.id, t.channel): t for t in live_targets(registry.cities, ("pc", "mobile"))}
     assert (targets["testcity", "mobile"].url, targets["testcity", "mobile"].address) == (
@@ -113,7 +97,7 @@ def test_init_writes_the_shipped_data_and_refuses_to_overwrite(tmp_path):
     assert (tmp_path / "season" / "cities.yaml").read_bytes() == (
         DATA_DIR / "cities.yaml"
     ).read_bytes()
-    (tmp_path / "season" / "cities.yaml").write_text(ONE_CITY, encoding="utf-8")
+    (tmp_path / "season" / "cities.yaml").write_text(TWO_CITIES, encoding="utf-8")
     (tmp_path / "season" / "indicators.yaml").unlink()
     with pytest.raises(DataFileError, match="已有文件，不覆盖") as refused:
         write_evaluation_folder(tmp_path / "season", {"govprobe.toml": "# config\n"})

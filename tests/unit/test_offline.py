@@ -89,7 +89,7 @@ def test_a_csv_saved_by_chinese_excel_in_gb18030_is_read(tmp_path: Path) -> None
     [
         (
             [["城市", "线下得分"], ["北京", "90"], ["广洲", "80"]],
-            "row 3: 城市: unknown city '广洲'",
+            "row 3: 城市: 没有这个城市：'广洲'",
         ),
         ([HEADER, ["北京", "九十", "", ""]], "row 2: offline_score: '九十' is not a number"),
         ([HEADER, ["北京", "nan", "", ""]], "row 2: offline_score: 'nan' is not a number"),

@@ -80,7 +80,7 @@ def test_the_registry_has_36_cities_in_six_regions():
 
 
 def test_an_unknown_city_is_a_clear_error():
-    with pytest.raises(ScenarioError, match="unknown city '纽约'"):
+    with pytest.raises(ScenarioError, match="没有这个城市：'纽约'"):
         load_registry().find("纽约")
 
 

@@ -108,12 +108,12 @@ MALFORMED = [
     (
         jobs_yaml(f"{GUIDES}, args: {{target: live, cities: [火星]}}"),
         "jobs[0].args",
-        "unknown city '火星'",
+        "没有这个城市：'火星'",
     ),
     (
         jobs_yaml(f"{GUIDES}, args: {{target: live, scenario_ids: [bakery]}}"),
         "jobs[0].args",
-        "scenario_ids: unknown scenario 'bakery'",
+        "scenario_ids: 没有这个场景：'bakery'",
     ),
     (
         jobs_yaml("id: a, kind: poll, every: 2h, args: {target: sandbox}"),
