@@ -201,7 +201,7 @@ def test_sigterm_while_a_job_runs_lets_it_finish_and_exits_0(tmp_path, started):
         f"""  - id: slow
     kind: touch
     every: 1d
-    args: {{path: {out}, seconds: 2}}
+    args: {{path: {out}, seconds: 6}}  # long enough to be asked something while it stops
   - id: other
     kind: touch
     every: 1d
