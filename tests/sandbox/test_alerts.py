@@ -167,7 +167,7 @@ def test_a_send_that_fails_is_said_and_fails_nothing(filled):
     # noted a minute from now: as the poll below would note it while it runs
     _login_expired(db, datetime.now(UTC) + timedelta(minutes=1))
     run = {"job": "poll", "kind": "poll", "started_at": _iso(started), "ended_at": None,
-           "outcome": "error", "error": "boom", "round": None}  # fmt: skip
+           "outcome": "failed", "error": "boom", "round": None}  # fmt: skip
     (failure,) = alert.alert_job_result(run, [dead])
     assert failure.event == "job_failed" and "告警发送失败" in failure.said()
     # the command says it on stderr and exits as its work did (nothing to poll: 0)
