@@ -172,3 +172,13 @@ def test_a_round_clock_other_than_real_is_the_sandboxs_alone(clock, target, wron
     assert round_stamp("real", target, None) is None  # the store's own clock
     with pytest.raises(ScenarioError, match=wrong):
         round_stamp(clock, target, "http://127.0.0.1:9")
+
+
+def test_check_on_the_sandbox_clock_of_live_portals_is_refused_before_any_visit(tmp_path):
+    done = invoke(
+        check, "--target", "live", "--http-only", "--clock", "sandbox",
+        "--db", str(tmp_path / "l.db"),
+    )  # fmt: skip
+    assert done.exit_code == 1 and "clock 'sandbox' needs the sandbox" in done.output
+    with store.open_db(tmp_path / "l.db") as db:
+        assert store.rounds_of(db, "check") == []
