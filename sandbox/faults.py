@@ -10,19 +10,29 @@ of every city it serves. Modes (``POST /__sandbox/faults``):
 * ``maintenance`` HTTP 200 with a 系统维护中 page
 * ``refuse_bots`` the script challenge of ``sandbox/firewall.py`` on every page
 * ``captcha``     a captcha on every consultation / complaint form
+* ``session_expired`` every login made before it was set is refused (the login wall again, as
+                  when a portal's session ends); logging in again works. Clearing it does not
+                  bring the old sessions back
+* ``guide_gone``  the city's own target guides (not its site's other cities') are no longer
+                  listed by search nor by category (``sandbox.model.Shelf``), as after a
+                  redesign that lost them; cleared, they are back
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-MODES = ("5xx", "latency", "hang", "drop", "maintenance", "refuse_bots", "captcha")
+MODES = (
+    "5xx", "latency", "hang", "drop", "maintenance", "refuse_bots", "captcha",
+    "session_expired", "guide_gone",
+)  # fmt: skip
 HANG_LIMIT_S = 600.0  # a hung request is released after this long, whatever the client does
 
 NGINX_503 = """<html>
@@ -64,6 +74,7 @@ class FaultBoard:
     def __init__(self, city_ids: set[str]) -> None:
         self.city_ids = city_ids
         self._faults: dict[str, dict[str, Fault]] = {}
+        self._expiries: Counter[str] = Counter()  # session_expired set, by city
 
     def set(self, city: str, mode: str, count: int | None = None, ms: int | None = None) -> Fault:
         if city not in self.city_ids:
@@ -77,8 +88,15 @@ class FaultBoard:
             if ms is None or int(ms) < 0:
                 raise FaultError("latency needs ms >= 0")
             fault.ms = int(ms)
+        if mode == "session_expired":
+            self._expiries[city] += 1
         self._faults.setdefault(city, {})[mode] = fault
         return fault
+
+    def session_epoch(self, cities: tuple[str, ...]) -> int:
+        """How many times sessions of these cities' site were expired: part of its login
+        token, so a token issued before an expiry no longer matches."""
+        return sum(self._expiries[c] for c in cities)
 
     def clear(self, city: str) -> None:
         if city not in self.city_ids:

@@ -28,7 +28,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from sandbox.clock import shown
-from sandbox.model import HOSTILE_MARKUP, SCENARIOS, City, Guide, Site
+from sandbox.model import HOSTILE_MARKUP, SCENARIOS, City, Guide, LetterSite, Site
 from sandbox.state import SandboxState, Submission
 from sandbox.templating import render
 from sandbox.workdays import add_working_days
@@ -151,10 +151,19 @@ def _minimal_pdf(title: str) -> bytes:
     ).encode()
 
 
+def login_token(state: SandboxState, site: Site | LetterSite) -> str:
+    """The session cookie's value for the test account on a site: a new one after each
+    ``session_expired`` fault on its cities (``FaultBoard.session_epoch``)."""
+    epoch = state.faults.session_epoch(site.city_ids)
+    message = f"{site.site_id}/{USERNAME}" + (f"/{epoch}" if epoch else "")
+    return (
+        f"{USERNAME}." + hmac.new(state.secret, message.encode(), hashlib.sha256).hexdigest()[:24]
+    )
+
+
 def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
     world = state.world
     cookie = f"gp_session_{site.site_id.replace('-', '_')}"
-    token = f"{USERNAME}.{hmac.new(state.secret, f'{site.site_id}/{USERNAME}'.encode(), hashlib.sha256).hexdigest()[:24]}"
     guides: dict[str, tuple[City, Guide]] = {
         g.guide_id: (c, g)
         for c in world.site_cities(site.site_id)
@@ -163,7 +172,7 @@ def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
     }
 
     def user(request: Request) -> str | None:
-        return USERNAME if request.cookies.get(cookie) == token else None
+        return USERNAME if request.cookies.get(cookie) == login_token(state, site) else None
 
     def city_of(request: Request) -> City:
         return world.city_by_region(site.site_id, request.query_params.get("region"))
@@ -212,6 +221,7 @@ def interaction_routes(state: SandboxState, site: Site) -> list[BaseRoute]:
                     next_url if next_url.startswith("/") and not next_url.startswith("//") else "/"
                 )
                 response = RedirectResponse(safe, status_code=303)
+                token = login_token(state, site)
                 response.set_cookie(cookie, token, httponly=True, samesite="lax", path="/")
                 return response
             error = "用户名或密码错误"

@@ -46,6 +46,7 @@ from sandbox.interaction import (
     captcha_answer,
     captcha_response,
     infer_matter,
+    login_token,
     scenario_of,
 )
 from sandbox.model import HOSTILE_MARKUP, City, LetterSite
@@ -95,16 +96,10 @@ def _due(state: SandboxState, sub: Submission) -> datetime | None:
 def letters_app(state: SandboxState, site: LetterSite) -> Starlette:
     world = state.world
     cookie = f"gp_letters_{site.site_id.replace('-', '_')}"
-    token = (
-        f"{USERNAME}."
-        + hmac.new(state.secret, f"{site.site_id}/{USERNAME}".encode(), hashlib.sha256).hexdigest()[
-            :24
-        ]
-    )
     cities = {world.cities[c].region_code: world.cities[c] for c in site.city_ids}
 
     def user(request: Request) -> str | None:
-        return USERNAME if request.cookies.get(cookie) == token else None
+        return USERNAME if request.cookies.get(cookie) == login_token(state, site) else None
 
     def city_of(request: Request) -> City | None:
         return cities.get(request.path_params.get("code", ""))
@@ -176,7 +171,9 @@ def letters_app(state: SandboxState, site: LetterSite) -> Starlette:
         if body.get("username") != USERNAME or body.get("password") != PASSWORD:
             return JSONResponse({"ok": False, "msg": "用户名或密码错误"})
         response = JSONResponse({"ok": True})
-        response.set_cookie(cookie, token, httponly=True, samesite="lax", path="/")
+        response.set_cookie(
+            cookie, login_token(state, site), httponly=True, samesite="lax", path="/"
+        )
         return response
 
     async def logout(request: Request) -> Response:

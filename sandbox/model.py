@@ -16,7 +16,7 @@ Identifiers used across the HTTP line (truth JSON, scenario files of the probes)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 CANONICAL_ELEMENTS: tuple[str, ...] = (
@@ -176,6 +176,27 @@ class City:
             if guide.kind == "target" and guide.matter == matter:
                 return guide
         return None
+
+
+class Shelf(Mapping[str, tuple["Guide", ...]]):
+    """A city's guides by channel as its portal lists them now: without the city's target
+    guides while ``gone()`` says so (the ``guide_gone`` fault, ``sandbox/faults.py``). The
+    archetypes read a city's guides through it on every search and category page, so a gone
+    guide is found by neither; the guide pages an archetype mapped when it was built still
+    answer at their addresses, as a redesigned portal's old pages often do."""
+
+    def __init__(self, guides: Mapping[str, tuple[Guide, ...]], gone: Callable[[], bool]):
+        self._guides, self._gone = dict(guides), gone
+
+    def __getitem__(self, channel: str) -> tuple[Guide, ...]:
+        found = self._guides[channel]
+        return tuple(g for g in found if g.kind != "target") if self._gone() else found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._guides)
+
+    def __len__(self) -> int:
+        return len(self._guides)
 
 
 @dataclass(frozen=True)

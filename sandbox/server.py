@@ -122,7 +122,10 @@ def build_apps(
         archetype = serving[site_id]
         cities = site.city_ids
         inner = Router(
-            routes=[*interaction_routes(state, site), Mount("", app=archetype.app(site, world))]
+            routes=[
+                *interaction_routes(state, site),
+                Mount("", app=archetype.app(site, state.world)),  # its guides as listed now
+            ]
         )
         style = STYLES.get(archetype.id, DEFAULT_STYLE)
 

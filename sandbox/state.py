@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sandbox.archetypes import Archetype
 from sandbox.clock import SandboxClock
 from sandbox.faults import FaultBoard
 from sandbox.firewall import Challenge
-from sandbox.model import City, Site, World
+from sandbox.model import City, Shelf, Site, World
 
 
 @dataclass
@@ -71,6 +72,12 @@ class SandboxState:
 
     def __post_init__(self) -> None:
         self.faults = FaultBoard(set(self.world.cities))
+        # each city's guides as its portal lists them, which the guide_gone fault changes
+        gone = partial(self.faults.has, mode="guide_gone")
+        self.world = replace(self.world, cities={
+            cid: replace(c, guides=Shelf(c.guides, partial(gone, (cid,))))
+            for cid, c in self.world.cities.items()
+        })  # fmt: skip
         self.challenge = Challenge(self.secret)
         for site_id in self.world.origin_ids():
             self.stats.setdefault(site_id, SiteStats())

@@ -22,6 +22,7 @@ from probes.plan.scenarios import ScenarioError, load_scenarios, select_scenario
 from probes.plan.targets import (
     Target,
     live_targets,
+    round_stamp,
     sandbox_directory,
     sandbox_targets,
     sandbox_url_for,
@@ -53,6 +54,7 @@ def run_guides(
     endpoints=(),
     gap_s: float | None = None,
     trace: bool = False,
+    clock: str = "real",
     progress: Progress = no_progress,
     say=None,
 ) -> dict:
@@ -61,7 +63,9 @@ def run_guides(
     ``progress("guides", done, total)`` counts the probes. The probes that regressed from the
     previous round are held for review (``held``: their ids; ``probes/alert/regressions.py``).
     ``say`` gets the lines a person should read while it runs (a browser server left out or
-    lost; docs/operations.md, "多机扩展"), by default on stderr."""
+    lost; docs/operations.md, "多机扩展"), by default on stderr. ``clock``: the time the round
+    is stamped with, ``real`` or ``sandbox`` (its simulated clock, for a season simulated on
+    it: ``probes.plan.targets.round_stamp``), named in its params."""
     if say is None:
         say = _to_stderr
     scenarios = select_scenarios(scenario_ids)
@@ -91,6 +95,7 @@ def run_guides(
         "gap_s": gap_s,
         "traces": options.traces,
         "retry": options.retry.describe(),
+        "clock": clock,
     }
     with contextlib.ExitStack() as stack:
         if portal_url:
@@ -106,6 +111,7 @@ def run_guides(
                 targets = sandbox_targets(registry, chosen, channels, sandbox_directory(url))
             else:
                 targets = live_targets(chosen, channels)
+        stamp = round_stamp(clock, params["target"], params.get("sandbox_url"))
         jobs = plan(targets, list(scenarios.values()), profiles)
         total = sum(len(j.scenario.matters) for j in jobs)
         done = [0]
@@ -126,6 +132,7 @@ def run_guides(
             round_id=resume_round,
             on_probe=tick,
             say=say,
+            stamp=stamp,
         )
     # a probe worse than last round's is held for an evaluator before it is scored
     held = hold_regressions(db, round_id)

@@ -24,13 +24,16 @@ def check_portals(
     db_path: str = str(settings.DEFAULT_DB),
     options: CheckOptions | None = None,
     http_only: bool = False,
+    clock: str = "real",
     progress: Progress = no_progress,
 ) -> dict:
     """What ``govprobe check`` does: resolve the portals, check them, return the summary.
 
     ``http_only`` (``--http-only``, the scheduler's frequent availability job): the HTTP visit
-    and HTTPS of every address, no browser (``probes/check/round.py``)."""
-    from probes.plan.targets import sandbox_url_for
+    and HTTPS of every address, no browser (``probes/check/round.py``). ``clock``: the time
+    the round and its rows are stamped with, ``real`` or ``sandbox`` (its simulated clock, for
+    a season simulated on it: ``probes.plan.targets.round_stamp``), named in its params."""
+    from probes.plan.targets import round_stamp, sandbox_url_for
 
     if http_only:
         options = dataclasses.replace(options or CheckOptions(), http_only=True)
@@ -46,9 +49,12 @@ def check_portals(
                 targets = sandbox_targets(registry, chosen, CHANNELS, sandbox_directory(url))
             else:
                 targets = live_targets(chosen, CHANNELS)
+            stamp = round_stamp(clock, target, params.get("sandbox_url"))
+            params["clock"] = clock
             done = run_checks(
-                db, targets, target=target, params=params, options=options, progress=progress
-            )
+                db, targets, target=target, params=params, options=options, progress=progress,
+                stamp=stamp,
+            )  # fmt: skip
             return summarize_checks(db, done["round"]) | {"seconds": done["seconds"]}
     finally:
         db.close()

@@ -188,8 +188,10 @@ async def check_targets(
     client: httpx.AsyncClient | None = None,
     launch: dict | None = None,
     progress: Callable[[str, int, int], None] = lambda phase, done, total: None,
+    at: str | None = None,
 ) -> None:
-    """Check every target and store each result in ``round_id`` as soon as it is known. At
+    """Check every target and store each result in ``round_id`` as soon as it is known
+    (stamped ``at``: the round's time on its clock, else each row's own real time). At
     most ``concurrency`` portal addresses (then links) are checked at once and ``per_host``
     against one host; the round's own client sends every request, each redirect hop too,
     through one politeness gate (``probes/net/gate.py``). A ``client`` passed in is used as
@@ -249,7 +251,7 @@ async def check_targets(
             except (PlaywrightError, browsers.BrowserNotFound) as exc:
                 trouble = str(exc).splitlines()[0][:200]  # ours: nothing measured
         save_target(db, round_id, t, visit, https, pages, trouble,
-                    retried(tries, _visit_fields, transient_visit))  # fmt: skip
+                    retried(tries, _visit_fields, transient_visit), at=at)  # fmt: skip
         step()
         return visit.classification
 
@@ -270,7 +272,7 @@ async def check_targets(
         store.save_check(
             db, round_id, url=url, kind="link", city=city, status=result.status,
             classification=result.result, total_ms=result.total_ms,
-            detail={**result.detail(), "link_kind": kind, **said},
+            detail={**result.detail(), "link_kind": kind, **said}, at=at,
         )  # fmt: skip
         step()
 
@@ -310,6 +312,8 @@ def save_target(
     pages: list[PageCheck],
     browser_error: str = "",
     retries: Mapping[str, Any] | None = None,
+    *,
+    at: str | None = None,
 ) -> None:
     city = _city_id(t)
     detail = visit.detail() | dict(retries or {})
@@ -324,18 +328,18 @@ def save_target(
         store.save_check(
             db, round_id, url=t.url, kind="home", city=city, channel=t.channel,
             status=visit.status, classification=visit.classification,
-            ttfb_ms=visit.ttfb_ms, total_ms=visit.total_ms, detail=detail,
+            ttfb_ms=visit.ttfb_ms, total_ms=visit.total_ms, detail=detail, at=at,
         )  # fmt: skip
         store.save_check(
             db, round_id, url=t.url, kind="https", city=city, channel=t.channel,
-            classification=https.problem or "ok", detail=https.detail(),
+            classification=https.problem or "ok", detail=https.detail(), at=at,
         )  # fmt: skip
         for page in pages:
             store.save_check(
                 db, round_id, url=page.url, kind="page", city=city, channel=t.channel,
                 status=page.status, classification="loaded" if page.loaded else "failed",
                 ttfb_ms=page.timings.get("ttfb_ms"), total_ms=page.speed_ms,
-                detail=page.detail(),
+                detail=page.detail(), at=at,
             )  # fmt: skip
 
 
@@ -350,9 +354,14 @@ async def run_checks_async(
     client: httpx.AsyncClient | None = None,
     launch: dict | None = None,
     progress: Callable[[str, int, int], None] = lambda phase, done, total: None,
+    stamp: Callable[[], str] | None = None,
 ) -> dict:
     """A whole check round: start it, check every target, finish it; return its id and its
-    wall time (``score.hardware.summarize_checks`` reads what it found)."""
+    wall time (``score.hardware.summarize_checks`` reads what it found).
+
+    ``stamp`` (``probes.plan.targets.round_stamp``: the sandbox's simulated clock) gives the
+    round's times instead of the real clock: its start, read once, stamps its rows too (that
+    clock moves only when someone moves it), and its end."""
     options = options or CheckOptions()
     params = dict(params or {})
     browsing = options.browser and not options.http_only
@@ -369,17 +378,18 @@ async def run_checks_async(
         "environment": browsers.environment(chromium=browsing),
     }
     facts = guide_facts(db, guide_round, links_per_city=options.links_per_city)
-    round_id = store.start_round(db, "check", target, params)
+    at = stamp() if stamp else None
+    round_id = store.start_round(db, "check", target, params, at=at)
     started = time.monotonic()
     try:
         await check_targets(
             db, round_id, targets, facts=facts, options=options, client=client, launch=launch,
-            progress=progress,
+            progress=progress, at=at,
         )  # fmt: skip
     except BaseException:
-        store.finish_round(db, round_id, status="interrupted")
+        store.finish_round(db, round_id, status="interrupted", at=at)  # no call to a clock now
         raise
-    store.finish_round(db, round_id)
+    store.finish_round(db, round_id, at=stamp() if stamp else None)
     return {"round": round_id, "seconds": round(time.monotonic() - started, 1)}
 
 

@@ -11,7 +11,13 @@ import sys
 
 import click
 
-from probes.cli.options import alert_options, db_option, progress_option, retry_options
+from probes.cli.options import (
+    alert_options,
+    clock_option,
+    db_option,
+    progress_option,
+    retry_options,
+)
 from probes.settings import DEMO_DIR
 from probes.store.db import now_iso
 from probes.text import DEMO_PHASES, INTEGRITY_ZH, iso_duration
@@ -174,12 +180,13 @@ def _measured_something(outcomes: list[str], what: str) -> None:
               help="A Playwright browser server (ws://...) to walk in; repeatable.")  # fmt: skip
 @click.option("--trace", is_flag=True,
               help="Keep every probe's Playwright trace (default: only those not ok).")  # fmt: skip
+@clock_option
 @alert_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @progress_option
 def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path, concurrency,
         per_host, resume_round, user_agent_suffix, retries, backoff, retry_budget, gap, endpoints,
-        trace, alert_urls, alert_probe_errors, as_json, progress):  # fmt: skip
+        trace, clock, alert_urls, alert_probe_errors, as_json, progress):  # fmt: skip
     """Walk the guide journeys of a round, store the evidence and judge it."""
     from probes.app import guides
     from probes.cli import console
@@ -203,6 +210,7 @@ def run(target, sandbox_url, portal_url, cities, scenario_ids, channels, db_path
             endpoints=endpoints,
             gap_s=gap,
             trace=trace,
+            clock=clock,
             progress=progress,
         )
     except (ValueError, RuntimeError) as exc:

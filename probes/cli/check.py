@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 import click
 import httpx
 
-from probes.cli.options import alert_option, db_option, progress_option, retry_options
+from probes.cli.options import (
+    alert_option,
+    clock_option,
+    db_option,
+    progress_option,
+    retry_options,
+)
 from probes.plan.scenarios import ScenarioError
 
 if TYPE_CHECKING:
@@ -30,11 +36,12 @@ if TYPE_CHECKING:
 @db_option
 @alert_option
 @retry_options
+@clock_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @progress_option
 def check(target: str, sandbox_url: str | None, cities: tuple[str, ...], http_only: bool,
           db_path: str, alert_urls: tuple[str, ...], retries: int, backoff: float,
-          retry_budget: float, as_json: bool, progress: Progress) -> None:  # fmt: skip
+          retry_budget: float, clock: str, as_json: bool, progress: Progress) -> None:  # fmt: skip
     """Check the portals' health: availability, speed, HTTPS, mobile adaptation, accessibility."""
     # imported here: Playwright and the checks load only for the command that runs them
     from probes.app.health import check_portals
@@ -46,7 +53,7 @@ def check(target: str, sandbox_url: str | None, cities: tuple[str, ...], http_on
     try:
         summary = check_portals(
             target=target, sandbox_url=sandbox_url, cities=cities, db_path=db_path,
-            http_only=http_only, options=options, progress=progress,
+            http_only=http_only, options=options, clock=clock, progress=progress,
         )  # fmt: skip
     except (ScenarioError, ValueError, RuntimeError, httpx.HTTPError) as exc:
         raise click.ClickException(str(exc)) from exc

@@ -12,6 +12,7 @@ import click
 
 from probes.app.progress import progress_bars
 from probes.net.retry import BACKOFF_S, BUDGET_S, RETRIES
+from probes.plan.targets import CLOCKS
 from probes.settings import DEFAULT_DB, JOBS_DB
 
 
@@ -113,6 +114,15 @@ def retry_options(f: Callable) -> Callable:
     ):  # fmt: skip
         f = option(f)
     return f
+
+
+def clock_option(f: Callable) -> Callable:
+    """``--clock real|sandbox``: the time a round is stamped with (``round_stamp``)."""
+    return click.option(
+        "--clock", type=click.Choice(CLOCKS), default="real", show_default=True,
+        help="What the round's times are: the real clock, or the sandbox's simulated one (a "
+        "season simulated on it: docs/operations.md, 一季的模拟); its params say which.",
+    )(f)  # fmt: skip
 
 
 def progress_option(f: Callable | None = None, *, phases: Sequence[str] = ()) -> Callable:

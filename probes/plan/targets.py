@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import httpx
 
@@ -180,3 +180,23 @@ def portal_clock(target: str, sandbox_url: str | None = None) -> Callable[[], da
         return datetime.fromisoformat(response.json()["now"])
 
     return now
+
+
+# The clock a round is stamped with (its start, its end, and a check round's rows): the
+# machine's ("real"), or the sandbox's simulated one ("sandbox"), so that a season simulated on
+# the sandbox has its rules that read time (a portal down for a day, the availability week,
+# the previous round) see the portals' time. A round says which in its params (``clock``).
+CLOCKS = ("real", "sandbox")
+
+
+def round_stamp(clock: str, target: str, sandbox_url: str | None) -> Callable[[], str] | None:
+    """The stamp of a round's times on ``clock``, as the store writes its own (UTC ISO to the
+    second, so they compare with the rest); None for the real clock (the store's own)."""
+    if clock not in CLOCKS:
+        raise ScenarioError(f"clock {clock!r}: expected one of {', '.join(CLOCKS)}")
+    if clock == "real":
+        return None
+    if target != "sandbox":
+        raise ScenarioError(f"clock 'sandbox' needs the sandbox as target, not {target!r}")
+    now = portal_clock(target, sandbox_url)
+    return lambda: now().astimezone(UTC).isoformat(timespec="seconds")

@@ -19,6 +19,7 @@ from probes.plan.datafiles import DataFileError
 log = logging.getLogger("probes.schedule")
 
 Target = Literal["sandbox", "live"]
+Clock = Literal["real", "sandbox"]  # probes.plan.targets.CLOCKS: what a round is stamped with
 
 
 # Each job returns what the run history keeps (``job_runs``): the round it made and its counts.
@@ -132,6 +133,7 @@ class GuidesArgs(JobArgs):
     retry_budget_s: float = Field(BUDGET_S, ge=0, le=3600)
     endpoints: list[str] = []  # Playwright browser servers (ws://...) the round is spread over
     gap_s: float | None = Field(None, ge=0, le=60)
+    clock: Clock = "real"
 
 
 class PollArgs(JobArgs):
@@ -159,6 +161,7 @@ class ChecksArgs(JobArgs):
     cities: list[str] = []
     db_path: str | None = None
     http_only: bool = False
+    clock: Clock = "real"
 
 
 class TouchArgs(JobArgs):

@@ -120,7 +120,8 @@ RESULT_HOOKS: list[Callable[[dict], None]] = []
 
 
 def on_job_result(run: dict) -> None:
-    """A run ended (its ``job_runs`` row, written): call each hook of ``RESULT_HOOKS``."""
+    """A run ended (its ``job_runs`` row, written, with ``db_path``: the database it is in,
+    where a hook reads the run's round): call each hook of ``RESULT_HOOKS``."""
     for hook in list(RESULT_HOOKS):
         try:
             hook(run)
@@ -623,7 +624,9 @@ class RunHistory:
             f": {run['error']}" if run["error"] else "",
             extra={"event": event, "job": job_id, "round": run["round_id"]},
         )
-        on_job_result(run)
+        # the hooks read the run's round where the run is kept (alert_job_result would
+        # otherwise look in the default database, which a --db elsewhere is not)
+        on_job_result({**run, "db_path": str(self.db_path)})
 
 
 # how a run's end is logged: level, event, words

@@ -309,19 +309,25 @@ def run_round(
     round_id: str | None = None,
     on_probe: Callable[[ProbeResult | None], None] = lambda r: None,
     say: Callable[[str], None] = lambda m: None,
+    stamp: Callable[[], str] | None = None,
 ) -> str:
     """Walk, store and judge a round (or finish an interrupted one when ``round_id`` is given).
+
+    ``stamp`` gives the round's start and end instead of the real clock (the sandbox's
+    simulated one: ``probes.plan.targets.round_stamp``); its probes keep their real times.
 
     A new round is started once its browser is open, its params naming the versions and the
     machine it runs with (``environment``); a resumed one keeps those it started with. A round
     that stops before its end (no browser left, a kill) is ``interrupted``."""
     options = options or RoundOptions()
     started: list[str] = [round_id] if round_id is not None else []
+    at: list[str | None] = [None]  # the start on the stamp's clock (an interruption's end too)
 
     def start(browser: Browser | None) -> str:
         if not started:
             facts = {**params, "environment": environment(browser)}
-            started.append(store.start_round(db, "guides", target, facts))
+            at[0] = stamp() if stamp else None
+            started.append(store.start_round(db, "guides", target, facts, at=at[0]))
         return started[0]
 
     try:
@@ -333,11 +339,11 @@ def run_round(
         asyncio.run(walking)
     except BaseException:
         if started:
-            store.finish_round(db, started[0], status="interrupted")
+            store.finish_round(db, started[0], status="interrupted", at=at[0])
         raise
     round_id = start(None)  # nothing was planned to walk: the round is started all the same
     judge_round(db, evidence, round_id, scenarios)
-    store.finish_round(db, round_id)
+    store.finish_round(db, round_id, at=stamp() if stamp else None)
     return round_id
 
 

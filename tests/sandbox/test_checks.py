@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -135,3 +136,49 @@ def test_a_failed_visit_or_link_is_retried_before_it_is_believed(sandbox_cities)
     assert checked["detail"]["attempts"][0]["status"] == 503
     by_city = {p["city"]: p for p in summary["portals"]}
     assert by_city["chengdu"]["flaky"] is True and len(by_city["lhasa"]["attempts"]) == 2
+
+
+def test_a_check_round_on_the_sandbox_clock_is_stamped_with_its_simulated_time(sandbox, tmp_path):
+    from probes.app.health import check_portals
+    from tests.support.sandbox_client import clock
+
+    db_path = str(tmp_path / "c.db")
+    rounds = []
+    for _ in range(2):
+        now = datetime.fromisoformat(httpx.get(f"{sandbox}/__sandbox/clock").json()["now"])
+        done = check_portals(
+            sandbox_url=sandbox, cities=["北京"], db_path=db_path, http_only=True, clock="sandbox"
+        )
+        rounds.append((now, done["round"]))
+        clock(sandbox, advance="P1DT2H")
+    with store.open_db(db_path) as db:
+        for now, round_id in rounds:
+            row = store.get_round(db, round_id)
+            stamp = now.astimezone(UTC).isoformat()  # as the store writes its own times
+            assert row["params"]["clock"] == "sandbox"
+            assert row["started_at"] == row["finished_at"] == stamp  # that clock stood still
+            assert {r["at"] for r in store.check_rows(db, [round_id])} == {stamp}
+    assert rounds[1][0] - rounds[0][0] == timedelta(days=1, hours=2)
+
+
+@pytest.mark.parametrize(
+    ("clock", "target", "wrong"),
+    [("sandbox", "live", "needs the sandbox"), ("portal", "sandbox", "expected one of real")],
+)
+def test_a_round_clock_other_than_real_is_the_sandboxs_alone(clock, target, wrong):
+    from probes.plan.scenarios import ScenarioError
+    from probes.plan.targets import round_stamp
+
+    assert round_stamp("real", target, None) is None  # the store's own clock
+    with pytest.raises(ScenarioError, match=wrong):
+        round_stamp(clock, target, "http://127.0.0.1:9")
+
+
+def test_check_on_the_sandbox_clock_of_live_portals_is_refused_before_any_visit(tmp_path):
+    done = invoke(
+        check, "--target", "live", "--http-only", "--clock", "sandbox",
+        "--db", str(tmp_path / "l.db"),
+    )  # fmt: skip
+    assert done.exit_code == 1 and "clock 'sandbox' needs the sandbox" in done.output
+    with store.open_db(tmp_path / "l.db") as db:
+        assert store.rounds_of(db, "check") == []

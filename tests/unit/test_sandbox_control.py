@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from sandbox.interaction import PASSWORD, USERNAME
 from sandbox.model import ARCHETYPES, CANONICAL_ELEMENTS, CHANNELS, MATTERS
 from tests.support.sandbox_client import site_client
 
@@ -130,3 +131,45 @@ def test_stats_count_requests_per_site_and_reset(apps, control):
     control.post("/__sandbox/stats", json={"reset": True})
     reset = control.get("/__sandbox/stats").json()["sczwfw"]
     assert reset["requests"] == 0 and reset["min_gap_ms"] is None
+
+
+def test_session_expired_refuses_the_logins_made_before_it_and_a_new_login_works(apps, control):
+    s = site_client(apps, "hnzwfw")
+    form = "/hdjl/consult/new?region=430100"
+    login = {"username": USERNAME, "password": PASSWORD, "next": form}
+    assert s.post("/login", data=login).status_code == 303
+    assert s.get(form).status_code == 200
+    control.post("/__sandbox/faults", json={"city": "changsha", "mode": "session_expired"})
+    wall = s.get(form)
+    assert wall.status_code == 303 and wall.headers["location"].startswith("/login?next=")
+    other = site_client(apps, "sczwfw")  # another site's logins are not touched
+    assert other.post("/login", data=login | {"next": "/"}).status_code == 303
+    control.post("/__sandbox/faults", json={"city": "changsha", "mode": "session_expired"})
+    assert other.get("/hdjl/consult/new").status_code == 200
+    assert s.post("/login", data=login).status_code == 303  # a person logs in again
+    assert s.get(form).status_code == 200
+    control.post("/__sandbox/faults", json={"city": "changsha", "clear": True})
+    assert s.get(form).status_code == 200  # cleared: the new login holds, no new expiry
+
+
+def test_guide_gone_unlists_the_citys_target_guides_until_cleared(apps, control):
+    s = site_client(apps, "hnzwfw")
+
+    def truth() -> dict:
+        city = control.get("/__sandbox/truth/changsha").json()
+        return city["scenarios"]["resident-insurance"]["matters"]["pension-registration"]["pc"]
+
+    found = truth()
+
+    def listed() -> list[str]:
+        body = {"AREA_CODE": "430100", "KEY_WORD": found["name"]}
+        rows = s.post("/portal/item/getCommonAuditItem", json=body).json()
+        return [r["CATANAME"] for r in rows["data"]["CUSTOM"]["AUDIT_ITEMLIST"]]
+
+    assert found["present"] and found["name"] in listed()
+    control.post("/__sandbox/faults", json={"city": "changsha", "mode": "guide_gone"})
+    assert found["name"] not in listed() and not truth()["present"]
+    page = "/" + found["guide_url"].split("/", 3)[3]
+    assert s.get(page).status_code == 200  # its old page still answers at its address
+    control.post("/__sandbox/faults", json={"city": "changsha", "clear": True})
+    assert found["name"] in listed() and truth()["present"]

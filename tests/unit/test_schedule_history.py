@@ -82,5 +82,7 @@ def test_the_listener_records_each_run_and_calls_every_result_hook(tmp_path, mon
     assert by_job["bad-job"]["error"].startswith("RuntimeError: touch job asked to fail")
     with store.open_db(tmp_path / "g.db") as db:
         stored = {r["job_id"]: r for r in store.job_runs(db)}
-    assert stored == by_job  # the hooks got the rows as written
+    # the hooks got the rows as written, and the database they are in (to read their rounds)
+    assert {j: {k: v for k, v in r.items() if k != "db_path"} for j, r in by_job.items()} == stored
+    assert {r["db_path"] for r in seen} == {str(tmp_path / "g.db")}
     assert datetime.fromisoformat(stored["ok-job"]["scheduled_at"]) == due
