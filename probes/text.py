@@ -77,6 +77,9 @@ SOURCE_ZH = {"evaluator": "评估人", "auto": "自动", None: ""}
 INTEGRITY_ZH = {"ok": "一致", "changed": "已被改动", "missing": "文件缺失"}  # an evidence file
 
 
+TARGET_ZH = {"sandbox": "沙盒", "live": "真实门户"}  # a round's target
+
+
 # The scheduler's jobs (``probes/schedule``) and their runs (``job_runs``).
 JOB_KIND_ZH = {"guides": "指南轮次", "poll": "回复查询", "checks": "健康检查", "touch": "心跳"}
 

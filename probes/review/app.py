@@ -67,7 +67,7 @@ from probes.review.auth import (
 )
 from probes.store import overrides
 from probes.store.evidence import SUFFIXES, EvidenceStore
-from probes.text import INTEGRITY_ZH, beijing
+from probes.text import INTEGRITY_ZH, SANDBOX_CLOCK_NOTE, TARGET_ZH, beijing
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -222,6 +222,8 @@ def _environment() -> Environment:
     env.filters["days"] = lambda v: "—" if v is None else f"{v:g}"
     env.globals["MARK"] = "※"
     env.globals["INTEGRITY"] = INTEGRITY_ZH
+    env.globals["TARGET"] = TARGET_ZH
+    env.globals["SANDBOX_CLOCK"] = SANDBOX_CLOCK_NOTE
     return env
 
 

@@ -122,10 +122,12 @@ def rounds_of(
 
 
 def rounds_overview(db: sqlite_utils.Database) -> list[dict]:
-    """Every round, newest first, with how many probes and items (sent, not dry runs) it has."""
+    """Every round, newest first, with how many probes and items (sent, not dry runs) it has,
+    and its ``clock`` (``sandbox``: stamped with the sandbox's simulated time; else None)."""
     return list(
         db.query(
             "SELECT r.id, r.kind, r.target, r.started_at, r.finished_at, r.status,"
+            " json_extract(r.params, '$.clock') AS clock,"
             " (SELECT count(*) FROM probes p WHERE p.round_id = r.id) AS probes,"
             " (SELECT count(*) FROM items i WHERE i.round_id = r.id AND NOT i.dry_run) AS items"
             " FROM rounds r ORDER BY r.started_at DESC, r.rowid DESC"

@@ -19,3 +19,23 @@ def test_the_rounds_list_counts_threads_never_shows_a_python_repr(tmp_path):
         html = client.get("/").text
     assert "built-in method" not in html and "<bound method" not in html
     assert '<td class="num">4</td>' in html  # the interaction round's four threads
+
+
+def test_the_rounds_list_says_its_target_in_chinese_in_beijing_time_and_names_the_sandbox_clock(
+    tmp_path,
+):
+    path = tmp_path / "g.db"
+    with store.open_db(path) as db:
+        write_evaluated_round(db, path)
+        simulated = store.start_round(
+            db, "check", "sandbox", {"clock": "sandbox"}, at="2026-12-08T01:00:00+00:00"
+        )
+        store.finish_round(db, simulated, at="2026-12-08T01:05:00+00:00")
+    with Served(create_app(path, tokens=TOKENS)) as base, httpx.Client(base_url=base) as client:
+        client.get(f"/login?token={LI}")
+        html = client.get("/").text
+    row = html[html.index(f'data-round="{simulated}"') :].split("</tr>", 1)[0]
+    assert "沙盒" in row and ">sandbox<" not in row
+    assert "2026-12-08 09:00" in row and "2026-12-08 09:05" in row  # Beijing time, both
+    assert "沙盒模拟时钟" in row
+    assert "+00:00" not in html  # no stored ISO time reaches the page
