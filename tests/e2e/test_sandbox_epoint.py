@@ -73,6 +73,7 @@ def test_the_overlay_blocks_until_dismissed_and_the_agreement_needs_a_tick(chrom
         assert not page.locator("#notice-overlay").count()
         page.fill("input[placeholder='请输入事项名称']", "企业设立登记")
         page.click("button:has-text('搜索')")
+        page.locator("a.result-title").first.wait_for()  # the results page loads after the click
         assert page.locator("a.result-title").count() >= 1
     finally:
         page.close()
