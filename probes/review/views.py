@@ -543,6 +543,8 @@ def probe(db, evidence: EvidenceStore, probe_id: int, names: Names) -> dict | No
             {**a, "outcome_name": outcome_name(a.get("outcome"))}
             for a in p["extra"].get("attempts", [])
         ],
+        # walked again because the browser server it was on was lost (probes/net/pool.py)
+        "rewalked": p["extra"].get("rewalked", []),
         "steps": steps,
         "capture": capture,
         "judgement": judgement,

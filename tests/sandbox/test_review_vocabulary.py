@@ -39,3 +39,25 @@ def test_the_rounds_list_says_its_target_in_chinese_in_beijing_time_and_names_th
     assert "2026-12-08 09:00" in row and "2026-12-08 09:05" in row  # Beijing time, both
     assert "沙盒模拟时钟" in row
     assert "+00:00" not in html  # no stored ISO time reaches the page
+
+
+def test_a_probe_walked_again_after_its_browser_server_was_lost_says_so(tmp_path):
+    from dataclasses import replace
+
+    from probes.store.evidence import EvidenceStore
+    from tests.support.rounds import guide_probe
+
+    path = tmp_path / "g.db"
+    with store.open_db(path) as db:
+        round_id = write_evaluated_round(db, path)
+        lost = {"endpoint": "ws://10.0.0.7:3001/", "reason": "Browser closed.",
+                "lost_at": "2026-12-08T01:00:00+00:00"}  # fmt: skip
+        probe = guide_probe(EvidenceStore(tmp_path / "evidence"), "guangzhou", "重新进行的事项")
+        probe_id = store.save_probe(
+            db, round_id, replace(probe, extra={**probe.extra, "rewalked": [lost]})
+        )
+    with Served(create_app(path, tokens=TOKENS)) as base, httpx.Client(base_url=base) as client:
+        client.get(f"/login?token={LI}")
+        html = client.get(f"/probes/{probe_id}").text
+    said = html[html.index("data-rewalked") :].split("</dd>", 1)[0]
+    assert "ws://10.0.0.7:3001/" in said and "2026-12-08 09:00" in said and "不计入城市" in said
