@@ -20,6 +20,14 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
         return pool.submit(lambda: asyncio.run(make())).result()
 
 
+def in_a_thread(call: Callable[[], T]) -> T:
+    """``call()`` in a worker thread: a library function that runs its own event loop
+    (``check_portals``, ``run_guides``) cannot run on the main thread while a browser fixture
+    of an earlier test in this worker holds one there."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
+
+
 class AsgiClient:
     """Each call runs one request against the app in-process; cookies persist between calls."""
 
