@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
-from probes.store.db import insert, now_iso, transaction
+from probes.store.db import insert, now_iso, placeholders, transaction
 
 
 def save_check(
@@ -52,7 +52,7 @@ def check_rows(
 ) -> list[dict]:
     """The check rows of these rounds (of one ``kind``), in the order they were written;
     ``detail`` decoded."""
-    marks = ", ".join("?" for _ in round_ids)
+    marks = placeholders(round_ids)
     sql = f"SELECT * FROM checks WHERE round_id IN ({marks})"
     params: list[Any] = list(round_ids)
     if kind is not None:
@@ -69,7 +69,7 @@ def check_details(
 ) -> Iterator[tuple[str | None, str, dict]]:
     """(city, kind, detail) of one round's rows of these kinds, in order: the lean read the
     rubrics make for every round of a season."""
-    marks = ", ".join("?" for _ in kinds)
+    marks = placeholders(kinds)
     rows = db.conn.execute(
         f"SELECT city, kind, detail FROM checks WHERE round_id = ? AND kind IN ({marks})"
         " ORDER BY id",
@@ -89,7 +89,7 @@ def home_visits(
     read (by SQLite's JSON functions): a week of visits every 30 minutes is decoded in bulk."""
     if not round_ids:
         return []
-    marks = ", ".join("?" for _ in round_ids)
+    marks = placeholders(round_ids)
     sql = (
         "SELECT round_id, city, channel, url, classification, at,"
         " json_extract(detail, '$.available') AS available,"

@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -77,9 +77,14 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
             raise
 
 
+def placeholders(values: Iterable[Any]) -> str:
+    """One ``?`` per value, comma-separated: the inside of ``IN (...)`` or ``VALUES (...)``."""
+    return ", ".join("?" for _ in values)
+
+
 def insert(db: sqlite_utils.Database, table: str, row: Mapping[str, Any]) -> int:
     columns = ", ".join(f"[{k}]" for k in row)
-    marks = ", ".join("?" for _ in row)
+    marks = placeholders(row)
     cursor = db.conn.execute(
         f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", [sql_value(v) for v in row.values()]
     )

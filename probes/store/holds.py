@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
-from probes.store.db import insert, now_iso, one, transaction
+from probes.store.db import insert, now_iso, one, placeholders, transaction
 
 Key = tuple[str, str, str, str]  # (city, scenario, matter, channel)
 
@@ -74,7 +74,7 @@ def present_elements(db: sqlite_utils.Database, probe_ids: Iterable[int]) -> dic
     shown: dict[int, set[str]] = {i: set() for i in ids}
     if not ids:
         return shown
-    marks = ", ".join("?" for _ in ids)
+    marks = placeholders(ids)
     for r in db.query(
         f"SELECT probe_id, element FROM elements WHERE present AND probe_id IN ({marks})", ids
     ):

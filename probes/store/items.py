@@ -10,7 +10,7 @@ from typing import Any
 import sqlite_utils
 
 from probes.model import EvidenceRef
-from probes.store.db import StoreError, insert, now_iso, one, sql_value, transaction
+from probes.store.db import StoreError, insert, now_iso, one, placeholders, sql_value, transaction
 from probes.store.schema import ITEM_EVIDENCE_KINDS, ITEM_KINDS, LABEL_FIELDS, OPEN_ITEM_STATES
 
 
@@ -312,7 +312,7 @@ def set_item_scores(
 
 def open_items(db: sqlite_utils.Database, *, include_dry_run: bool = False) -> list[dict]:
     """Items that may still get a reply (intent, submitted, unknown), oldest first."""
-    marks = ", ".join("?" for _ in OPEN_ITEM_STATES)
+    marks = placeholders(OPEN_ITEM_STATES)
     sql = f"SELECT * FROM items WHERE state IN ({marks})"
     if not include_dry_run:
         sql += " AND dry_run = 0"

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
-from probes.store.db import StoreError, now_iso, one, sql_value, transaction
+from probes.store.db import StoreError, now_iso, one, placeholders, sql_value, transaction
 from probes.store.schema import JOB_RUN_OUTCOMES
 
 
@@ -87,7 +87,7 @@ def interrupt_job_runs(db: sqlite_utils.Database, job_ids: Iterable[str]) -> int
     ids = list(job_ids)
     if not ids:
         return 0
-    marks = ", ".join("?" for _ in ids)
+    marks = placeholders(ids)
     with transaction(db):
         cursor = db.conn.execute(
             f"UPDATE job_runs SET outcome = 'interrupted', ended_at = ?"

@@ -366,7 +366,7 @@ def audit(db, *, probe_id: int | None = None, item_id: int | None = None,
     if probe_id is not None:
         ids = [r["id"] for r in db.query("SELECT id FROM overrides WHERE probe_id = ?", [probe_id])]
         subjects = [f"probe:{probe_id}", *(f"override:{i}" for i in ids)]
-        marks = ", ".join("?" for _ in subjects)
+        marks = store_db.placeholders(subjects)
         sql, params = f"SELECT * FROM labels WHERE subject IN ({marks})", subjects
     elif item_id is not None:
         sql, params = "SELECT * FROM labels WHERE item_id = ?", [item_id]
