@@ -582,8 +582,7 @@ def consult_submit(
         profiles=load_profiles(),
         solve_captcha_s=300.0 if headed else 0.0,
     )
-    db = store.open_db(db_path)
-    with contextlib.ExitStack() as stack:
+    with store.open_db(db_path) as db, contextlib.ExitStack() as stack:
         url = stack.enter_context(sandbox_url_for(sandbox_url)) if target == "sandbox" else None
         targets = city_targets(target, url, cities)
         planned = [
@@ -629,32 +628,33 @@ def consult_poll(
         raise ScenarioError(
             "poll --target sandbox needs --sandbox-url: the sandbox the items went to"
         )
-    db = store.open_db(db_path, create=False)  # nothing to poll in a database made of a typo
-    options = ConsultOptions(
-        concurrency=concurrency,
-        per_host=per_host,
-        account=SANDBOX_ACCOUNT if target == "sandbox" and sessions is None else None,
-        sessions=Path(sessions) if sessions else (DEFAULT_SESSIONS if target == "live" else None),
-        profiles=load_profiles(),
-    )
-    url = sandbox_url.rstrip("/") if sandbox_url else None
-    targets = {t.city.id: t for t in city_targets(target, url, ())}
-    rounds = rounds_for(db, target, url)
-    polled = poll_items(
-        db,
-        evidence_for(db_path),
-        targets,
-        load_scenarios(),
-        now=portal_clock(target, url),
-        calendar=WorkCalendar.load(),
-        thresholds=load_indicators().thresholds,
-        options=options,
-        launch=browsers.launch_options(),
-        round_ids=rounds,
-        progress=progress,
-    )
-    items = [item_summary(i) for i in store.items_of(db) if i["round_id"] in rounds]
-    db.close()
+    with store.open_db(db_path, create=False) as db:  # nothing to poll in a database made of a typo
+        options = ConsultOptions(
+            concurrency=concurrency,
+            per_host=per_host,
+            account=SANDBOX_ACCOUNT if target == "sandbox" and sessions is None else None,
+            sessions=Path(sessions)
+            if sessions
+            else (DEFAULT_SESSIONS if target == "live" else None),
+            profiles=load_profiles(),
+        )
+        url = sandbox_url.rstrip("/") if sandbox_url else None
+        targets = {t.city.id: t for t in city_targets(target, url, ())}
+        rounds = rounds_for(db, target, url)
+        polled = poll_items(
+            db,
+            evidence_for(db_path),
+            targets,
+            load_scenarios(),
+            now=portal_clock(target, url),
+            calendar=WorkCalendar.load(),
+            thresholds=load_indicators().thresholds,
+            options=options,
+            launch=browsers.launch_options(),
+            round_ids=rounds,
+            progress=progress,
+        )
+        items = [item_summary(i) for i in store.items_of(db) if i["round_id"] in rounds]
     return {"items": items, "polled": polled}
 
 

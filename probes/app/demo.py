@@ -117,6 +117,6 @@ def consult_poll_summary(db_path: str, sandbox_url: str) -> list[dict]:
     """The items sent to one sandbox, as ``poll --json`` lists them (no browser)."""
     from probes.app.consult import item_summary, rounds_for
 
-    db = store.open_db(db_path)
-    rounds = rounds_for(db, "sandbox", sandbox_url.rstrip("/"))
-    return [item_summary(i) for i in store.items_of(db) if i["round_id"] in rounds]
+    with store.open_db(db_path) as db:
+        rounds = rounds_for(db, "sandbox", sandbox_url.rstrip("/"))
+        return [item_summary(i) for i in store.items_of(db) if i["round_id"] in rounds]

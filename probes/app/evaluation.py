@@ -169,14 +169,14 @@ def import_offline(db_path: str, path: str | Path, *, by: str = "") -> dict[str,
     """Validate an offline results file and keep it (as evidence) for scoring and reports."""
     path = Path(path)
     results = read_offline(path)  # OfflineError names the file, row and column
-    db = store.open_db(db_path)
-    data = path.read_bytes()
-    media = "text/csv" if path.suffix.lower() == ".csv" else "application/octet-stream"
-    ref = evidence_for(db_path).put(data, media)
-    import_id = store.record_offline_import(
-        db, ref, source=path.name, suffix=path.suffix.lower(), sample=results.sample,
-        cities=len(results.scores), by=by,
-    )  # fmt: skip
+    with store.open_db(db_path) as db:
+        data = path.read_bytes()
+        media = "text/csv" if path.suffix.lower() == ".csv" else "application/octet-stream"
+        ref = evidence_for(db_path).put(data, media)
+        import_id = store.record_offline_import(
+            db, ref, source=path.name, suffix=path.suffix.lower(), sample=results.sample,
+            cities=len(results.scores), by=by,
+        )  # fmt: skip
     return {
         "import": import_id,
         "source": path.name,
@@ -273,17 +273,26 @@ def _report_data(db, db_path: str, round_id: str | None, *, compare, registry):
     )
 
 
+def _same(a: Path, b: Path) -> bool:
+    """One file under two names (a hard link): compared by inode, never by opening it."""
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
 def refuse_to_overwrite(out: Path, db_path: str | Path) -> None:
     """A report is never written over the database, its WAL, an evidence file or any other
     SQLite database: a mistyped ``--out`` must not destroy what the evaluation rests on."""
     db = Path(db_path).resolve()
     target = out.resolve()
     evidence = evidence_for(db_path).root.resolve()
-    if target in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+    ours = (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
+    if target in ours or (target.is_file() and any(_same(target, f) for f in ours)):
         raise ValueError(f"--out {out}: 这是数据库本身，报告不会覆盖它")
     if target == evidence or evidence in target.parents:
         raise ValueError(f"--out {out}: 在证据文件夹 {evidence} 内，报告不会写在那里")
-    if target.is_file():
+    if target.is_file():  # another database: not ours, so reading its header drops no lock
         with target.open("rb") as head:
             if head.read(16) == b"SQLite format 3\x00":
                 raise ValueError(f"--out {out}: 这是一个 SQLite 数据库，报告不会覆盖它")

@@ -74,69 +74,69 @@ def run_guides(
     channels = tuple(channels) or CHANNELS
     if portal_url and len(scenarios) != 1 and not scenario_ids:
         raise ScenarioError("--portal-url needs --scenario")
-    db = store.open_db(db_path)
-    evidence = evidence_for(db_path)
-    options = RoundOptions(
-        concurrency=concurrency, per_host=per_host, user_agent_suffix=user_agent_suffix,
-        retry=RetryPolicy(retries, backoff_s, retry_budget_s), endpoints=tuple(endpoints),
-        gap_s=gap_s,
-        traces="all" if trace else "failures",
-    )  # fmt: skip
-    if resume_round and store.get_round(db, resume_round) is None:
-        raise ScenarioError(f"{db_path}: no round {resume_round!r} to resume")
-    params = {
-        "target": "portal" if portal_url else target,
-        "cities": list(cities),
-        "scenarios": list(scenarios),
-        "channels": list(channels),
-        "portal_url": portal_url,
-        "concurrency": concurrency,
-        "per_host": per_host,
-        "gap_s": gap_s,
-        "traces": options.traces,
-        "retry": options.retry.describe(),
-        "clock": clock,
-    }
-    with contextlib.ExitStack() as stack:
-        if portal_url:
-            targets = [Target(None, ch, portal_url, "portal_url") for ch in channels]
-            profiles = {}
-        else:
-            registry = load_registry()
-            chosen = registry.select(list(cities))
-            profiles = load_profiles()
-            if target == "sandbox":
-                url = stack.enter_context(sandbox_url_for(sandbox_url))
-                params["sandbox_url"] = url
-                targets = sandbox_targets(registry, chosen, channels, sandbox_directory(url))
+    with store.open_db(db_path) as db:
+        evidence = evidence_for(db_path)
+        options = RoundOptions(
+            concurrency=concurrency, per_host=per_host, user_agent_suffix=user_agent_suffix,
+            retry=RetryPolicy(retries, backoff_s, retry_budget_s), endpoints=tuple(endpoints),
+            gap_s=gap_s,
+            traces="all" if trace else "failures",
+        )  # fmt: skip
+        if resume_round and store.get_round(db, resume_round) is None:
+            raise ScenarioError(f"{db_path}: no round {resume_round!r} to resume")
+        params = {
+            "target": "portal" if portal_url else target,
+            "cities": list(cities),
+            "scenarios": list(scenarios),
+            "channels": list(channels),
+            "portal_url": portal_url,
+            "concurrency": concurrency,
+            "per_host": per_host,
+            "gap_s": gap_s,
+            "traces": options.traces,
+            "retry": options.retry.describe(),
+            "clock": clock,
+        }
+        with contextlib.ExitStack() as stack:
+            if portal_url:
+                targets = [Target(None, ch, portal_url, "portal_url") for ch in channels]
+                profiles = {}
             else:
-                targets = live_targets(chosen, channels)
-        stamp = round_stamp(clock, params["target"], params.get("sandbox_url"))
-        jobs = plan(targets, list(scenarios.values()), profiles)
-        total = sum(len(j.scenario.matters) for j in jobs)
-        done = [0]
+                registry = load_registry()
+                chosen = registry.select(list(cities))
+                profiles = load_profiles()
+                if target == "sandbox":
+                    url = stack.enter_context(sandbox_url_for(sandbox_url))
+                    params["sandbox_url"] = url
+                    targets = sandbox_targets(registry, chosen, channels, sandbox_directory(url))
+                else:
+                    targets = live_targets(chosen, channels)
+            stamp = round_stamp(clock, params["target"], params.get("sandbox_url"))
+            jobs = plan(targets, list(scenarios.values()), profiles)
+            total = sum(len(j.scenario.matters) for j in jobs)
+            done = [0]
 
-        def tick(result) -> None:
-            done[0] += 1
-            progress("guides", done[0], total)
+            def tick(result) -> None:
+                done[0] += 1
+                progress("guides", done[0], total)
 
-        progress("guides", 0, total)
-        round_id = run_round(
-            db,
-            evidence,
-            jobs,
-            scenarios,
-            target=params["target"],
-            params=params,
-            options=options,
-            round_id=resume_round,
-            on_probe=tick,
-            say=say,
-            stamp=stamp,
-        )
-    # a probe worse than last round's is held for an evaluator before it is scored
-    held = hold_regressions(db, round_id)
-    return summarize(db, round_id) | {"held": held}
+            progress("guides", 0, total)
+            round_id = run_round(
+                db,
+                evidence,
+                jobs,
+                scenarios,
+                target=params["target"],
+                params=params,
+                options=options,
+                round_id=resume_round,
+                on_probe=tick,
+                say=say,
+                stamp=stamp,
+            )
+        # a probe worse than last round's is held for an evaluator before it is scored
+        held = hold_regressions(db, round_id)
+        return summarize(db, round_id) | {"held": held}
 
 
 def _to_stderr(line: str) -> None:
@@ -154,23 +154,25 @@ def rejudge(db_path: str, round_id: str | None = None) -> tuple[str, int]:
     judges its items alone. Every replied or closed item is then scored again (working days,
     timeliness, suggested effectiveness); an evaluator's label is kept. The database must
     exist: a mistyped ``--db`` is an error, never a new database."""
-    db = store.open_db(db_path, create=False)
-    round_id = round_id or store.latest_round(db, kind="guides")
-    if round_id is None:
-        raise ScenarioError(f"{db_path}: no guide round to judge")
-    found = store.get_round(db, round_id)
-    if found is None:
-        raise ScenarioError(f"{db_path}: no round {round_id!r}")
-    evidence = evidence_for(db_path)
-    scenarios = load_scenarios()
-    judged, items_round = 0, round_id
-    if found["kind"] == "guides":
-        judged = judge_round(db, evidence, round_id, scenarios)
-        items_round = interaction_round_for(db, round_id)
-    elif found["kind"] != "consult":
-        raise ScenarioError(f"{db_path}: round {round_id!r} is a {found['kind']} round, not judged")
-    if items_round is not None:
-        judged += len(judge_replies(db, evidence, items_round))
-        calendar, thresholds = WorkCalendar.load(), load_indicators().thresholds
-        score_items(db, items_round, scenarios, calendar, thresholds)
-    return round_id, judged
+    with store.open_db(db_path, create=False) as db:
+        round_id = round_id or store.latest_round(db, kind="guides")
+        if round_id is None:
+            raise ScenarioError(f"{db_path}: no guide round to judge")
+        found = store.get_round(db, round_id)
+        if found is None:
+            raise ScenarioError(f"{db_path}: no round {round_id!r}")
+        evidence = evidence_for(db_path)
+        scenarios = load_scenarios()
+        judged, items_round = 0, round_id
+        if found["kind"] == "guides":
+            judged = judge_round(db, evidence, round_id, scenarios)
+            items_round = interaction_round_for(db, round_id)
+        elif found["kind"] != "consult":
+            raise ScenarioError(
+                f"{db_path}: round {round_id!r} is a {found['kind']} round, not judged"
+            )
+        if items_round is not None:
+            judged += len(judge_replies(db, evidence, items_round))
+            calendar, thresholds = WorkCalendar.load(), load_indicators().thresholds
+            score_items(db, items_round, scenarios, calendar, thresholds)
+        return round_id, judged

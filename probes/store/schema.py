@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -736,12 +737,14 @@ def open_db(
         db = sqlite_utils.Database(memory=True)
     else:
         file = Path(path) if path is not None else DEFAULT_DB
-        if not create:
-            if not file.is_file():
-                raise StoreError(f"{file}: 没有这个数据库（读取的命令不会新建；请检查 --db）")
-            with file.open("rb") as head:
-                if head.read(16) != b"SQLite format 3\x00":
-                    raise StoreError(f"{file}: 不是 SQLite 数据库")
+        # Never open() the file ourselves to look at it: closing a descriptor of it drops every
+        # POSIX lock this process holds on it, those of its other connections too, and another
+        # process may then checkpoint the WAL under them (sqlite.org/howtocorrupt.html, 2.2).
+        # SQLite reads the header itself and says NOTADB; only an empty file needs a look.
+        if not create and not file.is_file():
+            raise StoreError(f"{file}: 没有这个数据库（读取的命令不会新建；请检查 --db）")
+        if not create and file.stat().st_size == 0:
+            raise StoreError(f"{file}: 不是 SQLite 数据库（空文件）")
         file.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(file)
     try:
@@ -753,6 +756,11 @@ def open_db(
                 "PRAGMA synchronous = NORMAL"
             )  # with WAL: a killed process loses no commit; a power cut may lose the last, never corrupts
         migrate(db)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        if "not a database" in str(exc):  # SQLITE_NOTADB: the header is not SQLite's
+            raise StoreError(f"{path or DEFAULT_DB}: 不是 SQLite 数据库") from exc
+        raise
     except BaseException:
         db.close()
         raise

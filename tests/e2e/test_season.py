@@ -37,6 +37,7 @@ from probes.net.retry import RetryPolicy
 from probes.schedule import jobs, scheduler
 from probes.text import ALERT_ZH
 from tests.support.commands import run_govprobe
+from tests.support.connections import connections_to
 from tests.support.webhook import receiving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -251,3 +252,5 @@ def test_a_simulated_season_sends_exactly_the_alerts_of_its_faults(sandbox, tmp_
     # the item left open all season was closed at its window's end, on the sandbox's clock
     assert items["taiyuan"]["state"] == "closed" and items["taiyuan"]["timeliness"] == "no_reply"
     assert {items[c]["state"] for c in ("beijing", "shenyang", "nanjing")} == {"replied"}
+    # every job ran in this process, as the scheduler runs them: none left its database open
+    assert connections_to(db) == 0

@@ -55,6 +55,11 @@ def test_a_report_is_never_written_over_the_database(tmp_path):
     result = run("report", "--db", str(path), "--out", str(path))
     assert result.exit_code != 0 and "数据库本身" in result.output
     assert _digest(path) == before
+    linked = tmp_path / "report.html"  # the database under another name
+    linked.hardlink_to(path)
+    result = run("report", "--db", str(path), "--out", str(linked))
+    assert result.exit_code != 0 and "数据库本身" in result.output
+    assert _digest(path) == before
 
 
 def test_a_report_is_never_written_over_another_database_or_into_the_evidence(tmp_path):

@@ -25,6 +25,7 @@ from probes.plan.workdays import WorkCalendar
 from probes.store.evidence import evidence_for
 from probes.walk.consult import Attempt
 from sandbox.interaction import PASSWORD, USERNAME, WORDING
+from tests.support.connections import connections_to
 from tests.support.sandbox_client import AsgiClient, site_client
 
 SCENARIOS = load_scenarios()
@@ -154,6 +155,7 @@ def test_rejudge_restores_deleted_scores_and_a_reply_older_rules_missed(db, poll
     # judged again with nothing changed, nothing is written
     events = len(store.item_events(db, items["harbin"]["id"]))
     assert guides.rejudge(path, round_id) == (round_id, 3)
+    assert connections_to(path) == 1  # the test's own: rejudge closed what it opened
     assert len(store.item_events(db, items["harbin"]["id"])) == events
 
 
