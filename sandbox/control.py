@@ -224,6 +224,7 @@ def control_app(state: SandboxState) -> Starlette:
                     "requests": s.requests,
                     "max_concurrent": s.max_concurrent,
                     "min_gap_ms": None if s.min_gap_ms is None else round(s.min_gap_ms, 1),
+                    "closest": list(s.closest) if s.closest else None,
                 }
                 for site_id, s in state.stats.items()
             }

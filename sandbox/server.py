@@ -64,8 +64,9 @@ class Accounting:
         self._redirected_to.discard(target)
         if stats.last_start is not None and not follow_up:
             gap = (now - stats.last_start) * 1000
-            stats.min_gap_ms = gap if stats.min_gap_ms is None else min(stats.min_gap_ms, gap)
-        stats.last_start = now
+            if stats.min_gap_ms is None or gap < stats.min_gap_ms:
+                stats.min_gap_ms, stats.closest = gap, (stats.last_target or "", target)
+        stats.last_start, stats.last_target = now, target
         stats.requests += 1
         stats.in_flight += 1
         stats.max_concurrent = max(stats.max_concurrent, stats.in_flight)

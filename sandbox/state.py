@@ -27,6 +27,8 @@ class SiteStats:
     max_concurrent: int = 0
     last_start: float | None = None  # monotonic time the latest request arrived
     min_gap_ms: float | None = None  # the shortest time between two requests' arrivals
+    last_target: str | None = None  # the path and query of the latest request
+    closest: tuple[str, str] | None = None  # the two requests min_gap_ms is between
 
 
 @dataclass

@@ -179,9 +179,11 @@ def test_the_sandbox_never_sees_more_requests_at_once_per_portal_than_allowed(
     assert {p["outcome"] for p in summary["probes"]} == {"ok"}
     assert stats["requests"] > 20
     assert stats["max_concurrent"] == 1
-    # spaced 300 ms at the gate; arrivals jitter by the time a request takes to leave the
-    # browser, which on a loaded 2-core machine is up to ~160 ms (ungated: ~3 ms apart)
-    assert stats["min_gap_ms"] >= 100
+    # each request let through 300 ms after the previous one was answered, so at least that
+    # apart at the portal however late each left; a redirect's follow-up (not routed, not
+    # counted) leaves with the answer the gate waits for, so a margin is kept for it on a
+    # loaded machine (ungated: ~3 ms apart; counted from the gate's start: 18 ms once)
+    assert stats["min_gap_ms"] >= 200, stats["closest"]
 
 
 def test_a_killed_round_resumes_and_probes_everything_exactly_once(sandbox_url, tmp_path):

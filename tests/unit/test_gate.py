@@ -25,7 +25,7 @@ def test_the_browser_and_httpx_share_the_slots_of_one_gate() -> None:
             waiting = asyncio.ensure_future(client.get("http://portal.test/form.doc"))
             await asyncio.sleep(0.1)
             blocked = not waiting.done()
-            gate.release(held)
+            held.give_back()
             return blocked, (await waiting).status_code
 
     assert run_async(go) == (True, 200)
@@ -50,7 +50,7 @@ def test_a_request_inside_a_held_slot_rides_on_it_and_other_hosts_still_wait() -
                 hop = asyncio.ensure_future(c.get(first.headers["location"]))
                 await asyncio.sleep(0.1)
                 waited = not hop.done()  # the redirect's host is another: it waits its turn
-                gate.release(other)
+                other.give_back()
                 await hop
             return first.status_code, waited
 
@@ -75,18 +75,85 @@ def test_a_response_never_closed_gives_its_slot_back_after_hold_s() -> None:
 def test_a_request_cancelled_while_waiting_for_the_gap_leaves_the_slot_free() -> None:
     async def go() -> float:
         gate = HostGate(per_host=1, gap_s=0.3)
-        gate.release(await gate.acquire("http://portal.test/1"))
+        (await gate.acquire("http://portal.test/1")).give_back()
         late = asyncio.ensure_future(gate.acquire("http://portal.test/2"))  # waits for the gap
         await asyncio.sleep(0.05)
         late.cancel()
         with pytest.raises(asyncio.CancelledError):
             await late
         started = time.monotonic()
-        host = await asyncio.wait_for(gate.acquire("http://portal.test/3"), 2)
-        gate.release(host)
+        held = await asyncio.wait_for(gate.acquire("http://portal.test/3"), 2)
+        held.give_back()
         return time.monotonic() - started
 
     assert run_async(go) < 1
+
+
+def _arrivals(answer_s: float) -> tuple[list[float], httpx.AsyncBaseTransport]:
+    """A portal answering each request ``answer_s`` after it arrives, noting when each did."""
+    seen: list[float] = []
+
+    async def body():  # streamed, as a real transport's: closing it gives the slot back
+        yield b"ok"
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(time.monotonic())
+        await asyncio.sleep(answer_s)
+        return httpx.Response(200, content=body())
+
+    return seen, httpx.MockTransport(answer)
+
+
+@pytest.mark.parametrize("per_host", [1, 2])
+def test_the_gap_runs_from_the_previous_answer_so_the_portal_sees_it(per_host) -> None:
+    """Slow answers (0.2 s) and a 0.3 s gap: each request arrives at least 0.5 s after the one
+    before, also with two slots per host (the slots overlap bodies, never starts)."""
+    seen, transport = _arrivals(0.2)
+
+    async def go() -> None:
+        gate = HostGate(per_host=per_host, gap_s=0.3)
+        async with httpx.AsyncClient(transport=gate.transport(transport)) as client:
+            await asyncio.gather(*(client.get(f"http://portal.test/{n}") for n in range(4)))
+
+    run_async(go)
+    gaps = [b - a for a, b in zip(seen, seen[1:], strict=False)]
+    assert len(seen) == 4 and min(gaps) >= 0.5 - 0.01, gaps
+
+
+def test_a_request_that_leaves_late_does_not_shorten_the_gap_to_the_next() -> None:
+    """A link check that holds its slot but sends 0.25 s late (a loaded loop), then another
+    check: 0.3 s apart at the portal, not 0.05 s (the gap once ran from the slot's start)."""
+    seen, transport = _arrivals(0.0)
+
+    async def go() -> None:
+        gate = HostGate(per_host=1, gap_s=0.3)
+        async with httpx.AsyncClient(transport=gate.transport(transport)) as client:
+
+            async def check(url: str, late_s: float) -> None:
+                async with gate.slot(url):
+                    await asyncio.sleep(late_s)
+                    await client.get(url)
+
+            await asyncio.gather(
+                check("http://portal.test/form.doc", 0.25),
+                check("http://portal.test/sample.pdf", 0.0),
+            )
+
+    run_async(go)
+    assert len(seen) == 2 and seen[1] - seen[0] >= 0.3 - 0.01, seen
+
+
+def test_a_request_never_answered_lets_its_host_go_after_turn_s_not_hold_s() -> None:
+    async def go() -> float:
+        gate = HostGate(per_host=2, gap_s=0.05, hold_s=30, turn_s=0.3)
+        lost = await gate.acquire("http://portal.test/lost")
+        gate._lease(lost)  # as a routed request the browser never reports
+        started = time.monotonic()
+        other = await asyncio.wait_for(gate.acquire("http://portal.test/next"), 5)
+        other.give_back()
+        return time.monotonic() - started
+
+    assert 0.2 <= run_async(go) < 2
 
 
 @pytest.mark.parametrize(

@@ -125,9 +125,13 @@ def test_stats_count_requests_per_site_and_reset(apps, control):
         s.get(GUIDE)
     stats = control.get("/__sandbox/stats").json()
     gap = stats["sczwfw"].pop("min_gap_ms")
+    closest = stats["sczwfw"].pop("closest")
     assert stats["sczwfw"] == {"requests": 3, "max_concurrent": 1}
     assert gap is not None and gap >= 0  # three requests, one after the other
-    assert stats["xzzwfw"] == {"requests": 0, "max_concurrent": 0, "min_gap_ms": None}
+    assert closest == [GUIDE, GUIDE]  # the two requests that gap is between
+    assert stats["xzzwfw"] == {
+        "requests": 0, "max_concurrent": 0, "min_gap_ms": None, "closest": None
+    }  # fmt: skip
     control.post("/__sandbox/stats", json={"reset": True})
     reset = control.get("/__sandbox/stats").json()["sczwfw"]
     assert reset["requests"] == 0 and reset["min_gap_ms"] is None
