@@ -545,6 +545,8 @@ def probe(db, evidence: EvidenceStore, probe_id: int, names: Names) -> dict | No
         ],
         # walked again because the browser server it was on was lost (probes/net/pool.py)
         "rewalked": p["extra"].get("rewalked", []),
+        # not ok on an untraced walk: walked once more, traced (probes/walk/round.py)
+        "walked_again": bool(p["extra"].get("walked_again")),
         "steps": steps,
         "capture": capture,
         "judgement": judgement,

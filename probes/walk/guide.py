@@ -48,7 +48,7 @@ from probes.plan.scenarios import Matter
 from probes.text import FOUND_BY_ZH
 from probes.walk import scripts as js
 from probes.walk.matching import TIER_NAMES, Candidate, Pick, passed_over, pick, score
-from probes.walk.walker import PortalWalker, Trace
+from probes.walk.walker import PortalWalker, Trace, timed
 
 # link texts of a portal's general directories, tried after those naming the matter's field
 DIRECTORY_WORDS = ("按部门", "按主题", "部门", "主题", "分类", "个人办事", "法人办事", "个人服务",
@@ -92,6 +92,7 @@ class GuideJourney(PortalWalker):
     async def walk(self, matter: Matter, *, city: str | None, scenario: str) -> ProbeResult:
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
         t0 = time.monotonic()
+        self.spent.clear()
         trace = Trace()
         capture = None
         extra: dict = {}
@@ -135,7 +136,10 @@ class GuideJourney(PortalWalker):
             seconds=round(time.monotonic() - t0, 2),
             steps=tuple(trace.steps),
             capture=capture,
-            extra=extra,
+            extra={
+                **extra,
+                "spent_ms": {k: round(v * 1000) for k, v in sorted(self.spent.items())},
+            },
         )
 
     # -- the walk -------------------------------------------------------------------------
@@ -169,6 +173,7 @@ class GuideJourney(PortalWalker):
             return None, {"reason": reason, "queries": tried}
         return await self._capture(found, trace)
 
+    @timed("search")
     async def _type_search(self, page: Page, query: str, trace: Trace) -> Page | None:
         """Type the query into the site search and submit it; the page the results are on, or
         None when the portal shows no search box. A read-only search bar (a phone portal's
@@ -228,6 +233,7 @@ class GuideJourney(PortalWalker):
                                   seen.choice)  # fmt: skip
         return None
 
+    @timed("read_results")
     async def _pick_across_pages(
         self, page: Page, matter: Matter, trace: Trace, found_by: str, query: str | None
     ) -> _Found | _Seen | None:
@@ -327,6 +333,7 @@ class GuideJourney(PortalWalker):
 
     # -- navigation by category -----------------------------------------------------------
 
+    @timed("navigate")
     async def _navigate(self, page: Page, matter: Matter, trace: Trace) -> _Found | None:
         """From the home page, follow category links (部门, 主题, ...) that name the matter's
         field, and one level below them, looking for the matter on each list."""
@@ -383,10 +390,11 @@ class GuideJourney(PortalWalker):
 
     # -- capture --------------------------------------------------------------------------
 
+    @timed("expand")
     async def _expand(self, page: Page, trace: Trace) -> list[tuple[str, str]]:
-        """Open tabs and collapsed sections; return the page's states after each click, as
-        (html, text) pairs, so content that a tab replaced (a framework that renders only the
-        active tab) can be kept. A click that leads to another page (a section that is a
+        """Open tabs and collapsed sections; return the page's states after each click that
+        showed text no earlier state had, as (html, text) pairs, so content that a tab replaced
+        (a framework that renders only the active tab) can be kept. A click that leads to another page (a section that is a
         sub-page) is kept as that page's state, and the walk comes back and goes on."""
         started = time.monotonic()
         snapshots: list[tuple[str, str]] = []
@@ -432,7 +440,9 @@ class GuideJourney(PortalWalker):
             if await self._busy(page, requests):
                 await self._settle(page)  # the section loads its content: wait for it
             with contextlib.suppress(PlaywrightError):
-                snapshots.append(await page.evaluate(js.BODY_SNAPSHOT))
+                state = await page.evaluate(js.SNAPSHOT_IF_NEW)  # None: nothing new shown
+                if state is not None:
+                    snapshots.append(state)
         trace.add("expand", f"展开 {count} 个标签与栏目", page.url, started)
         return snapshots
 
@@ -463,6 +473,7 @@ class GuideJourney(PortalWalker):
             await self._settle(page)
         return page.url == url
 
+    @timed("subpages")
     async def _subpages(self, page: Page, trace: Trace) -> list[tuple[str, str, str]]:
         """Follow the guide's entries to its sub-pages (申请材料（3） >, a 查看详情 beside 办理流程)
         and keep what each shows, as (url, html, text): the materials of many phone portals are
@@ -508,6 +519,7 @@ class GuideJourney(PortalWalker):
                 break
         return kept
 
+    @timed("capture")
     async def _capture(self, found: _Found, trace: Trace) -> tuple[Capture, dict]:
         page, chosen = found.page, found.pick
         await self._settle(page, unless_settled=True)
@@ -565,6 +577,7 @@ class GuideJourney(PortalWalker):
         )
         return capture, extra
 
+    @timed("screenshot")
     async def _guide_screenshot(self, page: Page) -> EvidenceRef | None:
         try:
             height = await page.evaluate("() => document.documentElement.scrollHeight")
@@ -586,6 +599,7 @@ class GuideJourney(PortalWalker):
             return None
         return self.evidence.put(data, "image/jpeg")
 
+    @timed("online_apply")
     async def _online_apply(self, page: Page, trace: Trace) -> tuple[str | None, dict | None]:
         """Follow the guide's online-apply entry once: does it lead to an application?
         A login wall counts as reached (a citizen would log in there)."""
@@ -624,6 +638,7 @@ class GuideJourney(PortalWalker):
         )
         return info.get("final_url"), info
 
+    @timed("link_checks")
     async def _check_links(self, page: Page, guide_url: str, html: str) -> list[dict]:
         """Do the guide's form and sample links answer? Each is asked by
         ``probes.net.http.check_link``: http(s) only, bounded in size and time, every redirect

@@ -98,9 +98,9 @@ TRACE_TIMEOUT_S = 60.0  # writing one attempt's trace; past it the probe is kept
 
 
 class Tracer:
-    """The Playwright tracing of one journey's context, started afresh for each attempt:
-    ``begin`` before an attempt, then ``end`` keeps its ``trace.zip`` in the evidence store (or
-    drops it, ``keep=False``). Not chunks of one tracing: a chunk's ``trace.network`` holds
+    """The Playwright tracing of one journey's context, started afresh for each attempt it
+    records (``_walk_confirmed`` says which): ``begin`` before an attempt, then ``end`` keeps
+    its ``trace.zip`` in the evidence store (or drops it, ``keep=False``). Not chunks of one tracing: a chunk's ``trace.network`` holds
     every earlier chunk's requests too. Tracing is our own instrument: when it fails the
     journey goes on untraced, and the failure is said in the probe's ``extra["trace_error"]``."""
 
@@ -115,6 +115,11 @@ class Tracer:
             tracing = self.context.tracing
             started = tracing.start(screenshots=False, snapshots=True, sources=False)
             self._running = await self._do(started)
+
+    @property
+    def running(self) -> bool:
+        """Whether the attempt walking now is traced."""
+        return self._running
 
     async def end(self, *, keep: bool) -> EvidenceRef | None:
         if not self._running:
@@ -199,29 +204,59 @@ async def _walk_confirmed(
     earlier ones' outcomes and the wait after each in ``extra["attempts"]``; passing only on a
     retry marks the probe flaky, and a transient outcome that every attempt met is
     ``extra["confirmed"]``. Returned with the stored attempt's trace, when it is kept
-    (``RoundOptions.traces``)."""
+    (``RoundOptions.traces``).
+
+    A trace is recorded only where it can be kept: on every attempt with ``traces="all"``, else
+    from the first retry on (from the first attempt when the policy retries nothing). Its DOM
+    snapshots cost a sixth of a round's time, and a probe that ends ok keeps none. A probe
+    that ends neither ok nor transient (``guide_missing``, ``blocked``, ...) on an untraced
+    walk is walked once more, traced, and stored from that walk (``extra["walked_again"]``;
+    flaky when the two disagree): a point taken from a city rests on a walk that replays."""
+    tracing = tracer is not None
+    walked = 0
 
     async def attempt() -> ProbeResult:
-        if tracer is not None:
+        nonlocal walked
+        walked += 1
+        if tracing:
             await tracer.end(keep=False)  # the attempt before, not stored: its trace goes with it
-            await tracer.begin()
+            if options.traces == "all" or walked > 1 or options.retry.retries == 0:
+                await tracer.begin()
         return await journey.walk(matter, city=city, scenario=scenario)
 
     tries = await attempts(options.retry, attempt, lambda r: r.outcome in TRANSIENT)
+    results, waits = list(tries.results), list(tries.waits)
+    last = tries.last
+    again = (
+        tracing
+        and not tracer.running
+        and not tracer.error
+        and last.outcome != Outcome.OK
+        and last.outcome not in TRANSIENT
+        and options.traces != "none"
+    )
+    if again:
+        waits.append(0.0)
+        await tracer.begin()
+        results.append(await journey.walk(matter, city=city, scenario=scenario))
     earlier = [
         {"attempt": n, "outcome": r.outcome.value, "reason": r.reason,
          "started_at": r.started_at, "seconds": r.seconds, "wait_s": round(wait, 3)}
-        for n, (r, wait) in enumerate(zip(tries.results, tries.waits, strict=False), start=1)
+        for n, (r, wait) in enumerate(zip(results, waits, strict=False), start=1)
     ]  # fmt: skip
-    result = replace(tries.last, attempt=len(tries.results))
+    result = replace(results[-1], attempt=len(results))
     trace = None
-    if tracer is not None:
+    if tracing:
         keep = options.traces == "all" or result.outcome != Outcome.OK
         trace = await tracer.end(keep=keep)
     extra = dict(result.extra)
-    if tracer is not None and tracer.error:
+    if tracing and tracer.error:
         extra["trace_error"] = tracer.error
-    if earlier:
+    if again:
+        extra["attempts"] = earlier
+        extra["walked_again"] = True
+        extra["flaky"] = result.outcome != last.outcome
+    elif earlier:
         extra["attempts"] = earlier
         extra["flaky"] = result.outcome not in TRANSIENT
         extra["confirmed"] = result.outcome in TRANSIENT

@@ -33,6 +33,7 @@ MARK_EXPANDERS = _read("mark_expanders")
 MARK_SUBPAGES = _read("mark_subpages")
 ONLINE_APPLY = _read("online_apply")
 BODY_SNAPSHOT = _read("body_snapshot")
+SNAPSHOT_IF_NEW = _read("snapshot_if_new")
 
 # how a journey knows a page has settled
 PENDING_TIMERS = _read("pending_timers")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from playwright.async_api import BrowserContext, Page
@@ -38,6 +40,25 @@ class JourneyConfig:
     step_screenshots: bool = True  # viewport screenshots of key steps (jpeg)
     jpeg_quality: int = 50
     guide_screenshot_max_height: int = 4_000
+
+
+def timed(kind: str):
+    """Add the time a walker's method takes to ``walker.spent[kind]`` (seconds): where a walk's
+    time goes, by kind of work, kept with each probe (``extra["spent_ms"]``) and summed by
+    ``python -m bench.round --profile``. Kinds nest (an arrival's time holds its settles)."""
+
+    def wrap(method):
+        @functools.wraps(method)
+        async def measured(self, *args, **kwargs):
+            started = time.monotonic()
+            try:
+                return await method(self, *args, **kwargs)
+            finally:
+                self.spent[kind] += time.monotonic() - started
+
+        return measured
+
+    return wrap
 
 
 @dataclass
@@ -96,7 +117,9 @@ class PortalWalker:
         # next matter of the same journey) keeps the earlier one instead of taking another
         self._arrival_shots: dict[tuple[str, str], EvidenceRef] = {}
         self._timers_counted = False
+        self.spent: Counter[str] = Counter()  # seconds by kind of work (``timed``)
 
+    @timed("new_page")
     async def _new_page(self) -> Page:
         if not self._timers_counted:  # every page of the context, tabs it opens included
             await self.context.add_init_script(js.PENDING_TIMERS)
@@ -152,6 +175,7 @@ class PortalWalker:
         self._doc_status.clear()
         self._settled.clear()
 
+    @timed("arrive")
     async def _arrive(self, page: Page, trace: Trace) -> None:
         started = time.monotonic()
         # the status is noted by the page's response handler (_watch): a script challenge may
@@ -212,6 +236,7 @@ class PortalWalker:
         except PlaywrightError:
             return ""
 
+    @timed("settle")
     async def _settle(self, page: Page, *, unless_settled: bool = False) -> None:
         """Wait until a pending navigation has landed, no request is in flight and the text
         stops changing (XHR-filled pages).
@@ -263,6 +288,7 @@ class PortalWalker:
             self._arrival_shots[key] = shot
         return shot, ""
 
+    @timed("screenshot")
     async def _shot(self, page: Page) -> EvidenceRef | None:
         if not self.config.step_screenshots:
             return None
@@ -274,6 +300,7 @@ class PortalWalker:
             return None
         return self.evidence.put(data, "image/jpeg")
 
+    @timed("overlays")
     async def _dismiss_overlays(self, page: Page, trace: Trace) -> None:
         for _ in range(3):
             try:
@@ -361,6 +388,7 @@ class PortalWalker:
         navigate or fetch before the click call returns."""
         return _Mark(frozenset(self.context.pages), page.url, self._requests.get(page, 0))
 
+    @timed("follow")
     async def _follow(self, page: Page, before: _Mark, *, expect_tab: bool = False) -> Page:
         """After a click: switch to a tab it opened (waiting for it when the link said
         ``target=_blank``), else wait for this page's navigation or requests to settle."""

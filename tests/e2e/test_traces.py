@@ -84,3 +84,29 @@ def test_with_trace_every_probe_keeps_one(sandbox_url, tmp_path, open_store):
         (trace,) = _evidence(db, probe["id"], "trace")
         assert {"trace.trace", "trace.network"} <= set(_trace_files(db_path, trace))
     assert store.get_round(db, summary["round"])["params"]["traces"] == "all"
+
+
+def test_a_guide_missing_on_an_untraced_walk_is_walked_again_traced(
+    sandbox_cities, tmp_path, open_store
+):
+    """Only retries are traced (a trace's snapshots cost a sixth of a round), so a probe that
+    ends guide_missing, not transient and so not retried, is walked once more, traced, and
+    stored from that walk: two walks that agree, the trace of the second."""
+    url, _ = sandbox_cities  # the faults are cleared after the test
+    gone = {"city": "chengdu", "mode": "guide_gone"}
+    httpx.post(url + "/__sandbox/faults", json=gone).raise_for_status()
+    db_path = tmp_path / "g.db"
+    summary = govprobe(
+        "run", "--sandbox-url", url, "--city", "成都", "--scenario", "resident-insurance",
+        "--channel", "pc", "--db", str(db_path),
+    )  # fmt: skip
+    db = open_store(db_path)
+    probes = store.probes_of_round(db, summary["round"])
+    assert probes and {p["outcome"] for p in probes} == {"guide_missing"}
+    for probe in probes:
+        assert probe["attempt"] == 2 and probe["extra"]["walked_again"] is True
+        assert probe["flaky"] is False  # both walks found nothing
+        # the earlier walk, as a retry's would be (the stored one is the probe itself)
+        assert [a["outcome"] for a in probe["extra"]["attempts"]] == ["guide_missing"]
+        (trace,) = _evidence(db, probe["id"], "trace")
+        assert {"trace.trace", "trace.network"} <= set(_trace_files(db_path, trace))

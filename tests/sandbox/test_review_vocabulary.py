@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from probes import store
 from probes.review.app import create_app
@@ -61,3 +62,26 @@ def test_a_probe_walked_again_after_its_browser_server_was_lost_says_so(tmp_path
         html = client.get(f"/probes/{probe_id}").text
     said = html[html.index("data-rewalked") :].split("</dd>", 1)[0]
     assert "ws://10.0.0.7:3001/" in said and "2026-12-08 09:00" in said and "不计入城市" in said
+
+
+@pytest.mark.parametrize(("flaky", "disagreed"), [(False, False), (True, True)])
+def test_a_probe_walked_again_to_be_traced_says_so_and_whether_the_walks_agreed(
+    tmp_path, flaky, disagreed
+):
+    from dataclasses import replace
+
+    from probes.store.evidence import EvidenceStore
+    from tests.support.rounds import guide_probe
+
+    path = tmp_path / "g.db"
+    with store.open_db(path) as db:
+        round_id = write_evaluated_round(db, path)
+        probe = guide_probe(EvidenceStore(tmp_path / "evidence"), "guangzhou", "再走的事项")
+        extra = {**probe.extra, "walked_again": True, "flaky": flaky}
+        probe_id = store.save_probe(db, round_id, replace(probe, extra=extra, attempt=2))
+    with Served(create_app(path, tokens=TOKENS)) as base, httpx.Client(base_url=base) as client:
+        client.get(f"/login?token={LI}")
+        html = client.get(f"/probes/{probe_id}").text
+    said = html[html.index("data-walked-again") :].split("</dd>", 1)[0]
+    assert "再走一遍" in html and "取自第二遍" in said
+    assert ("两遍结果不一致" in said) is disagreed
