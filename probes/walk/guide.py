@@ -561,8 +561,17 @@ class GuideJourney(PortalWalker):
         title = chosen.candidate.text
         trace.add("capture", title, guide_url, started, shot)
         extra: dict = {"choice": found.choice} if found.choice else {}
-        apply_url, extra["online_apply"] = await self._online_apply(page, trace)
-        extra["links"] = await self._check_links(page, guide_url, html)
+        # side by side: the entry is followed in a tab of its own while the form and sample
+        # links are asked over HTTP; both pass the round's gate
+        links = asyncio.ensure_future(self._check_links(page, guide_url, html))
+        try:
+            apply_url, extra["online_apply"] = await self._online_apply(page, trace)
+            extra["links"] = await links
+        finally:
+            if not links.done():  # the walk failed or ran out of time meanwhile
+                links.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await links
         capture = Capture(
             url=guide_url,
             title=title,
