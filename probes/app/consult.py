@@ -55,9 +55,7 @@ from probes.plan.profiles import Profile, load_profiles
 from probes.plan.scenarios import Scenario, ScenarioError, load_scenarios, select_scenarios
 from probes.plan.targets import (
     Target,
-    live_targets,
-    sandbox_directory,
-    sandbox_targets,
+    city_targets,
     sandbox_url_for,
 )
 from probes.plan.workdays import WorkCalendar
@@ -535,12 +533,10 @@ def item_summary(item: dict) -> dict:
     }
 
 
-def city_targets(target: str, sandbox_url: str | None, cities) -> list[Target]:
+def pc_targets(target: str, sandbox_url: str | None, cities) -> list[Target]:
+    """The cities' PC portals, where their message boards are."""
     registry = load_registry()
-    chosen = registry.select(list(cities))
-    if target == "sandbox":
-        return sandbox_targets(registry, chosen, ("pc",), sandbox_directory(sandbox_url))
-    return live_targets(chosen, ("pc",))
+    return city_targets(target, sandbox_url, registry, registry.select(list(cities)), ("pc",))
 
 
 def consult_submit(
@@ -584,7 +580,7 @@ def consult_submit(
     )
     with store.open_db(db_path) as db, contextlib.ExitStack() as stack:
         url = stack.enter_context(sandbox_url_for(sandbox_url)) if target == "sandbox" else None
-        targets = city_targets(target, url, cities)
+        targets = pc_targets(target, url, cities)
         planned = [
             Planned(t, scenario, kind)
             for t in targets
@@ -639,7 +635,7 @@ def consult_poll(
             profiles=load_profiles(),
         )
         url = sandbox_url.rstrip("/") if sandbox_url else None
-        targets = {t.city.id: t for t in city_targets(target, url, ())}
+        targets = {t.city.id: t for t in pc_targets(target, url, ())}
         rounds = rounds_for(db, target, url)
         polled = poll_items(
             db,

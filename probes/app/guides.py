@@ -21,10 +21,8 @@ from probes.plan.profiles import load_profiles
 from probes.plan.scenarios import ScenarioError, load_scenarios, select_scenarios
 from probes.plan.targets import (
     Target,
-    live_targets,
+    city_targets,
     round_stamp,
-    sandbox_directory,
-    sandbox_targets,
     sandbox_url_for,
 )
 from probes.plan.workdays import WorkCalendar
@@ -105,12 +103,10 @@ def run_guides(
                 registry = load_registry()
                 chosen = registry.select(list(cities))
                 profiles = load_profiles()
+                url = None
                 if target == "sandbox":
-                    url = stack.enter_context(sandbox_url_for(sandbox_url))
-                    params["sandbox_url"] = url
-                    targets = sandbox_targets(registry, chosen, channels, sandbox_directory(url))
-                else:
-                    targets = live_targets(chosen, channels)
+                    url = params["sandbox_url"] = stack.enter_context(sandbox_url_for(sandbox_url))
+                targets = city_targets(target, url, registry, chosen, channels)
             stamp = round_stamp(clock, params["target"], params.get("sandbox_url"))
             jobs = plan(targets, list(scenarios.values()), profiles)
             total = sum(len(j.scenario.matters) for j in jobs)

@@ -11,7 +11,6 @@ from probes import settings, store
 from probes.app.progress import Progress, no_progress
 from probes.check.round import CheckOptions, run_checks
 from probes.plan.cities import load_registry
-from probes.plan.targets import live_targets, sandbox_directory, sandbox_targets
 from probes.score.hardware import summarize_checks
 from probes.settings import CHANNELS
 
@@ -33,7 +32,7 @@ def check_portals(
     and HTTPS of every address, no browser (``probes/check/round.py``). ``clock``: the time
     the round and its rows are stamped with, ``real`` or ``sandbox`` (its simulated clock, for
     a season simulated on it: ``probes.plan.targets.round_stamp``), named in its params."""
-    from probes.plan.targets import round_stamp, sandbox_url_for
+    from probes.plan.targets import city_targets, round_stamp, sandbox_url_for
 
     if http_only:
         options = dataclasses.replace(options or CheckOptions(), http_only=True)
@@ -43,12 +42,10 @@ def check_portals(
     try:
         with contextlib.ExitStack() as stack:
             params: dict[str, Any] = {"cities": list(cities), "channels": list(CHANNELS)}
+            url = None
             if target == "sandbox":
-                url = stack.enter_context(sandbox_url_for(sandbox_url))
-                params["sandbox_url"] = url
-                targets = sandbox_targets(registry, chosen, CHANNELS, sandbox_directory(url))
-            else:
-                targets = live_targets(chosen, CHANNELS)
+                url = params["sandbox_url"] = stack.enter_context(sandbox_url_for(sandbox_url))
+            targets = city_targets(target, url, registry, chosen, CHANNELS)
             stamp = round_stamp(clock, target, params.get("sandbox_url"))
             params["clock"] = clock
             done = run_checks(

@@ -151,6 +151,20 @@ def sandbox_targets(
     return targets
 
 
+def city_targets(
+    target: str,
+    sandbox_url: str | None,
+    registry: Registry,
+    cities: tuple[City, ...],
+    channels: tuple[str, ...],
+) -> list[Target]:
+    """The cities' portals on each channel: on the sandbox at ``sandbox_url`` (its directory
+    names their addresses), else at their real addresses (``live_targets``)."""
+    if target == "sandbox":
+        return sandbox_targets(registry, cities, channels, sandbox_directory(sandbox_url))
+    return live_targets(cities, channels)
+
+
 def live_targets(cities: tuple[City, ...], channels: tuple[str, ...]) -> list[Target]:
     """Real addresses (unverified). Mobile is probed on the city's H5 site (``mobile_url``)
     where the registry has one, else on the PC address with a phone's viewport and user agent

@@ -758,7 +758,7 @@ def open_db(
         migrate(db)
     except sqlite3.DatabaseError as exc:
         db.close()
-        if "not a database" in str(exc):  # SQLITE_NOTADB: the header is not SQLite's
+        if exc.sqlite_errorname == "SQLITE_NOTADB":  # the header is not SQLite's
             raise StoreError(f"{path or DEFAULT_DB}: 不是 SQLite 数据库") from exc
         raise
     except BaseException:

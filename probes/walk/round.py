@@ -233,7 +233,6 @@ async def _walk_confirmed(
         and not tracer.error
         and last.outcome != Outcome.OK
         and last.outcome not in TRANSIENT
-        and options.traces != "none"
     )
     if again:
         waits.append(0.0)

@@ -11,11 +11,12 @@ import json
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
 from click.testing import CliRunner, Result
+
+from tests.support.sandbox_client import in_a_thread
 
 GOVPROBE = str(Path(sys.executable).parent / "govprobe")
 
@@ -48,5 +49,4 @@ def govprobe(*args: str, timeout: float = 600) -> dict:
 def invoke(command: click.Command, *args: str, input: str | None = None) -> Result:
     """``command ARGS`` through click's runner, in a thread of its own: a command that runs its
     own event loop cannot run on the main thread while a browser fixture holds one there."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(CliRunner().invoke, command, list(args), input=input).result()
+    return in_a_thread(lambda: CliRunner().invoke(command, list(args), input=input))

@@ -16,8 +16,7 @@ T = TypeVar("T")
 def run_async(make: Callable[[], Awaitable[T]]) -> T:
     """Run a coroutine to completion on a fresh event loop in a worker thread: Playwright's sync
     API keeps a loop running on the main thread once a browser fixture is up."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
+    return in_a_thread(lambda: asyncio.run(make()))
 
 
 def in_a_thread(call: Callable[[], T]) -> T:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from probes import store
 from probes.app.demo import consult_poll_summary
 from probes.app.evaluation import import_offline
@@ -39,12 +41,9 @@ def test_a_file_that_is_not_a_database_is_named_when_opened_to_write(tmp_path):
     notes = tmp_path / "notes.db"
     notes.write_bytes(b"not a database, but long enough to have a header\n" * 4)
     for create in (True, False):
-        try:
+        with pytest.raises(store.StoreError, match="不是 SQLite 数据库") as said:
             store.open_db(notes, create=create).close()
-        except store.StoreError as exc:
-            assert str(notes) in str(exc) and "不是 SQLite 数据库" in str(exc)
-        else:
-            raise AssertionError(f"create={create}: opened a file that is not a database")
+        assert str(notes) in str(said.value)
     assert connections_to(notes) == 0
 
 
